@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - the dcnumc command: dispatches to one subcommand per file.
+ *
+ * The CLI uses only the public API (include/dcnumc); it decides what is
+ * printed and which exit code is returned (style.md rule 14).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dcnumc/dcnumc.h"
+
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+            "usage: dcnumc <command> [options]\n"
+            "\n"
+            "dcnumc turns real-time deformability cytometry measurements "
+            "(.rtdc)\n"
+            "into per-cell features, with the results of dcnum (pipeline "
+            "generation %s).\n"
+            "\n"
+            "commands:\n"
+            "  slot-demo   run the chunk-slot state cycle with N workers and\n"
+            "              print acquire/release throughput per state\n"
+            "\n"
+            "options:\n"
+            "  -h, --help     show this help\n"
+            "  --version      print the version\n"
+            "\n"
+            "Run 'dcnumc <command> --help' for the options of a command.\n",
+            DCN_PIPELINE_GENERATION);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return DCN_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("dcnumc %s (dcnum pipeline generation %s)\n", dcn_version(),
+               DCN_PIPELINE_GENERATION);
+        return 0;
+    }
+    fprintf(stderr, "dcnumc: unknown command '%s' (see dcnumc --help)\n",
+            argv[1]);
+    return DCN_EXIT_USAGE;
+}

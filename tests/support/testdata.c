@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * testdata.c - loads sample data and dcnum's reference outputs for tests.
+ *
+ * Plain libc and HDF5; test code, so it may allocate freely and report on
+ * stderr.  See testdata.h for why it does not use dcnumc's reader.
+ */
+/* realpath() and strdup() are not in strict C11/POSIX.1-2008 mode. */
+#define _DEFAULT_SOURCE
+#include <hdf5.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "testdata.h"
+#include "zstd_filter.h"
+
+#ifndef DCN_SHARED_DATA
+#error "DCN_SHARED_DATA must name ../shared/data"
+#endif
+
+const char *
+td_data_dir(void)
+{
+    static char dir[PATH_MAX];
+    struct stat st;
+    const char *env = getenv("DCN_SHARED_DATA");
+    const char *want = env != NULL && env[0] != '\0' ? env : DCN_SHARED_DATA;
+
+    if (dir[0] != '\0')
+        return dir;
+    if (realpath(want, dir) == NULL || stat(dir, &st) != 0 ||
+        !S_ISDIR(st.st_mode)) {
+        fprintf(stderr,
+                "FATAL: sample data folder %s is missing; the tests need "
+                "../shared/data beside the repository\n",
+                want);
+        exit(1);
+    }
+    return dir;
+}
+
+char *
+td_path(char *buf, const char *rel)
+{
+    snprintf(buf, PATH_MAX, "%s/%s", td_data_dir(), rel);
+    return buf;
+}
+
+static hid_t
+native_type(enum td_type type)
+{
+    switch (type) {
+    case TD_U8:
+        return H5T_NATIVE_UINT8;
+    case TD_U16:
+        return H5T_NATIVE_UINT16;
+    case TD_I16:
+        return H5T_NATIVE_INT16;
+    case TD_I32:
+        return H5T_NATIVE_INT32;
+    case TD_U32:
+        return H5T_NATIVE_UINT32;
+    case TD_I64:
+        return H5T_NATIVE_INT64;
+    case TD_U64:
+        return H5T_NATIVE_UINT64;
+    default:
+        return H5T_NATIVE_DOUBLE;
+    }
+}
+
+int
+td_read(struct td_array *out, const char *file, const char *dataset,
+        enum td_type type)
+{
+    hid_t f = H5I_INVALID_HID, d = H5I_INVALID_HID, s = H5I_INVALID_HID;
+    hid_t mt = native_type(type);
+    hsize_t dims[4] = {0, 0, 0, 0};
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    dcn__zstd_filter_register();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0 || (d = H5Dopen2(f, dataset, H5P_DEFAULT)) < 0 ||
+        (s = H5Dget_space(d)) < 0) {
+        fprintf(stderr, "td_read: cannot open %s:%s\n", file, dataset);
+        goto out;
+    }
+    out->rank = H5Sget_simple_extent_ndims(s);
+    if (out->rank < 0 || out->rank > 4)
+        goto out;
+    H5Sget_simple_extent_dims(s, dims, NULL);
+    out->count = 1;
+    for (int i = 0; i < out->rank; i++) {
+        out->dims[i] = (size_t)dims[i];
+        out->count *= (size_t)dims[i];
+    }
+    out->data = calloc(out->count ? out->count : 1, H5Tget_size(mt));
+    if (out->data == NULL)
+        goto out;
+    if (out->count > 0 &&
+        H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->data) < 0) {
+        fprintf(stderr, "td_read: cannot read %s:%s\n", file, dataset);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (s >= 0)
+        H5Sclose(s);
+    if (d >= 0)
+        H5Dclose(d);
+    if (f >= 0)
+        H5Fclose(f);
+    if (rc != 0)
+        td_array_release(out);
+    return rc;
+}
+
+void
+td_array_release(struct td_array *a)
+{
+    free(a->data);
+    memset(a, 0, sizeof(*a));
+}
+
+int
+td_attr_double(double *out, const char *file, const char *name)
+{
+    hid_t f, a;
+    int rc = -1;
+
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return -1;
+    a = H5Aopen(f, name, H5P_DEFAULT);
+    if (a >= 0) {
+        rc = H5Aread(a, H5T_NATIVE_DOUBLE, out) < 0 ? -1 : 0;
+        H5Aclose(a);
+    }
+    H5Fclose(f);
+    return rc;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+
+    if (fp == NULL)
+        return NULL;
+    if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 &&
+        fseek(fp, 0, SEEK_SET) == 0) {
+        buf = malloc((size_t)n + 1);
+        if (buf != NULL && fread(buf, 1, (size_t)n, fp) == (size_t)n) {
+            buf[n] = '\0';
+            *len = (size_t)n;
+        } else {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    fclose(fp);
+    return buf;
+}
+
+/* Split line (modified in place) at commas into at most max cells. */
+static size_t
+split_cells(char *line, char **cells, size_t max)
+{
+    size_t n = 0;
+
+    for (char *p = line; n < max;) {
+        cells[n++] = p;
+        p = strchr(p, ',');
+        if (p == NULL)
+            break;
+        *p++ = '\0';
+    }
+    return n;
+}
+
+static double
+parse_cell(const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+
+    return end != s && *end == '\0' ? v : NAN;
+}
+
+int
+td_csv_load(struct td_csv *t, const char *path)
+{
+    size_t len = 0, nlines = 0;
+    char *text = slurp(path, &len);
+    char *save = NULL;
+    char *line;
+    char *cells[256];
+
+    memset(t, 0, sizeof(*t));
+    if (text == NULL) {
+        fprintf(stderr, "td_csv_load: cannot read %s\n", path);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++)
+        nlines += text[i] == '\n';
+    line = strtok_r(text, "\n", &save);
+    if (line == NULL) {
+        free(text);
+        return -1;
+    }
+    t->ncols = split_cells(line, cells, 256);
+    t->names = calloc(t->ncols, sizeof(char *));
+    for (size_t c = 0; c < t->ncols; c++)
+        t->names[c] = strdup(cells[c]);
+    t->values = calloc((nlines + 1) * t->ncols, sizeof(double));
+    t->cells_text = calloc((nlines + 1) * t->ncols, sizeof(char *));
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+        size_t n = split_cells(line, cells, 256);
+
+        for (size_t c = 0; c < t->ncols; c++) {
+            const char *cell = c < n ? cells[c] : "";
+
+            t->values[t->nrows * t->ncols + c] = parse_cell(cell);
+            t->cells_text[t->nrows * t->ncols + c] = strdup(cell);
+        }
+        t->nrows++;
+    }
+    free(text);
+    return 0;
+}
+
+int
+td_csv_col(const struct td_csv *t, const char *name)
+{
+    for (size_t c = 0; c < t->ncols; c++)
+        if (strcmp(t->names[c], name) == 0)
+            return (int)c;
+    return -1;
+}
+
+double
+td_csv_get(const struct td_csv *t, size_t row, int col)
+{
+    return t->values[row * t->ncols + (size_t)col];
+}
+
+const char *
+td_csv_text(const struct td_csv *t, size_t row, int col)
+{
+    return t->cells_text[row * t->ncols + (size_t)col];
+}
+
+void
+td_csv_release(struct td_csv *t)
+{
+    for (size_t c = 0; c < t->ncols; c++)
+        free(t->names[c]);
+    for (size_t i = 0; i < t->nrows * t->ncols; i++)
+        free(t->cells_text[i]);
+    free(t->names);
+    free(t->values);
+    free(t->cells_text);
+    memset(t, 0, sizeof(*t));
+}

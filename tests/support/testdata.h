@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * testdata.h - test-only access to ../shared/data: the sample inputs, the
+ * reference outputs of dcnum (features.csv, masks.csv, bg.h5) and whole
+ * HDF5 datasets.
+ *
+ * This reads HDF5 directly (with dcnumc's zstd filter registered) and is
+ * deliberately independent of dcnumc's reader: the oracle side of a
+ * parity test must not share code with the side under test.  A missing
+ * data folder is a loud failure, never a skip.
+ */
+#ifndef DCN_TESTS_TESTDATA_H
+#define DCN_TESTS_TESTDATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum td_type {
+    TD_U8,
+    TD_U16,
+    TD_I16,
+    TD_I32,
+    TD_U32,
+    TD_I64,
+    TD_U64,
+    TD_F64
+};
+
+/* A whole dataset in memory, converted to the requested type. */
+struct td_array {
+    void *data; /* owned; td_array_release() frees it */
+    size_t dims[4];
+    int rank;
+    size_t count; /* product of dims */
+};
+
+/* Absolute path of ../shared/data; exits the test with status 1 and a
+ * message if the folder is missing. */
+const char *td_data_dir(void);
+
+/* td_data_dir() + "/" + rel into buf (PATH_MAX bytes); returns buf. */
+char *td_path(char *buf, const char *rel);
+
+/* Read file:dataset converted to type.  0 on success, -1 (message on
+ * stderr) on failure. */
+int td_read(struct td_array *out, const char *file, const char *dataset,
+            enum td_type type);
+void td_array_release(struct td_array *a);
+
+/* Read a numeric root attribute as double; 0 on success, -1 if absent. */
+int td_attr_double(double *out, const char *file, const char *name);
+
+/* A CSV table of doubles with a header row (features.csv, masks.csv).
+ * Non-numeric cells (mask_md5) are kept as text in cells_text. */
+struct td_csv {
+    char **names; /* ncols column names, owned */
+    size_t ncols;
+    size_t nrows;
+    double *values;    /* nrows * ncols, row-major; NaN for text cells */
+    char **cells_text; /* nrows * ncols raw cell strings, owned */
+};
+
+int td_csv_load(struct td_csv *t, const char *path);
+/* Column index of name, or -1. */
+int td_csv_col(const struct td_csv *t, const char *name);
+double td_csv_get(const struct td_csv *t, size_t row, int col);
+const char *td_csv_text(const struct td_csv *t, size_t row, int col);
+void td_csv_release(struct td_csv *t);
+
+#endif /* DCN_TESTS_TESTDATA_H */
