@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_slot_register.c - the rules of the slot register (style.md §5.2):
+ * remainder slot sizing, chunk assignment, lowest-chunk-first, the
+ * StateWarden transition, failed tasks, recycling, pause/quit, errors.
+ */
+#include <pthread.h>
+
+#include "check.h"
+#include "slot_register.h"
+
+static struct dcn_slot_register *
+make_register(size_t nslots, size_t chunk, size_t nframes)
+{
+    struct dcn_register_config cfg = {nslots, chunk, nframes, 2, 3, 0, 0, 0};
+    struct dcn_slot_register *reg = NULL;
+
+    CHECK_EQ(dcn__slot_register_new(&reg, &cfg, NULL), DCN_OK);
+    return reg;
+}
+
+/* Run every frame of slot s through state `state` in one task. */
+static void
+complete_state(struct dcn_slot_register *reg, size_t s,
+               enum dcn_slot_state state)
+{
+    struct dcn_task task;
+
+    CHECK_EQ(dcn__slot_register_reserve_slot(reg, s, state, DCN_BATCH_ALL,
+                                             &task),
+             1);
+    CHECK_EQ(dcn__slot_register_finish(reg, &task, true), DCN_OK);
+}
+
+static void
+test_remainder_slot_takes_the_short_last_chunk(void)
+{
+    struct dcn_slot_register *reg = make_register(2, 4, 10);
+    size_t last = dcn__slot_register_nslots(reg) - 1;
+
+    CHECK_EQ(dcn__slot_register_nslots(reg), 3);
+    CHECK_EQ(dcn__slot_register_nchunks(reg), 3);
+    CHECK(dcn__slot_register_is_remainder(reg, last));
+    CHECK(!dcn__slot_register_is_remainder(reg, 0));
+    CHECK_EQ(dcn_chunk_slot_length(dcn__slot_register_slot(reg, 0)), 4);
+    CHECK_EQ(dcn_chunk_slot_length(dcn__slot_register_slot(reg, last)), 2);
+    CHECK_EQ(dcn__slot_register_chunk_length(reg, 2), 2);
+    CHECK_EQ(dcn__slot_register_chunk_start(reg, 2), 8);
+    CHECK_EQ(dcn__slot_register_nevents(reg)[9], -1);
+    dcn__slot_register_free(reg);
+}
+
+static void
+test_chunk_count_that_divides_evenly(void)
+{
+    struct dcn_slot_register *reg = make_register(2, 4, 8);
+
+    CHECK_EQ(dcn__slot_register_nchunks(reg), 2);
+    CHECK_EQ(dcn_chunk_slot_length(dcn__slot_register_slot(reg, 2)), 4);
+    dcn__slot_register_free(reg);
+}
+
+static void
+test_zero_length_remainder_for_empty_measurement(void)
+{
+    struct dcn_slot_register *reg = make_register(3, 4, 0);
+    size_t slot;
+    int64_t chunk;
+
+    CHECK_EQ(dcn__slot_register_nchunks(reg), 0);
+    CHECK_EQ(dcn_chunk_slot_length(dcn__slot_register_slot(reg, 3)), 0);
+    CHECK_EQ(dcn__slot_register_begin_load(reg, &slot, &chunk), 0);
+    dcn__slot_register_free(reg);
+}
+
+static void
+test_one_chunk_uses_only_the_remainder_slot(void)
+{
+    struct dcn_slot_register *reg = make_register(3, 10, 7);
+    size_t slot = 99;
+    int64_t chunk = -5;
+
+    CHECK_EQ(dcn_chunk_slot_length(dcn__slot_register_slot(reg, 0)), 0);
+    CHECK_EQ(dcn__slot_register_begin_load(reg, &slot, &chunk), 1);
+    CHECK_EQ(slot, 3);
+    CHECK_EQ(chunk, 0);
+    CHECK_EQ(dcn_chunk_slot_chunk(dcn__slot_register_slot(reg, 3)), 0);
+    CHECK_EQ(dcn__slot_register_begin_load(reg, &slot, &chunk), 0);
+    dcn__slot_register_free(reg);
+}
+
+static void
+test_unfetched_slot_gives_no_load_task(void)
+{
+    struct dcn_slot_register *reg = make_register(1, 4, 8);
+    struct dcn_task task;
+    size_t slot;
+    int64_t chunk;
+
+    CHECK_EQ(dcn__slot_register_reserve(reg, DCN_STATE_LOAD, 2, &task), 0);
+    CHECK_EQ(dcn__slot_register_begin_load(reg, &slot, &chunk), 1);
+    CHECK_EQ(dcn__slot_register_reserve(reg, DCN_STATE_LOAD, 2, &task), 0);
+    CHECK(!dcn__slot_register_is_fetched(reg, slot));
+    CHECK_EQ(dcn__slot_register_end_fetch(reg, slot), DCN_OK);
+    CHECK_EQ(dcn__slot_register_counter(reg, DCN_COUNTER_CHUNKS_LOADED), 1);
+    CHECK_EQ(dcn__slot_register_reserve(reg, DCN_STATE_LOAD, 2, &task), 1);
+    CHECK_EQ(task.slot, slot);
+    CHECK_EQ(task.start, 0);
+    CHECK_EQ(task.stop, 2);
+    dcn__slot_register_free(reg);
+}
+
+static void
+test_lowest_chunk_first_and_state_warden(void)
+{
+    struct dcn_slot_register *reg = make_register(3, 2, 20);
+    struct dcn_task task;
+    size_t slots[3];
+    int64_t chunk;
+
+    for (int k = 0; k < 3; k++) {
+        CHECK_EQ(dcn__slot_register_begin_load(reg, &slots[k], &chunk), 1);
+        CHECK_EQ(chunk, k);
+        dcn__slot_register_end_fetch(reg, slots[k]);
+    }
+    /* Move chunks 2 and 0 to 's' (in that order); 's' work goes to
+     * chunk 0 first. */
+    complete_state(reg, slots[2], DCN_STATE_LOAD);
+    complete_state(reg, slots[0], DCN_STATE_LOAD);
+    CHECK_EQ(dcn__slot_register_find_slot(reg, DCN_STATE_SEGMENT, -1),
+             (int)slots[0]);
+    CHECK_EQ(dcn__slot_register_find_slot(reg, DCN_STATE_SEGMENT, 2),
+             (int)slots[2]);
+    CHECK_EQ(dcn__slot_register_find_slot(reg, DCN_STATE_LABEL, -1), -1);
+    CHECK_EQ(dcn__slot_register_reserve(reg, DCN_STATE_SEGMENT, 1, &task), 1);
+    CHECK_EQ(task.slot, slots[0]);
+    /* A failed task does not count: the slot stays in 's'. */
+    CHECK_EQ(dcn__slot_register_finish(reg, &task, false), DCN_OK);
+    CHECK_EQ(dcn_chunk_slot_state(dcn__slot_register_slot(reg, slots[0])), 's');
+    CHECK_EQ(dcn__slot_register_reserve(reg, DCN_STATE_SEGMENT, 5, &task), 1);
+    CHECK_EQ(task.start, 0);
+    CHECK_EQ(task.stop, 2);
+    CHECK_EQ(dcn__slot_register_finish(reg, &task, true), DCN_OK);
+    CHECK_EQ(dcn_chunk_slot_state(dcn__slot_register_slot(reg, slots[0])), 'm');
+    /* The slot of chunk 0 being busy, the next 's' task is chunk 2's. */
+    CHECK_EQ(dcn__slot_register_reserve(reg, DCN_STATE_SEGMENT, 5, &task), 1);
+    CHECK_EQ(task.slot, slots[2]);
+    dcn__slot_register_free(reg);
+}
+
+static void
+test_full_cycle_recycles_and_ends_in_done(void)
+{
+    struct dcn_slot_register *reg = make_register(1, 3, 7);
+    static const char cycle[] = "ismlew";
+    size_t slot, expect_slot[3] = {0, 0, 1};
+    int64_t chunk;
+
+    for (int64_t k = 0; k < 3; k++) {
+        CHECK_EQ(dcn__slot_register_begin_load(reg, &slot, &chunk), 1);
+        CHECK_EQ(chunk, k);
+        CHECK_EQ(slot, expect_slot[k]);
+        dcn__slot_register_end_fetch(reg, slot);
+        for (int s = 0; cycle[s] != '\0'; s++)
+            complete_state(reg, slot, (enum dcn_slot_state)cycle[s]);
+    }
+    CHECK_EQ(dcn__slot_register_begin_load(reg, &slot, &chunk), 0);
+    /* Every slot that held a chunk rests in 'd'. */
+    CHECK_EQ(dcn_chunk_slot_state(dcn__slot_register_slot(reg, 0)), 'd');
+    CHECK_EQ(dcn_chunk_slot_state(dcn__slot_register_slot(reg, 1)), 'd');
+    CHECK_EQ(dcn__slot_register_counter(reg, DCN_COUNTER_CHUNKS_LOADED), 3);
+    dcn__slot_register_free(reg);
+}
+
+static void *
+wait_for_chunk_five(void *arg)
+{
+    size_t slot;
+
+    return (void *)(intptr_t)dcn__slot_register_wait_for(arg, 5, 'w', &slot);
+}
+
+static void
+test_error_stops_the_run_and_wakes_waiters(void)
+{
+    struct dcn_slot_register *reg = make_register(2, 2, 10);
+    struct dcn_error err = DCN_ERROR_INIT;
+    pthread_t th;
+    void *ret = NULL;
+    size_t slot;
+    int64_t chunk;
+    struct dcn_task task;
+
+    pthread_create(&th, NULL, wait_for_chunk_five, reg);
+    CHECK_EQ(dcn__slot_register_fail(reg, DCN_EIO, "%s: boom", "x.rtdc"),
+             DCN_EIO);
+    CHECK_EQ(dcn__slot_register_fail(reg, DCN_EINVAL, "later"), DCN_EINVAL);
+    pthread_join(th, &ret);
+    CHECK_EQ((intptr_t)ret, DCN_ECANCELED);
+    dcn__slot_register_get_error(reg, &err);
+    CHECK_EQ(err.code, DCN_EIO);
+    CHECK_STR_EQ(err.msg, "x.rtdc: boom");
+    CHECK_EQ(dcn__slot_register_state(reg), 'q');
+    CHECK_EQ(dcn__slot_register_begin_load(reg, &slot, &chunk), DCN_ECANCELED);
+    CHECK_EQ(dcn__slot_register_reserve(reg, 's', 1, &task), DCN_ECANCELED);
+    CHECK_EQ(dcn__slot_register_wait(reg, 0), DCN_ECANCELED);
+    /* Quit is final. */
+    CHECK_EQ(dcn__slot_register_set_state(reg, DCN_REGISTER_WORK), DCN_OK);
+    CHECK_EQ(dcn__slot_register_state(reg), 'q');
+    dcn__slot_register_free(reg);
+}
+
+static void *
+wait_while_paused(void *arg)
+{
+    return (void *)(intptr_t)dcn__slot_register_wait_unpaused(arg);
+}
+
+static void
+test_pause_blocks_until_work(void)
+{
+    struct dcn_slot_register *reg = make_register(1, 2, 4);
+    pthread_t th;
+    void *ret = (void *)1;
+
+    CHECK_EQ(dcn__slot_register_set_state(reg, DCN_REGISTER_PAUSE), DCN_OK);
+    pthread_create(&th, NULL, wait_while_paused, reg);
+    CHECK_EQ(dcn__slot_register_set_state(reg, DCN_REGISTER_WORK), DCN_OK);
+    pthread_join(th, &ret);
+    CHECK_EQ((intptr_t)ret, DCN_OK);
+    CHECK_EQ(dcn__slot_register_set_state(reg, (enum dcn_register_state)'x'),
+             DCN_EINVAL);
+    dcn__slot_register_free(reg);
+}
+
+static void
+test_counters_timers_and_config_errors(void)
+{
+    struct dcn_slot_register *reg = make_register(1, 2, 4);
+    struct dcn_register_config bad = {0, 2, 4, 2, 2, 0, 0, 0};
+    struct dcn_slot_register *none = (void *)1;
+    struct dcn_error err = DCN_ERROR_INIT;
+
+    CHECK_EQ(dcn__slot_register_counter_add(reg, DCN_COUNTER_MASKS_DROPPED, 3),
+             3);
+    CHECK_EQ(dcn__slot_register_counter_add(reg, DCN_COUNTER_MASKS_DROPPED, 2),
+             5);
+    dcn__slot_register_add_time(reg, DCN_TIMER_EXTRACT, 0.25);
+    dcn__slot_register_add_time(reg, DCN_TIMER_EXTRACT, 0.5);
+    CHECK(dcn__slot_register_time(reg, DCN_TIMER_EXTRACT) == 0.75);
+    CHECK_EQ(dcn__slot_register_new(&none, &bad, &err), DCN_EINVAL);
+    CHECK(none == NULL);
+    CHECK(err.msg[0] != '\0');
+    dcn__slot_register_free(reg);
+    dcn__slot_register_free(NULL);
+}
+
+int
+main(void)
+{
+    test_remainder_slot_takes_the_short_last_chunk();
+    test_chunk_count_that_divides_evenly();
+    test_zero_length_remainder_for_empty_measurement();
+    test_one_chunk_uses_only_the_remainder_slot();
+    test_unfetched_slot_gives_no_load_task();
+    test_lowest_chunk_first_and_state_warden();
+    test_full_cycle_recycles_and_ends_in_done();
+    test_error_stops_the_run_and_wakes_waiters();
+    test_pause_blocks_until_work();
+    test_counters_timers_and_config_errors();
+    return check_report();
+}
