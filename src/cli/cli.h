@@ -15,7 +15,4 @@ enum dcn_exit {
     DCN_EXIT_INTERRUPTED = 130,
 };
 
-/* Each takes argv[0] = the subcommand name; returns an exit code. */
-int dcn_cli_slot_demo(int argc, char **argv);
-
 #endif /* DCN_CLI_CLI_H */
