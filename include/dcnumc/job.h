@@ -104,6 +104,9 @@ struct dcn_job {
 
     /* data: code "hdf" */
     bool has_pixel_size; /* false: taken from the input */
+    /* As given (the PPID and the job log use it as is); features and the
+     * output's "imaging:pixel size" use dcn_pixel_size_round() of it,
+     * like dcnum's HDF5Data.  From the input it is already rounded. */
     double pixel_size;
     struct dcn_index_mapping index_mapping;
     int64_t image_cache_size; /* 2; HDF5Data option, not in the PPID */

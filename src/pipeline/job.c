@@ -191,9 +191,11 @@ dcn_job_set_segmenter(struct dcn_job *job, const char *code,
  * Keyword arguments
  */
 
-/* Split "key=value" into trimmed copies in key/value.  -1 if malformed. */
+/* Split "key=value" into a trimmed key in key and a trimmed value copy in
+ * *value (caller frees with dcn__free()).  -1 if malformed, -2 if out of
+ * memory. */
 static int
-split_kv(char *key, size_t klen, char *value, size_t vlen, const char *text)
+split_kv(char *key, size_t klen, char **value, const char *text)
 {
     const char *eq = strchr(text, '=');
     if (eq == NULL)
@@ -207,10 +209,14 @@ split_kv(char *key, size_t klen, char *value, size_t vlen, const char *text)
         v0++;
     while (v1 > v0 && isspace((unsigned char)v1[-1]))
         v1--;
-    if (k0 == k1 || (size_t)(k1 - k0) >= klen || (size_t)(v1 - v0) >= vlen)
+    if (k0 == k1 || (size_t)(k1 - k0) >= klen)
         return -1;
     (void)snprintf(key, klen, "%.*s", (int)(k1 - k0), k0);
-    (void)snprintf(value, vlen, "%.*s", (int)(v1 - v0), v0);
+    *value = dcn__malloc((size_t)(v1 - v0) + 1);
+    if (*value == NULL)
+        return -2;
+    memcpy(*value, v0, (size_t)(v1 - v0));
+    (*value)[v1 - v0] = '\0';
     return 0;
 }
 
@@ -490,16 +496,25 @@ int
 dcn_job_set_kw(struct dcn_job *job, enum dcn_kw_group group,
                const char *key_value, struct dcn_error *err)
 {
-    char key[64], value[4096];
+    char key[64];
+    char *value = NULL;
+    int rc;
     if (job == NULL || key_value == NULL || (unsigned)group >= DCN_KW_NGROUPS)
         return dcn_error_set(err, DCN_EINVAL, "dcn_job_set_kw: bad argument");
-    if (split_kv(key, sizeof(key), value, sizeof(value), key_value) != 0)
+    rc = split_kv(key, sizeof(key), &value, key_value);
+    if (rc == -2)
+        return dcn_error_set(err, DCN_ENOMEM, "%s: out of memory",
+                             group_option[group]);
+    if (rc != 0)
         return dcn_error_set(err, DCN_EINVAL,
                              "%s: expected key=value, got '%s'",
                              group_option[group], key_value);
     if (group == DCN_KW_DATA)
-        return set_data_kw(job, key, value, key_value, err);
-    return set_table_kw(job, group, key, value, key_value, err);
+        rc = set_data_kw(job, key, value, key_value, err);
+    else
+        rc = set_table_kw(job, group, key, value, key_value, err);
+    dcn__free(value);
+    return rc;
 }
 
 /* ---------------------------------------------------------------------

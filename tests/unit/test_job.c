@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "alloc.h"
 #include "check.h"
 #include "dcnumc/job.h"
 
@@ -359,6 +360,37 @@ test_validate_needs_the_input(void)
     dcn_job_release(&job);
 }
 
+static void
+test_long_lists_and_allocation_failures(void)
+{
+    struct dcn_job job;
+    struct dcn_error err = DCN_ERROR_INIT;
+    static char kv[40000];
+    size_t pos = (size_t)snprintf(kv, sizeof(kv), "index_mapping=");
+    for (int i = 0; i < 5000; i++)
+        pos += (size_t)snprintf(kv + pos, sizeof(kv) - pos, "%s%d",
+                                i > 0 ? "," : "", 2 * i);
+    dcn_job_init(&job);
+    CHECK_EQ(dcn_job_set_kw(&job, DCN_KW_DATA, kv, &err), DCN_OK);
+    CHECK_EQ(job.index_mapping.nindices, 5000);
+    CHECK_EQ(job.index_mapping.indices[4999], 9998);
+    /* every allocation of a setter may fail; the job stays as it was */
+    for (long nth = 1; nth <= 2; nth++) {
+        dcn__alloc_fail_nth(nth);
+        int rc = dcn_job_set_kw(&job, DCN_KW_DATA, "index_mapping=1,2", &err);
+        dcn__alloc_fail_nth(0);
+        CHECK_EQ(rc, DCN_ENOMEM);
+        CHECK_EQ(err.code, DCN_ENOMEM);
+        dcn_error_clear(&err);
+        CHECK_EQ(job.index_mapping.nindices, 5000);
+    }
+    dcn__alloc_fail_nth(1);
+    CHECK_EQ(dcn_job_set_path_in(&job, "x.rtdc", &err), DCN_ENOMEM);
+    dcn__alloc_fail_nth(0);
+    CHECK(job.path_in == NULL);
+    dcn_job_release(&job);
+}
+
 int
 main(void)
 {
@@ -369,5 +401,6 @@ main(void)
     test_other_options();
     test_output_path();
     test_validate_needs_the_input();
+    test_long_lists_and_allocation_failures();
     return check_report();
 }
