@@ -272,11 +272,9 @@ struct dcn_ppid {
 DCN_API int dcn_job_get_ppid(struct dcn_ppid *out, const struct dcn_job *job,
                              struct dcn_error *err);
 
-/* md5 hex of "gen|dat|bg|seg|feat|gate" (dcnum's compute_pipeline_hash);
- * NULL arguments count as "0". */
-DCN_API void dcn_pipeline_hash(char hash[33], const char *gen, const char *dat,
-                               const char *bg, const char *seg,
-                               const char *feat, const char *gate);
+/* md5 hex of "gen|dat|bg|seg|feat|gate" (dcnum's compute_pipeline_hash)
+ * of ids[0..5] in that order (borrowed); NULL entries count as "0". */
+DCN_API void dcn_pipeline_hash(char hash[33], const char *const ids[6]);
 
 /*
  * Decode one stored component identifier into the job's options

@@ -220,41 +220,57 @@ split_kv(char *key, size_t klen, char **value, const char *text)
     return 0;
 }
 
+static const char *
+sparsemed_constraint(const struct dcn_sparsemed_kwargs *s, const char *key)
+{
+    if (strcmp(key, "kernel_size") == 0 && s->kernel_size <= 0)
+        return "must be > 0";
+    if (strcmp(key, "split_time") == 0 && !(s->split_time > 0))
+        return "must be > 0";
+    if (strcmp(key, "thresh_cleansing") == 0 && !(s->thresh_cleansing >= 0))
+        return "must be >= 0";
+    if (strcmp(key, "frac_cleansing") == 0 &&
+        !(s->frac_cleansing > 0 && s->frac_cleansing <= 1))
+        return "must be in (0, 1]";
+    return NULL;
+}
+
+static const char *
+rollmed_constraint(const struct dcn_rollmed_kwargs *r, const char *key)
+{
+    if (strcmp(key, "kernel_size") == 0 &&
+        (r->kernel_size <= 0 || r->kernel_size % 2 != 0))
+        return "must be > 0 and even";
+    if (strcmp(key, "batch_size") == 0 && r->batch_size <= 0)
+        return "must be > 0";
+    return NULL;
+}
+
 /* The constraint of one key, checked on the candidate job; NULL if met,
  * else what is required. */
 static const char *
 constraint(const struct dcn_job *j, enum dcn_kw_group g, const char *key)
 {
-    if (g == DCN_KW_BACKGROUND &&
-        j->background_code == DCN_BACKGROUND_SPARSEMED) {
-        const struct dcn_sparsemed_kwargs *s = &j->sparsemed;
-        if (strcmp(key, "kernel_size") == 0 && s->kernel_size <= 0)
-            return "must be > 0";
-        if (strcmp(key, "split_time") == 0 && !(s->split_time > 0))
-            return "must be > 0";
-        if (strcmp(key, "thresh_cleansing") == 0 && !(s->thresh_cleansing >= 0))
-            return "must be >= 0";
-        if (strcmp(key, "frac_cleansing") == 0 &&
-            !(s->frac_cleansing > 0 && s->frac_cleansing <= 1))
-            return "must be in (0, 1]";
+    switch (g) {
+    case DCN_KW_BACKGROUND:
+        if (j->background_code == DCN_BACKGROUND_SPARSEMED)
+            return sparsemed_constraint(&j->sparsemed, key);
+        return rollmed_constraint(&j->rollmed, key);
+    case DCN_KW_SEGMENTER:
+        return j->thresh < 0 ? NULL : "must be < 0";
+    case DCN_KW_MASK:
+        return strcmp(key, "closing_disk") == 0 && j->closing_disk < 0
+                       ? "must be >= 0"
+                       : NULL;
+    case DCN_KW_GATE:
+        return strcmp(key, "size_thresh_mask") == 0 &&
+                               !j->size_thresh_mask_none &&
+                               j->size_thresh_mask < 0
+                       ? "must be >= 0 or None"
+                       : NULL;
+    default:
+        return NULL;
     }
-    if (g == DCN_KW_BACKGROUND &&
-        j->background_code == DCN_BACKGROUND_ROLLMED) {
-        if (strcmp(key, "kernel_size") == 0 &&
-            (j->rollmed.kernel_size <= 0 || j->rollmed.kernel_size % 2 != 0))
-            return "must be > 0 and even";
-        if (strcmp(key, "batch_size") == 0 && j->rollmed.batch_size <= 0)
-            return "must be > 0";
-    }
-    if (g == DCN_KW_SEGMENTER && !(j->thresh < 0))
-        return "must be < 0";
-    if (g == DCN_KW_MASK && strcmp(key, "closing_disk") == 0 &&
-        j->closing_disk < 0)
-        return "must be >= 0";
-    if (g == DCN_KW_GATE && strcmp(key, "size_thresh_mask") == 0 &&
-        !j->size_thresh_mask_none && j->size_thresh_mask < 0)
-        return "must be >= 0 or None";
-    return NULL;
 }
 
 static const char *
@@ -354,8 +370,32 @@ parse_slice(struct dcn_index_mapping *m, const char *text)
     return m->has_step && m->step == 0 ? -1 : 0;
 }
 
+/* One list item [p, stop) into *out; 1 if stored, 0 if empty (only
+ * white space), -1 if not an index. */
+static int
+parse_item(uint32_t *out, const char *p, const char *stop)
+{
+    char item[32];
+    int64_t v;
+    while (p < stop && isspace((unsigned char)*p))
+        p++;
+    size_t n = (size_t)(stop - p);
+    while (n > 0 && isspace((unsigned char)p[n - 1]))
+        n--;
+    if (n == 0)
+        return 0;
+    if (n >= sizeof(item))
+        return -1;
+    (void)snprintf(item, sizeof(item), "%.*s", (int)n, p);
+    if (dcn__parse_int64(&v, item) != 0 || v < 0 || v > UINT32_MAX)
+        return -1;
+    *out = (uint32_t)v;
+    return 1;
+}
+
 /* "3,5,6,7" or "[3, 5, 6, 7]" -> a list; -1 if malformed, -2 if out of
- * memory.  m->indices is allocated (caller frees). */
+ * memory.  m->indices is allocated (caller frees).  A trailing comma is
+ * allowed ("4," is [4]), an empty item elsewhere is not. */
 static int
 parse_list(struct dcn_index_mapping *m, const char *text)
 {
@@ -377,25 +417,12 @@ parse_list(struct dcn_index_mapping *m, const char *text)
     if (m->indices == NULL)
         return -2;
     while (p < end) {
-        char item[32];
         const char *comma = memchr(p, ',', (size_t)(end - p));
         const char *stop = comma != NULL ? comma : end;
-        int64_t v;
-        while (p < stop && isspace((unsigned char)*p))
-            p++;
-        size_t n = (size_t)(stop - p);
-        while (n > 0 && isspace((unsigned char)p[n - 1]))
-            n--;
-        if (n >= sizeof(item))
+        int got = parse_item(&m->indices[m->nindices], p, stop);
+        if (got < 0 || (got == 0 && comma != NULL))
             return -1;
-        (void)snprintf(item, sizeof(item), "%.*s", (int)n, p);
-        if (n > 0) {
-            if (dcn__parse_int64(&v, item) != 0 || v < 0 || v > UINT32_MAX)
-                return -1;
-            m->indices[m->nindices++] = (uint32_t)v;
-        } else if (comma != NULL) {
-            return -1; /* ",5" or "5,,6": an empty item */
-        }
+        m->nindices += (size_t)got;
         p = comma != NULL ? comma + 1 : end;
     }
     return 0;
@@ -537,30 +564,48 @@ dcn_job_set_basin_strategy(struct dcn_job *job, const char *text,
     return DCN_OK;
 }
 
+static bool
+is_blank(char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* dcnum's str(compression).lower().strip() into out; -1 if too long. */
+static int
+normalise(char *out, size_t len, const char *text)
+{
+    const char *a = text, *b = text + strlen(text);
+    while (a < b && is_blank(*a))
+        a++;
+    while (b > a && is_blank(b[-1]))
+        b--;
+    if ((size_t)(b - a) >= len)
+        return -1;
+    for (size_t i = 0; a + i < b; i++) {
+        char c = a[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c | 0x20); /* ASCII lower case */
+        out[i] = c;
+    }
+    out[b - a] = '\0';
+    return 0;
+}
+
 int
 dcn_job_set_compression(struct dcn_job *job, const char *text,
                         struct dcn_error *err)
 {
-    char cp[16];
-    size_t n = 0;
-    const char *s = text != NULL ? text : "";
-
-    /* dcnum: str(compression).lower().strip() */
-    while (isspace((unsigned char)*s))
-        s++;
-    for (; *s != '\0' && n + 1 < sizeof(cp); s++)
-        cp[n++] = (char)tolower((unsigned char)*s);
-    while (n > 0 && isspace((unsigned char)cp[n - 1]))
-        n--;
-    cp[n] = '\0';
-    if (*s == '\0' && strcmp(cp, "none") == 0) {
-        job->compression_level = 0;
-        return DCN_OK;
-    }
-    if (*s == '\0' && n == 6 && strncmp(cp, "zstd-", 5) == 0 && cp[5] >= '1' &&
-        cp[5] <= '9') {
-        job->compression_level = cp[5] - '0';
-        return DCN_OK;
+    char cp[16] = {0};
+    if (text != NULL && normalise(cp, sizeof(cp), text) == 0) {
+        if (strcmp(cp, "none") == 0) {
+            job->compression_level = 0;
+            return DCN_OK;
+        }
+        if (strlen(cp) == 6 && strncmp(cp, "zstd-", 5) == 0 && cp[5] >= '1' &&
+            cp[5] <= '9') {
+            job->compression_level = cp[5] - '0';
+            return DCN_OK;
+        }
     }
     return dcn_error_set(err, DCN_EINVAL,
                          "compression: unsupported setting '%s' (expected "

@@ -218,14 +218,6 @@ jw_kv_int(struct jw *w, const char *key, long long v)
  * The job
  */
 
-static int
-cmp_desc(const void *a, const void *b)
-{
-    const struct dcn__kw_desc *const *x = a;
-    const struct dcn__kw_desc *const *y = b;
-    return strcmp((*x)->name, (*y)->name);
-}
-
 /* The keys the user gave in group g, sorted, as a JSON object. */
 static void
 kwargs_object(struct jw *w, const struct dcn_job *job, enum dcn_kw_group g,
@@ -239,7 +231,14 @@ kwargs_object(struct jw *w, const struct dcn_job *job, enum dcn_kw_group g,
         if (job->kw_given[g] & (1u << i))
             sel[n++] = &t->kw[i];
     }
-    qsort(sel, n, sizeof(sel[0]), cmp_desc);
+    /* sort_keys: insertion sort by name (a handful of keys) */
+    for (size_t i = 1; i < n; i++) {
+        const struct dcn__kw_desc *x = sel[i];
+        size_t j = i;
+        for (; j > 0 && strcmp(sel[j - 1]->name, x->name) > 0; j--)
+            sel[j] = sel[j - 1];
+        sel[j] = x;
+    }
     jw_begin(w, "{");
     if (extra_key != NULL) { /* "kwargs_mask" sorts before "thresh" */
         jw_key(w, extra_key);
@@ -441,9 +440,10 @@ dcn__job_log_text(char **text, const struct dcn_job *job,
     if (w.rc != DCN_OK) {
         dcn__free(w.buf);
         *text = NULL;
-        return dcn_error_set(err, w.rc, "job log: %s",
-                             w.rc == DCN_ENOMEM ? "out of memory"
-                                                : "nesting too deep");
+        (void)dcn_error_set(err, w.rc, "job log: %s",
+                            w.rc == DCN_ENOMEM ? "out of memory"
+                                               : "nesting too deep");
+        return w.rc;
     }
     *text = w.buf;
     return DCN_OK;
@@ -469,8 +469,8 @@ dcn__job_log_lines(char ***lines, size_t *nlines, const struct dcn_job *job,
 
     *lines = NULL;
     *nlines = 0;
-    if (rc != DCN_OK)
-        return rc;
+    if (rc != DCN_OK || text == NULL)
+        return rc != DCN_OK ? rc : DCN_ENOMEM;
     for (const char *p = text; *p != '\0'; p++)
         n += *p == '\n';
     out = dcn__calloc(n, sizeof(*out));

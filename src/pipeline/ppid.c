@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dcnumc/dcnumc.h"
 #include "md5.h"
@@ -128,29 +129,34 @@ common_prefix(const char *a, const char *b)
     return c;
 }
 
+/* dcnum's AbrvStr.meet of names i and j: a is the shorter name (the
+ * other one on a tie), b the longer; raise their required lengths. */
+static void
+meet(size_t *lens, const char *const *names, size_t i, size_t j)
+{
+    size_t li = strlen(names[i]);
+    size_t lj = strlen(names[j]);
+    size_t ia = li >= lj ? j : i;
+    size_t ib = li >= lj ? i : j;
+    size_t la = li >= lj ? lj : li;
+    size_t c = common_prefix(names[ia], names[ib]);
+    size_t al = c < la ? c + 1 : la;
+    size_t bl = c < la ? c + 1 : la + 1;
+    if (al > lens[ia])
+        lens[ia] = al;
+    if (bl > lens[ib])
+        lens[ib] = bl;
+}
+
 void
 dcn__unique_prefix(size_t *lens, const char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         lens[i] = 1;
-    /* dcnum's AbrvStr.meet for every ordered pair: a is the shorter name
-     * (the other one on a tie), b the longer. */
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < n; j++) {
-            if (i == j)
-                continue;
-            size_t li = strlen(names[i]);
-            size_t lj = strlen(names[j]);
-            size_t ia = li >= lj ? j : i;
-            size_t ib = li >= lj ? i : j;
-            size_t la = li >= lj ? lj : li;
-            size_t c = common_prefix(names[ia], names[ib]);
-            size_t al = c < la ? c + 1 : la;
-            size_t bl = c < la ? c + 1 : la + 1;
-            if (al > lens[ia])
-                lens[ia] = al;
-            if (bl > lens[ib])
-                lens[ib] = bl;
+            if (i != j)
+                meet(lens, names, i, j);
         }
     }
 }
@@ -182,7 +188,8 @@ put_char(char *buf, size_t len, size_t *pos, char c)
 static void
 shortest_digits(char d[24], int *e, double x)
 {
-    char tmp[40];
+    char tmp[40] = "0e+00";
+    memset(d, 0, 24);
     for (int p = 1; p <= 17; p++) {
         (void)snprintf(tmp, sizeof(tmp), "%.*e", p - 1, x);
         if (strtod(tmp, NULL) == x)
@@ -211,8 +218,12 @@ repr_fixed(char *buf, size_t len, size_t *pos, const char *d, int e)
             rc = put_char(buf, len, pos, '0');
         return rc == DCN_OK ? put(buf, len, pos, d) : rc;
     }
-    for (int i = 0; rc == DCN_OK && i <= e; i++)
-        rc = put_char(buf, len, pos, i < nd ? d[i] : '0');
+    for (int i = 0; rc == DCN_OK && i <= e; i++) {
+        char c = '0';
+        if (i < nd)
+            c = d[i];
+        rc = put_char(buf, len, pos, c);
+    }
     if (rc == DCN_OK)
         rc = put_char(buf, len, pos, '.');
     if (rc == DCN_OK && nd <= e + 1)
@@ -237,7 +248,7 @@ dcn__repr_double(char *buf, size_t len, double x)
             return DCN_ERANGE;
         x = -x;
     }
-    char d[24];
+    char d[24] = {0};
     int e = 0;
     if (x == 0.0) {
         d[0] = '0';
@@ -439,25 +450,15 @@ dcn__parse_int64(int64_t *out, const char *text)
     return 0;
 }
 
-static bool
-eq_nocase(const char *a, const char *b)
-{
-    for (; *a != '\0' && *b != '\0'; a++, b++) {
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-            return false;
-    }
-    return *a == *b;
-}
-
 int
 dcn__parse_bool(bool *out, const char *text)
 {
     double v;
-    if (eq_nocase(text, "true") || eq_nocase(text, "yes")) {
+    if (strcasecmp(text, "true") == 0 || strcasecmp(text, "yes") == 0) {
         *out = true;
         return 0;
     }
-    if (eq_nocase(text, "false") || eq_nocase(text, "no")) {
+    if (strcasecmp(text, "false") == 0 || strcasecmp(text, "no") == 0) {
         *out = false;
         return 0;
     }
@@ -561,17 +562,14 @@ gate_id(char *buf, size_t len, const struct dcn_job *job)
 }
 
 void
-dcn_pipeline_hash(char hash[33], const char *gen, const char *dat,
-                  const char *bg, const char *seg, const char *feat,
-                  const char *gate)
+dcn_pipeline_hash(char hash[33], const char *const ids[6])
 {
-    const char *parts[6] = {gen, dat, bg, seg, feat, gate};
     struct dcn_md5 ctx;
     uint8_t digest[16];
 
     dcn__md5_init(&ctx);
     for (int i = 0; i < 6; i++) {
-        const char *s = parts[i] != NULL ? parts[i] : "0";
+        const char *s = ids[i] != NULL ? ids[i] : "0";
         if (i > 0)
             dcn__md5_update(&ctx, "|", 1);
         dcn__md5_update(&ctx, s, strlen(s));
@@ -588,8 +586,9 @@ join_ids(struct dcn_ppid *out)
                      out->gate);
     if (n < 0 || (size_t)n >= sizeof(out->full))
         return DCN_ERANGE;
-    dcn_pipeline_hash(out->hash, out->gen, out->dat, out->bg, out->seg,
-                      out->feat, out->gate);
+    const char *const ids[6] = {out->gen, out->dat,  out->bg,
+                                out->seg, out->feat, out->gate};
+    dcn_pipeline_hash(out->hash, ids);
     return DCN_OK;
 }
 
@@ -649,8 +648,9 @@ dcn_ppid_redo(struct dcn_redo *out, const struct dcn_ppid_stored *st,
     char hash[33];
     int64_t yield = st->has_yield ? st->yield : -1;
 
-    dcn_pipeline_hash(hash, st->gen, st->dat, st->bg, st->seg, st->feat,
-                      st->gate);
+    const char *const ids_stored[6] = {st->gen, st->dat,  st->bg,
+                                       st->seg, st->feat, st->gate};
+    dcn_pipeline_hash(hash, ids_stored);
     out->sanity = differs(st->hash, hash) || yield < 0 ||
                   (uint64_t)yield != input_len ||
                   job->index_mapping.kind != DCN_MAPPING_NONE;

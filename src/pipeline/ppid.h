@@ -63,7 +63,7 @@ int dcn__repr_double(char *buf, size_t len, double x);
  * ("-6"), others as repr ("0.8", "1e-05"). */
 int dcn__ppid_float(char *buf, size_t len, double x);
 
-/* sprintf("%.8f") with the trailing zeros removed ("0.34", "1.", "0."). */
+/* "%.8f" formatting with the trailing zeros removed ("0.34", "1.", "0."). */
 int dcn__ppid_pixel_size(char *buf, size_t len, double ps);
 
 /* The mapping id: "0", "N", "start-stop-step" ('n' for None), or "h-" +

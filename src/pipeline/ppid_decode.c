@@ -80,7 +80,7 @@ decode_kwargs(struct dcn_job *job, enum dcn_kw_group g, char *kw,
               const char *part, struct dcn_error *err)
 {
     const struct dcn__kw_table *t = dcn__kw_table(g, job->background_code);
-    struct entry e[MAX_ENTRIES];
+    struct entry e[MAX_ENTRIES] = {{NULL, NULL}};
     bool used[MAX_ENTRIES] = {false};
     int n;
 
@@ -91,16 +91,17 @@ decode_kwargs(struct dcn_job *job, enum dcn_kw_group g, char *kw,
         return n;
     for (int i = 0; i < n; i++) {
         size_t k = 0;
-        size_t alen = strlen(e[i].abbr);
+        const char *abbr = e[i].abbr != NULL ? e[i].abbr : "";
+        size_t alen = strlen(abbr);
         for (; k < t->n; k++) {
-            if (!used[k] && strncmp(t->kw[k].name, e[i].abbr, alen) == 0)
+            if (!used[k] && strncmp(t->kw[k].name, abbr, alen) == 0)
                 break;
         }
         if (k == t->n)
             return dcn_error_set(err, DCN_EINVAL,
                                  "pipeline identifier '%s': unknown "
                                  "abbreviated key '%s'",
-                                 part, e[i].abbr);
+                                 part, abbr);
         if (dcn__kw_parse_value(job, &t->kw[k], e[i].val) != 0)
             return dcn_error_set(err, DCN_EINVAL,
                                  "pipeline identifier '%s': bad value '%s' "

@@ -343,9 +343,13 @@ static void
 test_hash_test_vector(void)
 {
     char h[33];
-    dcn_pipeline_hash(h, "7", "hdf:p=0.34^i=0", DEFAULT_BG,
-                      "thresh:t=-3:cle=1^f=1^clo=2", "legacy:b=1^h=0^v=1",
-                      "norm:o=0^s=11");
+    const char *const ids[6] = {"7",
+                                "hdf:p=0.34^i=0",
+                                DEFAULT_BG,
+                                "thresh:t=-3:cle=1^f=1^clo=2",
+                                "legacy:b=1^h=0^v=1",
+                                "norm:o=0^s=11"};
+    dcn_pipeline_hash(h, ids);
     CHECK_STR_EQ(h, "4f3a850410b9801393ab5738afe69e9a");
 }
 
@@ -467,6 +471,14 @@ default_ids(struct dcn_job *job, struct dcn_ppid *p)
 }
 
 static void
+stored_hash(char h[33], const struct dcn_ppid_stored *st)
+{
+    const char *const ids[6] = {st->gen, st->dat,  st->bg,
+                                st->seg, st->feat, st->gate};
+    dcn_pipeline_hash(h, ids);
+}
+
+static void
 test_redo_logic_of_6_6(void)
 {
     struct dcn_job job;
@@ -498,14 +510,14 @@ test_redo_logic_of_6_6(void)
     /* another segmenter id (hash consistent with the stored ids) */
     char h[33];
     st.seg = "thresh:t=-6:cle=1^f=1^clo=0";
-    dcn_pipeline_hash(h, st.gen, st.dat, st.bg, st.seg, st.feat, st.gate);
+    stored_hash(h, &st);
     st.hash = h;
     dcn_ppid_redo(&r, &st, true, 275, &job, &p);
     CHECK(!r.sanity && !r.background && r.segmentation);
     /* another background id */
     st.seg = p.seg;
     st.bg = "rollmed:k=100^b=10000";
-    dcn_pipeline_hash(h, st.gen, st.dat, st.bg, st.seg, st.feat, st.gate);
+    stored_hash(h, &st);
     dcn_ppid_redo(&r, &st, true, 275, &job, &p);
     CHECK(r.background && r.segmentation);
     /* a raw input: nothing stored */
