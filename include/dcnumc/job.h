@@ -136,7 +136,7 @@ struct dcn_job {
     enum dcn_basin_strategy basin_strategy; /* drain */
     int compression_level;                  /* 5 (zstd-5); 0 = "none" */
     int num_procs;                          /* 0 = as many as CPUs */
-    enum dcn_worker_kind worker_kind;       /* processes */
+    enum dcn_worker_kind worker_kind;       /* threads */
     int log_level;                          /* 20 (INFO) */
     bool debug;                             /* false */
 

@@ -49,7 +49,7 @@ test_defaults_are_dcnums(void)
     CHECK_EQ(dcn_job_size_thresh_mask(&job, 0), 10);
     CHECK_EQ(job.basin_strategy, DCN_BASIN_DRAIN);
     CHECK_EQ(job.compression_level, 5);
-    CHECK_EQ(job.worker_kind, DCN_WORKER_PROCESSES);
+    CHECK_EQ(job.worker_kind, DCN_WORKER_THREADS);
     dcn_job_release(&job);
 }
 
