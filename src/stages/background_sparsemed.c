@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * background_sparsemed.c - the sparse median background around the median
+ * kernel (numerics.md §2.1): time axis, step plan, cleansing, frame
+ * assignment and the offset correction bg_off.
+ *
+ * Every floating-point expression follows the order numpy evaluates it
+ * in; the comments name the numpy call each block reproduces.
+ */
+#include "background.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "pairwise_sum.h"
+
+void
+dcn_bg_linspace(double *dst, size_t n, double start, double stop)
+{
+    double div;
+    double delta = stop - start;
+    double step;
+
+    if (n == 0)
+        return;
+    if (n == 1) {
+        /* numpy: step is NaN, y = arange(1) * delta + start */
+        dst[0] = 0.0 * delta + start;
+        return;
+    }
+    div = (double)(n - 1);
+    step = delta / div;
+    if (step == 0.0) {
+        for (size_t i = 0; i < n; i++)
+            dst[i] = ((double)i / div) * delta + start;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            dst[i] = (double)i * step + start;
+    }
+    dst[n - 1] = stop;
+}
+
+int
+dcn_bg_time_axis(double *t, size_t n, const double *time, const double *frame,
+                 const double *frame_rate, enum dcn_bg_time_source *source,
+                 struct dcn_error *err)
+{
+    enum dcn_bg_time_source src;
+
+    if (n == 0)
+        return dcn_error_set(err, DCN_EINVAL,
+                             "background: empty measurement (0 frames)");
+    if (time != NULL) {
+        double t0 = time[0];
+
+        src = DCN_BG_TIME_FEATURE;
+        for (size_t i = 0; i < n; i++)
+            t[i] = time[i] - t0;
+    } else if (frame_rate != NULL) {
+        double fr = *frame_rate;
+
+        if (!(fr > 0.0) || !isfinite(fr))
+            return dcn_error_set(err, DCN_EINVAL,
+                                 "background: invalid attribute "
+                                 "'imaging:frame rate' (%g)",
+                                 fr);
+        if (frame != NULL) {
+            double t0;
+
+            src = DCN_BG_TIME_FRAME;
+            for (size_t i = 0; i < n; i++)
+                t[i] = frame[i] / fr;
+            t0 = t[0];
+            for (size_t i = 0; i < n; i++)
+                t[i] -= t0;
+        } else {
+            src = DCN_BG_TIME_RATE_GUESS;
+            dcn_bg_linspace(t, n, 0.0, (double)n / fr * 1.5);
+        }
+    } else {
+        src = DCN_BG_TIME_3600_GUESS;
+        dcn_bg_linspace(t, n, 0.0, (double)n / 3600.0 * 1.5);
+    }
+    if (source != NULL)
+        *source = src;
+    return DCN_OK;
+}
+
+void
+dcn_sparsemed_opts_default(struct dcn_sparsemed_opts *opts)
+{
+    opts->kernel_size = 200;
+    opts->split_time = 1.0;
+    opts->thresh_cleansing = 0.0;
+    opts->frac_cleansing = 0.8;
+    opts->offset_correction = true;
+}
+
+int
+dcn_sparsemed_opts_check(const struct dcn_sparsemed_opts *opts,
+                         struct dcn_error *err)
+{
+    if (opts->kernel_size == 0)
+        return dcn_error_set(err, DCN_EINVAL,
+                             "sparsemed: kernel_size must be > 0");
+    if (!(opts->split_time > 0.0) || !isfinite(opts->split_time))
+        return dcn_error_set(err, DCN_EINVAL,
+                             "sparsemed: split_time must be > 0 (got %g)",
+                             opts->split_time);
+    if (!(opts->thresh_cleansing >= 0.0) || !isfinite(opts->thresh_cleansing))
+        return dcn_error_set(err, DCN_EINVAL,
+                             "sparsemed: thresh_cleansing must be >= 0 "
+                             "(got %g)",
+                             opts->thresh_cleansing);
+    if (!(opts->frac_cleansing > 0.0 && opts->frac_cleansing <= 1.0))
+        return dcn_error_set(err, DCN_EINVAL,
+                             "sparsemed: frac_cleansing must be in (0, 1] "
+                             "(got %g)",
+                             opts->frac_cleansing);
+    return DCN_OK;
+}
+
+size_t
+dcn_sparsemed_kernel(size_t kernel_size, size_t n)
+{
+    return kernel_size > n ? n : kernel_size;
+}
+
+size_t
+dcn_sparsemed_nsteps(const double *t, size_t n, double split_time)
+{
+    double duration;
+    double len;
+
+    assert(n > 0);
+    duration = t[n - 1] - t[0];
+    /* numpy arange: len = ceil((stop - start) / step), 0 if not > 0 */
+    len = ceil((duration - 0.0) / split_time);
+    if (!(len > 0.0))
+        return 1; /* D11 */
+    return (size_t)len;
+}
+
+/* numpy argmin of |x[j] - s - off| (first minimum); off = 0 for the
+ * window search, where numpy computes |s - t[j]| (same magnitude). */
+static size_t
+argmin_abs(const double *x, size_t n, double s)
+{
+    size_t best = 0;
+    double bv = fabs(s - x[0]);
+
+    for (size_t j = 1; j < n; j++) {
+        double v = fabs(s - x[j]);
+
+        if (v < bv) {
+            bv = v;
+            best = j;
+        }
+    }
+    return best;
+}
+
+void
+dcn_sparsemed_plan(double *step_times, size_t *win_start, size_t m,
+                   const double *t, size_t n, double split_time, size_t k)
+{
+    assert(k >= 1 && k <= n);
+    for (size_t i = 0; i < m; i++) {
+        /* numpy arange(0, d, s): start + i*delta with delta = s */
+        double s = 0.0 + (double)i * split_time;
+        size_t i0 = argmin_abs(t, n, s);
+
+        if (i0 + k >= n)
+            i0 = n - k;
+        step_times[i] = s;
+        win_start[i] = i0;
+    }
+}
+
+void
+dcn_sparsemed_assign(int64_t *bg_idx, const double *t, size_t n,
+                     const double *step_times, const bool *used, size_t m,
+                     double split_time)
+{
+    double half = split_time / 2;
+    size_t idx0 = 0;
+    size_t idx1 = 0;
+    int64_t ii = -1;
+
+    /* np.zeros: frames no range reaches stay 0 */
+    memset(bg_idx, 0, n * sizeof(*bg_idx));
+
+    for (size_t i = 0; i < m; i++) {
+        double t1;
+        double bv;
+
+        if (used != NULL && !used[i])
+            continue;
+        ii++;
+        t1 = step_times[i];
+        /* np.argmin(np.abs(time - t1 - split_time/2)) */
+        idx1 = 0;
+        bv = fabs((t[0] - t1) - half);
+        for (size_t j = 1; j < n; j++) {
+            double v = fabs((t[j] - t1) - half);
+
+            if (v < bv) {
+                bv = v;
+                idx1 = j;
+            }
+        }
+        for (size_t j = idx0; j < idx1; j++)
+            bg_idx[j] = ii;
+        idx0 = idx1;
+    }
+    if (ii < 0)
+        return;
+    for (size_t j = idx1; j < n; j++)
+        bg_idx[j] = ii;
+}
+
+double
+dcn_bg_top_mean(const uint8_t *img, size_t h, size_t w)
+{
+    size_t rows = h < 20 ? h : 20;
+    uint64_t sum = 0;
+
+    for (size_t i = 0; i < rows * w; i++)
+        sum += img[i];
+    return (double)sum / (double)(rows * w);
+}
+
+void
+dcn_bg_offsets(double *bg_off, const double *mimg, const int64_t *bg_idx,
+               size_t n, const double *mbg)
+{
+    for (size_t j = 0; j < n; j++)
+        bg_off[j] = mimg[j] - mbg[bg_idx[j]];
+}
+
+/* ------------------------------------------------------------------ */
+/* Cleansing                                                           */
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* np.median of n doubles (sorts v in place): middle element, or the mean
+ * of the two middle ones, computed as (a + b) / 2. */
+static double
+median_sorted_inplace(double *v, size_t n)
+{
+    qsort(v, n, sizeof(*v), cmp_double);
+    if (n % 2 == 1)
+        return v[n / 2] / 1.0;
+    return (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+/* np.quantile(v, q), method "linear"; v sorted ascending, n >= 1. */
+static double
+quantile_linear(const double *v, size_t n, double q)
+{
+    double g = (double)(n - 1) * q;
+    double lo_f = floor(g);
+    size_t lo = (size_t)lo_f;
+    size_t hi;
+    double tt;
+    double a;
+    double d;
+
+    if (lo > n - 1)
+        lo = n - 1;
+    hi = lo + 1 < n - 1 ? lo + 1 : n - 1;
+    tt = g - lo_f;
+    a = v[lo];
+    d = v[hi] - a;
+    if (tt >= 0.5)
+        return v[hi] - d * (1.0 - tt);
+    return a + d * tt;
+}
+
+/* Python slice [start:stop] of a length-n axis -> [*lo, *hi). */
+static void
+py_slice(long start, long stop, long n, size_t *lo, size_t *hi)
+{
+    if (start < 0) {
+        start += n;
+        if (start < 0)
+            start = 0;
+    } else if (start > n) {
+        start = n;
+    }
+    if (stop < 0) {
+        stop += n;
+        if (stop < 0)
+            stop = 0;
+    } else if (stop > n) {
+        stop = n;
+    }
+    if (stop < start)
+        stop = start;
+    *lo = (size_t)start;
+    *hi = (size_t)stop;
+}
+
+/* scipy.ndimage.median_filter(x, size=10), mode "reflect" (half-sample
+ * mirror), 1-D: out[j] = rank 5 of x[j-5 .. j+4]. */
+static void
+median_filter10(double *out, const double *x, size_t m)
+{
+    double win[10];
+    long mm = (long)m;
+
+    for (long j = 0; j < mm; j++) {
+        for (long o = -5; o < 5; o++) {
+            long i = j + o;
+            long period = 2 * mm;
+
+            i %= period;
+            if (i < 0)
+                i += period;
+            if (i >= mm)
+                i = period - 1 - i;
+            win[o + 5] = x[i];
+        }
+        qsort(win, 10, sizeof(double), cmp_double);
+        out[j] = win[5];
+    }
+}
+
+static size_t
+select_used(bool *used, const double *ref, size_t m, double thresh)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < m; i++) {
+        used[i] = ref[i] <= thresh;
+        k += used[i];
+    }
+    return k;
+}
+
+int
+dcn_sparsemed_cleanse(bool *used, size_t *nused, const uint8_t *const *images,
+                      size_t m, size_t h, size_t w, double thresh_cleansing,
+                      double frac_cleansing, struct dcn_error *err)
+{
+    double *prof = NULL; /* m*h */
+    double *col = NULL;  /* max(m, h) scratch */
+    double *med = NULL;  /* h */
+    double *cent = NULL; /* m */
+    double *base = NULL; /* m */
+    double *ref = NULL;  /* m */
+    size_t lo;
+    size_t hi;
+    size_t spread;
+    size_t kept;
+    double mx;
+    double thresh;
+    int rc;
+
+    if (m == 0 || h == 0 || w == 0)
+        return dcn_error_set(err, DCN_EINVAL,
+                             "sparsemed cleansing: empty background series");
+    if (frac_cleansing == 1.0) {
+        for (size_t i = 0; i < m; i++)
+            used[i] = true;
+        if (nused != NULL)
+            *nused = m;
+        return DCN_OK;
+    }
+    prof = dcn__mallocarray(m * h, sizeof(double));
+    col = dcn__mallocarray(m > h ? m : h, sizeof(double));
+    med = dcn__mallocarray(h, sizeof(double));
+    cent = dcn__mallocarray(m, sizeof(double));
+    base = dcn__mallocarray(m, sizeof(double));
+    ref = dcn__mallocarray(m, sizeof(double));
+    if (!prof || !col || !med || !cent || !base || !ref) {
+        rc = dcn_error_set(err, DCN_ENOMEM,
+                           "sparsemed cleansing: out of memory");
+        goto out;
+    }
+    /* 1. np.ptp(bg_images, axis=2) */
+    for (size_t i = 0; i < m; i++) {
+        for (size_t y = 0; y < h; y++) {
+            const uint8_t *row = images[i] + y * w;
+            uint8_t vmin = row[0];
+            uint8_t vmax = row[0];
+
+            for (size_t x = 1; x < w; x++) {
+                if (row[x] < vmin)
+                    vmin = row[x];
+                if (row[x] > vmax)
+                    vmax = row[x];
+            }
+            prof[i * h + y] = (double)(uint8_t)(vmax - vmin);
+        }
+    }
+    /* 2. np.median(prof, axis=0); 3. prof - med */
+    for (size_t y = 0; y < h; y++) {
+        for (size_t i = 0; i < m; i++)
+            col[i] = prof[i * h + y];
+        med[y] = median_sorted_inplace(col, m);
+    }
+    for (size_t i = 0; i < m; i++)
+        for (size_t y = 0; y < h; y++)
+            prof[i * h + y] = prof[i * h + y] - med[y];
+    /* 4. np.mean(norm[:, slice(h//2 - spread, h//2 + spread)], axis=1) */
+    spread = h / 4 > 20 ? h / 4 : 20;
+    py_slice((long)(h / 2) - (long)spread, (long)(h / 2) + (long)spread,
+             (long)h, &lo, &hi);
+    for (size_t i = 0; i < m; i++)
+        cent[i] = dcn__pairwise_sum(prof + i * h + lo, hi - lo) /
+                  (double)(hi - lo);
+    /* 5. ndi.median_filter(cent, size=10); 6. x = cent - base */
+    median_filter10(base, cent, m);
+    for (size_t i = 0; i < m; i++)
+        col[i] = cent[i] - base[i];
+    memcpy(base, col, m * sizeof(double)); /* base now holds x */
+    mx = median_sorted_inplace(col, m);
+    for (size_t i = 0; i < m; i++)
+        ref[i] = fabs(base[i] - mx);
+    /* 7. threshold */
+    memcpy(col, ref, m * sizeof(double));
+    qsort(col, m, sizeof(double), cmp_double); /* sorted ref */
+    if (thresh_cleansing != 0.0) {
+        /* np.var(ref) * 150 / thresh_cleansing */
+        double mean = dcn__pairwise_sum(ref, m) / (double)m;
+        double var;
+
+        for (size_t i = 0; i < m; i++) {
+            double d = ref[i] - mean;
+
+            cent[i] = d * d;
+        }
+        var = dcn__pairwise_sum(cent, m) / (double)m;
+        thresh = (var * 150.0) / thresh_cleansing;
+    } else {
+        thresh = quantile_linear(col, m, frac_cleansing);
+    }
+    /* 8. used = ref <= thresh; 9. fallback */
+    kept = select_used(used, ref, m, thresh);
+    if (thresh_cleansing != 0.0) {
+        double frac_remove = (double)(m - kept) / (double)m;
+
+        if (1.0 - frac_remove < frac_cleansing) {
+            thresh = quantile_linear(col, m, frac_cleansing);
+            kept = select_used(used, ref, m, thresh);
+        }
+    }
+    if (nused != NULL)
+        *nused = kept;
+    rc = DCN_OK;
+out:
+    dcn__free(ref);
+    dcn__free(base);
+    dcn__free(cent);
+    dcn__free(med);
+    dcn__free(col);
+    dcn__free(prof);
+    return rc;
+}
