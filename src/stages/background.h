@@ -212,7 +212,7 @@ struct dcn_rollmed; /* opaque: per-pixel histograms and tracked medians */
 
 /*
  * *out: a new state for images of npix pixels and kernel size k (an empty
- * window).  Caller frees with dcn_rollmed_free().  Allocates 514 bytes
+ * window).  Caller frees with dcn_rollmed_free().  Allocates 515 bytes
  * per pixel plus a constant, once.  DCN_OK, DCN_EINVAL or DCN_ENOMEM.
  */
 int dcn_rollmed_new(struct dcn_rollmed **out, size_t npix, size_t k,

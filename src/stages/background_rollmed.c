@@ -8,8 +8,13 @@
  * value v updates hist[v] and, if v < m, below.  Reading the median
  * restores the invariant below <= k/2 < below + hist[m] by moving m one
  * bin at a time; between consecutive windows m moves little, so a step
- * costs O(1) per pixel on average and touches few cache lines.  Memory is
- * 514 bytes per pixel, whatever the number of frames.
+ * costs O(1) per pixel on average.  Memory is 515 bytes per pixel,
+ * whatever the number of frames.
+ *
+ * The histograms are stored bin-major, hist[v * npix + p]: neighbouring
+ * pixels of a background have similar values, so one frame's updates
+ * walk a few bin planes sequentially and share cache lines, instead of
+ * touching a fresh 512-byte histogram per pixel (about 2x faster).
  */
 #include "background.h"
 
@@ -20,7 +25,7 @@
 struct dcn_rollmed {
     size_t npix;
     size_t k;
-    uint16_t *hist;  /* npix * 256 */
+    uint16_t *hist;  /* 256 * npix, bin-major: hist[v * npix + p] */
     uint16_t *below; /* npix */
     uint8_t *med;    /* npix */
 };
@@ -101,23 +106,24 @@ dcn_rollmed_add(struct dcn_rollmed *rm, const uint8_t *frame, size_t p0,
     for (size_t p = p0; p < p1; p++) {
         unsigned v = frame[p];
 
-        rm->hist[p * 256u + v]++;
+        rm->hist[v * rm->npix + p]++;
         rm->below[p] += v < rm->med[p];
     }
 }
 
 /* Move m until below <= rank < below + h[m]; returns m. */
 static inline unsigned
-settle(const uint16_t *h, unsigned m, unsigned *below, unsigned rank)
+settle(const uint16_t *h, size_t stride, unsigned m, unsigned *below,
+       unsigned rank)
 {
     unsigned b = *below;
 
     while (b > rank) {
         m--;
-        b -= h[m];
+        b -= h[m * stride];
     }
-    while (b + h[m] <= rank) {
-        b += h[m];
+    while (b + h[m * stride] <= rank) {
+        b += h[m * stride];
         m++;
     }
     *below = b;
@@ -132,7 +138,7 @@ dcn_rollmed_median(struct dcn_rollmed *rm, uint8_t *dst, size_t p0, size_t p1)
     assert(p0 <= p1 && p1 <= rm->npix);
     for (size_t p = p0; p < p1; p++) {
         unsigned b = rm->below[p];
-        unsigned m = settle(rm->hist + p * 256u, rm->med[p], &b, rank);
+        unsigned m = settle(rm->hist + p, rm->npix, rm->med[p], &b, rank);
 
         rm->med[p] = (uint8_t)m;
         rm->below[p] = (uint16_t)b;
@@ -145,19 +151,20 @@ dcn_rollmed_step(struct dcn_rollmed *rm, uint8_t *dst, const uint8_t *leaving,
                  const uint8_t *entering, size_t p0, size_t p1)
 {
     unsigned rank = (unsigned)(rm->k / 2);
+    size_t stride = rm->npix;
 
     assert(p0 <= p1 && p1 <= rm->npix);
     for (size_t p = p0; p < p1; p++) {
-        uint16_t *h = rm->hist + p * 256u;
+        uint16_t *h = rm->hist + p;
         unsigned o = leaving[p];
         unsigned v = entering[p];
         unsigned m = rm->med[p];
         unsigned b = rm->below[p];
 
-        h[o]--;
-        h[v]++;
+        h[o * stride]--;
+        h[v * stride]++;
         b = b - (o < m) + (v < m);
-        m = settle(h, m, &b, rank);
+        m = settle(h, stride, m, &b, rank);
         rm->med[p] = (uint8_t)m;
         rm->below[p] = (uint16_t)b;
         dst[p] = (uint8_t)m;
