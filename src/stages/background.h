@@ -68,23 +68,32 @@ enum dcn_bg_time_source {
     DCN_BG_TIME_3600_GUESS = 4  /* linspace(0, N/3600*1.5, N) */
 };
 
+/* What the input offers for the time axis (all borrowed). */
+struct dcn_bg_time_input {
+    const double *time;       /* `time` feature (n values) or NULL */
+    const double *frame;      /* `frame` feature as double, or NULL */
+    const double *frame_rate; /* "imaging:frame rate", or NULL if absent */
+    bool time_f32;            /* `time` is stored as float32 */
+    bool frame_f32;           /* `frame` is stored as float32 */
+};
+
 /*
  * The time axis of sparsemed, t[0..n-1] in seconds (§2.1).
  *
- * t:          n doubles written (caller storage).
- * time:       the `time` feature (n values, borrowed), or NULL if absent.
- *             It must be float64 in the file; a float32 `time` would make
- *             numpy work in float32, which this function does not mimic.
- * frame:      the `frame` feature converted to double (n values,
- *             borrowed), or NULL if absent.
- * frame_rate: the attribute "imaging:frame rate", or NULL if absent.
- * source:     set to the rule used (may be NULL).
+ * t:      n doubles written (caller storage).
+ * f32:    set to true when numpy would hold this axis as float32 (a
+ *         float32 `time`, or a float32 `frame` divided by the frame
+ *         rate, as in Shape-In files): t then holds float32 values, and
+ *         the functions below that take `f32` must be given it, so they
+ *         compute in float32 where numpy does (numpy 1.24 value-based
+ *         casting: float32 array op float64 scalar -> float32).
+ * source: set to the rule used (may be NULL).
  *
  * Returns DCN_OK, or DCN_EINVAL for n == 0 or a frame rate that is not a
  * positive finite number.
  */
-int dcn_bg_time_axis(double *t, size_t n, const double *time,
-                     const double *frame, const double *frame_rate,
+int dcn_bg_time_axis(double *t, bool *f32, size_t n,
+                     const struct dcn_bg_time_input *in,
                      enum dcn_bg_time_source *source, struct dcn_error *err);
 
 /* ------------------------------------------------------------------ */
@@ -112,9 +121,11 @@ size_t dcn_sparsemed_kernel(size_t kernel_size, size_t n);
 /*
  * Number of step times M = len(arange(0, duration, split_time)) with
  * duration = t[n-1] - t[0]; at least 1 (D11: a zero duration gives one
- * step at time 0).  t: n >= 1 values, borrowed.
+ * step at time 0).  t: n >= 1 values, borrowed; f32 as returned by
+ * dcn_bg_time_axis().
  */
-size_t dcn_sparsemed_nsteps(const double *t, size_t n, double split_time);
+size_t dcn_sparsemed_nsteps(const double *t, size_t n, bool f32,
+                            double split_time);
 
 /*
  * The M steps: step_times[i] = i*split_time and win_start[i], the first
@@ -122,10 +133,12 @@ size_t dcn_sparsemed_nsteps(const double *t, size_t n, double split_time);
  * |step - t[j]|, clamped so the window ends at n at the latest).
  *
  * step_times, win_start: m values written (caller storage).
- * t: n values, borrowed.  k: the effective kernel size, 1 <= k <= n.
+ * t, f32: the time axis (n values, borrowed) and its float32 flag.
+ * k: the effective kernel size, 1 <= k <= n.
  */
 void dcn_sparsemed_plan(double *step_times, size_t *win_start, size_t m,
-                        const double *t, size_t n, double split_time, size_t k);
+                        const double *t, size_t n, bool f32, double split_time,
+                        size_t k);
 
 /* ------------------------------------------------------------------ */
 /* The median kernel                                                   */
@@ -172,11 +185,11 @@ int dcn_sparsemed_cleanse(bool *used, size_t *nused,
  * Frame -> background image (§2.1, "Frame -> image assignment").
  *
  * bg_idx:     n values written: the index among the *kept* images.
- * t:          the time axis, n values (borrowed).
+ * t, f32:     the time axis, n values (borrowed), and its float32 flag.
  * step_times: m step times; used: m flags (NULL = all kept), borrowed.
  * All zeros when nothing is kept.
  */
-void dcn_sparsemed_assign(int64_t *bg_idx, const double *t, size_t n,
+void dcn_sparsemed_assign(int64_t *bg_idx, const double *t, size_t n, bool f32,
                           const double *step_times, const bool *used, size_t m,
                           double split_time);
 

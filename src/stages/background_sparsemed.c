@@ -44,38 +44,54 @@ dcn_bg_linspace(double *dst, size_t n, double start, double stop)
 }
 
 int
-dcn_bg_time_axis(double *t, size_t n, const double *time, const double *frame,
-                 const double *frame_rate, enum dcn_bg_time_source *source,
-                 struct dcn_error *err)
+dcn_bg_time_axis(double *t, bool *f32, size_t n,
+                 const struct dcn_bg_time_input *in,
+                 enum dcn_bg_time_source *source, struct dcn_error *err)
 {
     enum dcn_bg_time_source src;
+    bool is32 = false;
 
     if (n == 0)
         return dcn_error_set(err, DCN_EINVAL,
                              "background: empty measurement (0 frames)");
-    if (time != NULL) {
-        double t0 = time[0];
-
+    if (in->time != NULL) {
+        /* t = hd["time"][:]; t -= t[0] (in the stored precision) */
         src = DCN_BG_TIME_FEATURE;
-        for (size_t i = 0; i < n; i++)
-            t[i] = time[i] - t0;
-    } else if (frame_rate != NULL) {
-        double fr = *frame_rate;
+        if (in->time_f32) {
+            float t0 = (float)in->time[0];
+
+            is32 = true;
+            for (size_t i = 0; i < n; i++)
+                t[i] = (double)((float)in->time[i] - t0);
+        } else {
+            double t0 = in->time[0];
+
+            for (size_t i = 0; i < n; i++)
+                t[i] = in->time[i] - t0;
+        }
+    } else if (in->frame_rate != NULL) {
+        double fr = *in->frame_rate;
 
         if (!(fr > 0.0) || !isfinite(fr))
             return dcn_error_set(err, DCN_EINVAL,
                                  "background: invalid attribute "
                                  "'imaging:frame rate' (%g)",
                                  fr);
-        if (frame != NULL) {
-            double t0;
+        if (in->frame != NULL && in->frame_f32) {
+            /* float32 array / float64 scalar -> float32 */
+            float fr32 = (float)fr;
+            float t0 = (float)in->frame[0] / fr32;
+
+            src = DCN_BG_TIME_FRAME;
+            is32 = true;
+            for (size_t i = 0; i < n; i++)
+                t[i] = (double)((float)in->frame[i] / fr32 - t0);
+        } else if (in->frame != NULL) {
+            double t0 = in->frame[0] / fr;
 
             src = DCN_BG_TIME_FRAME;
             for (size_t i = 0; i < n; i++)
-                t[i] = frame[i] / fr;
-            t0 = t[0];
-            for (size_t i = 0; i < n; i++)
-                t[i] -= t0;
+                t[i] = in->frame[i] / fr - t0;
         } else {
             src = DCN_BG_TIME_RATE_GUESS;
             dcn_bg_linspace(t, n, 0.0, (double)n / fr * 1.5);
@@ -86,6 +102,8 @@ dcn_bg_time_axis(double *t, size_t n, const double *time, const double *frame,
     }
     if (source != NULL)
         *source = src;
+    if (f32 != NULL)
+        *f32 = is32;
     return DCN_OK;
 }
 
@@ -130,34 +148,89 @@ dcn_sparsemed_kernel(size_t kernel_size, size_t n)
 }
 
 size_t
-dcn_sparsemed_nsteps(const double *t, size_t n, double split_time)
+dcn_sparsemed_nsteps(const double *t, size_t n, bool f32, double split_time)
 {
     double duration;
     double len;
 
     assert(n > 0);
-    duration = t[n - 1] - t[0];
-    /* numpy arange: len = ceil((stop - start) / step), 0 if not > 0 */
+    /* self.duration = time[-1] - time[0], a float32 scalar for f32 */
+    if (f32)
+        duration = (double)((float)t[n - 1] - (float)t[0]);
+    else
+        duration = t[n - 1] - t[0];
+    /* np.arange(0, duration, split_time): len = ceil((stop - start) /
+     * step), computed in double (numpy 1.x scalar promotion); 0 unless
+     * positive */
     len = ceil((duration - 0.0) / split_time);
     if (!(len > 0.0))
         return 1; /* D11 */
     return (size_t)len;
 }
 
-/* numpy argmin of |x[j] - s - off| (first minimum); off = 0 for the
- * window search, where numpy computes |s - t[j]| (same magnitude). */
+/* First argmin_j |s - t[j]| (np.argmin(np.abs(second - time))). */
 static size_t
-argmin_abs(const double *x, size_t n, double s)
+nearest(const double *t, size_t n, bool f32, double s)
 {
     size_t best = 0;
-    double bv = fabs(s - x[0]);
 
-    for (size_t j = 1; j < n; j++) {
-        double v = fabs(s - x[j]);
+    if (f32) {
+        float s32 = (float)s;
+        float bv = fabsf(s32 - (float)t[0]);
 
-        if (v < bv) {
-            bv = v;
-            best = j;
+        for (size_t j = 1; j < n; j++) {
+            float v = fabsf(s32 - (float)t[j]);
+
+            if (v < bv) {
+                bv = v;
+                best = j;
+            }
+        }
+    } else {
+        double bv = fabs(s - t[0]);
+
+        for (size_t j = 1; j < n; j++) {
+            double v = fabs(s - t[j]);
+
+            if (v < bv) {
+                bv = v;
+                best = j;
+            }
+        }
+    }
+    return best;
+}
+
+/* First argmin_j |(t[j] - t1) - half| (np.argmin(np.abs(time - t1 -
+ * split_time/2))). */
+static size_t
+nearest_mid(const double *t, size_t n, bool f32, double t1, double half)
+{
+    size_t best = 0;
+
+    if (f32) {
+        float a = (float)t1;
+        float b = (float)half;
+        float bv = fabsf(((float)t[0] - a) - b);
+
+        for (size_t j = 1; j < n; j++) {
+            float v = fabsf(((float)t[j] - a) - b);
+
+            if (v < bv) {
+                bv = v;
+                best = j;
+            }
+        }
+    } else {
+        double bv = fabs((t[0] - t1) - half);
+
+        for (size_t j = 1; j < n; j++) {
+            double v = fabs((t[j] - t1) - half);
+
+            if (v < bv) {
+                bv = v;
+                best = j;
+            }
         }
     }
     return best;
@@ -165,13 +238,14 @@ argmin_abs(const double *x, size_t n, double s)
 
 void
 dcn_sparsemed_plan(double *step_times, size_t *win_start, size_t m,
-                   const double *t, size_t n, double split_time, size_t k)
+                   const double *t, size_t n, bool f32, double split_time,
+                   size_t k)
 {
     assert(k >= 1 && k <= n);
     for (size_t i = 0; i < m; i++) {
         /* numpy arange(0, d, s): start + i*delta with delta = s */
         double s = 0.0 + (double)i * split_time;
-        size_t i0 = argmin_abs(t, n, s);
+        size_t i0 = nearest(t, n, f32, s);
 
         if (i0 + k >= n)
             i0 = n - k;
@@ -181,7 +255,7 @@ dcn_sparsemed_plan(double *step_times, size_t *win_start, size_t m,
 }
 
 void
-dcn_sparsemed_assign(int64_t *bg_idx, const double *t, size_t n,
+dcn_sparsemed_assign(int64_t *bg_idx, const double *t, size_t n, bool f32,
                      const double *step_times, const bool *used, size_t m,
                      double split_time)
 {
@@ -192,26 +266,11 @@ dcn_sparsemed_assign(int64_t *bg_idx, const double *t, size_t n,
 
     /* np.zeros: frames no range reaches stay 0 */
     memset(bg_idx, 0, n * sizeof(*bg_idx));
-
     for (size_t i = 0; i < m; i++) {
-        double t1;
-        double bv;
-
         if (used != NULL && !used[i])
             continue;
         ii++;
-        t1 = step_times[i];
-        /* np.argmin(np.abs(time - t1 - split_time/2)) */
-        idx1 = 0;
-        bv = fabs((t[0] - t1) - half);
-        for (size_t j = 1; j < n; j++) {
-            double v = fabs((t[j] - t1) - half);
-
-            if (v < bv) {
-                bv = v;
-                idx1 = j;
-            }
-        }
+        idx1 = nearest_mid(t, n, f32, step_times[i], half);
         for (size_t j = idx0; j < idx1; j++)
             bg_idx[j] = ii;
         idx0 = idx1;

@@ -51,11 +51,11 @@ bgd_window_median(uint8_t *dst, const uint8_t *stack, size_t i0, size_t k,
     free(fr);
 }
 
-/* Run sparsemed; time/frame/frame_rate may be NULL.  0 on success. */
+/* Run sparsemed with the time axis from tin.  0 on success. */
 static int
-bgd_sparsemed(struct bgd_result *r, const uint8_t *stack, size_t n, size_t h,
-              size_t w, const double *time, const double *frame,
-              const double *frame_rate, const struct dcn_sparsemed_opts *o)
+bgd_sparsemed_in(struct bgd_result *r, const uint8_t *stack, size_t n, size_t h,
+                 size_t w, const struct dcn_bg_time_input *tin,
+                 const struct dcn_sparsemed_opts *o)
 {
     struct dcn_error err = DCN_ERROR_INIT;
     size_t npix = h * w;
@@ -68,18 +68,19 @@ bgd_sparsemed(struct bgd_result *r, const uint8_t *stack, size_t n, size_t h,
     void *scratch = NULL;
     double *mbg = NULL;
     double *mimg = NULL;
+    bool f32 = false;
     int rc = -1;
 
     memset(r, 0, sizeof(*r));
     r->t = malloc(n * sizeof(double));
-    if (dcn_bg_time_axis(r->t, n, time, frame, frame_rate, NULL, &err) < 0) {
+    if (dcn_bg_time_axis(r->t, &f32, n, tin, NULL, &err) < 0) {
         fprintf(stderr, "time axis: %s\n", err.msg);
         goto out;
     }
-    r->m = dcn_sparsemed_nsteps(r->t, n, o->split_time);
+    r->m = dcn_sparsemed_nsteps(r->t, n, f32, o->split_time);
     steps = malloc(r->m * sizeof(*steps));
     wins = malloc(r->m * sizeof(*wins));
-    dcn_sparsemed_plan(steps, wins, r->m, r->t, n, o->split_time, k);
+    dcn_sparsemed_plan(steps, wins, r->m, r->t, n, f32, o->split_time, k);
     all = malloc(r->m * npix);
     ptrs = malloc(r->m * sizeof(*ptrs));
     scratch = malloc(dcn_bg_median_scratch_size(k));
@@ -99,7 +100,8 @@ bgd_sparsemed(struct bgd_result *r, const uint8_t *stack, size_t n, size_t h,
         if (used[i])
             memcpy(r->images + (j++) * npix, all + i * npix, npix);
     r->bg_idx = malloc(n * sizeof(int64_t));
-    dcn_sparsemed_assign(r->bg_idx, r->t, n, steps, used, r->m, o->split_time);
+    dcn_sparsemed_assign(r->bg_idx, r->t, n, f32, steps, used, r->m,
+                         o->split_time);
     if (o->offset_correction) {
         mbg = malloc((r->nkept ? r->nkept : 1) * sizeof(double));
         mimg = malloc(n * sizeof(double));
@@ -121,6 +123,17 @@ out:
     free(wins);
     free(steps);
     return rc;
+}
+
+/* Run sparsemed; time/frame/frame_rate (float64) may be NULL. */
+static int
+bgd_sparsemed(struct bgd_result *r, const uint8_t *stack, size_t n, size_t h,
+              size_t w, const double *time, const double *frame,
+              const double *frame_rate, const struct dcn_sparsemed_opts *o)
+{
+    struct dcn_bg_time_input tin = {time, frame, frame_rate, false, false};
+
+    return bgd_sparsemed_in(r, stack, n, h, w, &tin, o);
 }
 
 /* rollmed over all n frames into out (n * npix), pixel range split in

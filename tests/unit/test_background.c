@@ -79,13 +79,17 @@ test_sparsemed_array_time_axis(void)
         size_t m;
         enum dcn_bg_time_source src = 0;
 
-        CHECK_EQ(dcn_bg_time_axis(t, n, NULL, NULL, NULL, &src, NULL), DCN_OK);
+        struct dcn_bg_time_input none = {0};
+        bool f32 = true;
+
+        CHECK_EQ(dcn_bg_time_axis(t, &f32, n, &none, &src, NULL), DCN_OK);
+        CHECK(!f32);
         CHECK_EQ(src, DCN_BG_TIME_3600_GUESS);
         /* bic.duration == event_count / 3600 * 1.5 */
         CHECK_DBL_IDENT(t[n - 1] - t[0], (double)n / 3600 * 1.5);
-        m = dcn_sparsemed_nsteps(t, n, splits[c]);
+        m = dcn_sparsemed_nsteps(t, n, false, splits[c]);
         CHECK(m > 2 && m <= 200);
-        dcn_sparsemed_plan(steps, wins, m, t, n, splits[c], kernels[c]);
+        dcn_sparsemed_plan(steps, wins, m, t, n, false, splits[c], kernels[c]);
         CHECK_DBL_IDENT(steps[0], 0.0);
         CHECK_DBL_IDENT(steps[1], splits[c]);
         CHECK_EQ(wins[0], 0);
@@ -349,7 +353,7 @@ test_sparsemed_zero_duration(void)
 
     for (size_t i = 0; i < n; i++)
         t[i] = 3.25;
-    CHECK_EQ(dcn_sparsemed_nsteps(t, n, 0.5), 1);
+    CHECK_EQ(dcn_sparsemed_nsteps(t, n, false, 0.5), 1);
     if (CHECK(bgd_sparsemed(&r, s, n, 5, 7, t, NULL, NULL, &o) == 0)) {
         CHECK_EQ(r.m, 1);
         CHECK_EQ(r.nkept, 1);
@@ -432,9 +436,13 @@ test_options_rejected(void)
     CHECK_EQ(dcn_sparsemed_opts_check(&o, NULL), DCN_EINVAL);
     o = opts_of(10, 1, 0, 1.0);
     CHECK_EQ(dcn_sparsemed_opts_check(&o, NULL), DCN_OK);
-    CHECK_EQ(dcn_bg_time_axis(t, 0, NULL, NULL, NULL, NULL, NULL), DCN_EINVAL);
-    CHECK_EQ(dcn_bg_time_axis(t, 2, NULL, NULL, &bad_fr, NULL, NULL),
-             DCN_EINVAL);
+    struct dcn_bg_time_input none = {0};
+    struct dcn_bg_time_input badrate = {NULL, NULL, &bad_fr, false, false};
+
+    CHECK_EQ(dcn_bg_time_axis(t, NULL, 0, &none, NULL, NULL), DCN_EINVAL);
+    CHECK_EQ(dcn_bg_time_axis(t, NULL, 2, &badrate, NULL, &err), DCN_EINVAL);
+    CHECK(strstr(err.msg, "frame rate") != NULL);
+    dcn_error_clear(&err);
     /* rollmed (§2.2, D12) */
     CHECK_EQ(dcn_rollmed_check(10, 90, 720, NULL), DCN_OK);
     CHECK_EQ(dcn_rollmed_check(11, 90, 720, NULL), DCN_EINVAL);
@@ -455,20 +463,31 @@ test_time_axis_sources(void)
     double frame[4] = {101, 103, 110, 111};
     double fr = 2000;
     double t[4];
+    bool f32;
     enum dcn_bg_time_source src;
+    struct dcn_bg_time_input all = {time, frame, &fr, false, false};
+    struct dcn_bg_time_input fronly = {NULL, frame, &fr, false, false};
+    struct dcn_bg_time_input fr32 = {NULL, frame, &fr, false, true};
+    struct dcn_bg_time_input noattr = {NULL, frame, NULL, false, false};
+    struct dcn_bg_time_input rate = {NULL, NULL, &fr, false, false};
 
-    CHECK_EQ(dcn_bg_time_axis(t, 4, time, frame, &fr, &src, NULL), DCN_OK);
+    CHECK_EQ(dcn_bg_time_axis(t, &f32, 4, &all, &src, NULL), DCN_OK);
     CHECK_EQ(src, DCN_BG_TIME_FEATURE);
     CHECK_DBL_IDENT(t[0], 0.0);
     CHECK_DBL_IDENT(t[3], 1.5);
-    CHECK_EQ(dcn_bg_time_axis(t, 4, NULL, frame, &fr, &src, NULL), DCN_OK);
+    CHECK_EQ(dcn_bg_time_axis(t, &f32, 4, &fronly, &src, NULL), DCN_OK);
     CHECK_EQ(src, DCN_BG_TIME_FRAME);
+    CHECK(!f32);
     CHECK_DBL_IDENT(t[2], 110.0 / 2000 - 101.0 / 2000);
-    CHECK_EQ(dcn_bg_time_axis(t, 4, NULL, frame, NULL, &src, NULL), DCN_OK);
+    /* float32 frame (Shape-In): numpy divides and subtracts in float32 */
+    CHECK_EQ(dcn_bg_time_axis(t, &f32, 4, &fr32, &src, NULL), DCN_OK);
+    CHECK(f32);
+    CHECK_DBL_IDENT(t[2], (double)(110.0f / 2000.0f - 101.0f / 2000.0f));
+    CHECK_EQ(dcn_bg_time_axis(t, &f32, 4, &noattr, &src, NULL), DCN_OK);
     CHECK_EQ(src, DCN_BG_TIME_3600_GUESS);
     CHECK_DBL_IDENT(t[3], 4.0 / 3600 * 1.5);
     CHECK_DBL_IDENT(t[1], 1.0 * ((4.0 / 3600 * 1.5) / 3.0));
-    CHECK_EQ(dcn_bg_time_axis(t, 1, NULL, NULL, &fr, &src, NULL), DCN_OK);
+    CHECK_EQ(dcn_bg_time_axis(t, &f32, 1, &rate, &src, NULL), DCN_OK);
     CHECK_EQ(src, DCN_BG_TIME_RATE_GUESS);
     CHECK_DBL_IDENT(t[0], 0.0);
 }

@@ -97,9 +97,9 @@ out:
     td_array_release(&img);
 }
 
-/* md5 hex of "/events/image_bg" in meta.json (naive text search). */
+/* md5 hex of dataset dset in meta.json (naive text search). */
 static int
-meta_image_bg_md5(char hex[33], const char *meta_path)
+meta_dataset_md5(char hex[33], const char *meta_path, const char *dset)
 {
     FILE *fp = fopen(meta_path, "rb");
     char *buf;
@@ -116,7 +116,12 @@ meta_image_bg_md5(char hex[33], const char *meta_path)
     buf = calloc((size_t)len + 1, 1);
     if (fread(buf, 1, (size_t)len, fp) != (size_t)len)
         goto out;
-    p = strstr(buf, "\"/events/image_bg\"");
+    {
+        char key[128];
+
+        snprintf(key, sizeof(key), "\"path\": \"%s\"", dset);
+        p = strstr(buf, key);
+    }
     if (p == NULL)
         goto out;
     /* keys are sorted: the object's "md5" comes right before "path" */
@@ -153,7 +158,7 @@ check_rollmed_md5(const char *stem)
 
     snprintf(rel, sizeof(rel), "reference/%s/rollmed/meta.json", stem);
     td_path(path, rel);
-    if (!CHECK(meta_image_bg_md5(want, path) == 0))
+    if (!CHECK(meta_dataset_md5(want, path, "/events/image_bg") == 0))
         return;
     snprintf(rel, sizeof(rel), "reference/%s/rollmed/features.csv", stem);
     td_path(path, rel);
@@ -188,11 +193,117 @@ out:
     td_csv_release(&csv);
 }
 
+/*
+ * The default variant through the output's features: md5 of
+ * basin_events/image_bg (meta.json), and per event bg_off[e] ==
+ * bg_off[basinmap0[e]] and basinmap1[e] == bg_idx[basinmap0[e]].  This
+ * covers the inputs without bg.h5 too (float32 frame, event-count
+ * attribute smaller than the stack, small N).
+ */
+static void
+check_default_features(const char *stem, int has_time, int has_frame,
+                       int frame_f32)
+{
+    char path[PATH_MAX];
+    char meta[PATH_MAX];
+    char csvpath[PATH_MAX];
+    char rel[256];
+    char want[33] = {0};
+    char got[33];
+    struct td_array img = {0};
+    struct td_array time = {0};
+    struct td_array frame = {0};
+    struct td_csv csv = {0};
+    struct dcn_sparsemed_opts o;
+    struct bgd_result r = {0};
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_bg_time_input tin = {0};
+    double *t;
+    bool f32 = false;
+    double fr;
+    double count;
+    int has_fr;
+    size_t n;
+    size_t npix;
+    size_t bad = 0;
+    int c0;
+    int c1;
+    int coff;
+
+    snprintf(rel, sizeof(rel), "inputs/%s.rtdc", stem);
+    td_path(path, rel);
+    snprintf(rel, sizeof(rel), "reference/%s/default/meta.json", stem);
+    td_path(meta, rel);
+    if (!CHECK(meta_dataset_md5(want, meta, "/basin_events/image_bg") == 0))
+        return;
+    snprintf(rel, sizeof(rel), "reference/%s/default/features.csv", stem);
+    td_path(csvpath, rel);
+    if (!CHECK(td_csv_load(&csv, csvpath) == 0))
+        return;
+    if (!CHECK(td_read(&img, path, "/events/image", TD_U8) == 0))
+        goto out;
+    if (has_time)
+        CHECK(td_read(&time, path, "/events/time", TD_F64) == 0);
+    if (has_frame)
+        CHECK(td_read(&frame, path, "/events/frame", TD_F64) == 0);
+    has_fr = td_attr_double(&fr, path, "imaging:frame rate") == 0;
+    n = img.dims[0];
+    if (td_attr_double(&count, path, "experiment:event count") == 0 &&
+        count < (double)n)
+        n = (size_t)count;
+    npix = img.dims[1] * img.dims[2];
+    dcn_sparsemed_opts_default(&o);
+    tin.time = time.data;
+    tin.frame = frame.data;
+    tin.frame_rate = has_fr ? &fr : NULL;
+    tin.frame_f32 = frame_f32 != 0;
+    t = malloc(n * sizeof(double));
+    CHECK_EQ(dcn_bg_time_axis(t, &f32, n, &tin, NULL, &err), DCN_OK);
+    CHECK_EQ(f32, frame_f32 != 0 && !has_time && has_fr);
+    free(t);
+    if (!CHECK(bgd_sparsemed_in(&r, img.data, n, img.dims[1], img.dims[2], &tin,
+                                &o) == 0))
+        goto out;
+    dcn__md5_hex(got, r.images, r.nkept * npix);
+    CHECK_STR_EQ(got, want);
+    c0 = td_csv_col(&csv, "basinmap0");
+    c1 = td_csv_col(&csv, "basinmap1");
+    coff = td_csv_col(&csv, "bg_off");
+    CHECK(c0 >= 0 && c1 >= 0 && coff >= 0);
+    for (size_t e = 0; e < csv.nrows; e++) {
+        size_t i = (size_t)td_csv_get(&csv, e, c0);
+        double off = td_csv_get(&csv, e, coff);
+
+        if (i >= n) {
+            bad++;
+            continue;
+        }
+        bad += (double)r.bg_idx[i] != td_csv_get(&csv, e, c1);
+        bad += memcmp(&off, &r.bg_off[i], sizeof(double)) != 0;
+    }
+    CHECK_EQ(bad, 0);
+    printf("%s: %zu frames, %zu/%zu images kept, md5 %s, %zu events, "
+           "%zu mismatches\n",
+           stem, n, r.nkept, r.m, got, csv.nrows, bad);
+out:
+    bgd_release(&r);
+    td_array_release(&frame);
+    td_array_release(&time);
+    td_array_release(&img);
+    td_csv_release(&csv);
+}
+
 int
 main(void)
 {
     for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)
         check_sparsemed_bg_h5(&inputs[i]);
+    check_default_features("cytoshot-test-data", 1, 1, 0);
+    check_default_features("cytoshot-test-data-legacy_dce", 1, 1, 0);
+    check_default_features("dcnum_thresh_example", 1, 1, 0);
+    check_default_features("file_with_variable_length_logs", 0, 1, 1);
+    check_default_features("cytoshot-x5", 0, 1, 0);
+    check_default_features("synth-1000", 1, 1, 0);
     check_rollmed_md5("cytoshot-x5");
     check_rollmed_md5("synth-1000");
     return check_report();
