@@ -78,23 +78,30 @@ struct dcn_bg_time_input {
 };
 
 /*
- * The time axis of sparsemed, t[0..n-1] in seconds (§2.1).
+ * A time axis: caller storage t[0..n-1] and how numpy holds it.
  *
- * t:      n doubles written (caller storage).
- * f32:    set to true when numpy would hold this axis as float32 (a
- *         float32 `time`, or a float32 `frame` divided by the frame
- *         rate, as in Shape-In files): t then holds float32 values, and
- *         the functions below that take `f32` must be given it, so they
- *         compute in float32 where numpy does (numpy 1.24 value-based
- *         casting: float32 array op float64 scalar -> float32).
- * source: set to the rule used (may be NULL).
+ * f32 is true when numpy would hold the axis as float32 (a float32
+ * `time`, or a float32 `frame` divided by the frame rate, as in Shape-In
+ * files).  t then holds float32 values, and the plan and the assignment
+ * below compute in float32 where numpy does (numpy 1.24 value-based
+ * casting: float32 array op float64 scalar -> float32).
+ */
+struct dcn_bg_time {
+    double *t; /* n values (caller storage; borrowed by the functions) */
+    size_t n;
+    bool f32;
+    enum dcn_bg_time_source source; /* the rule that made t */
+};
+
+/*
+ * Fill tm->t[0..tm->n-1] with the time axis of sparsemed (§2.1) and set
+ * tm->f32 and tm->source.  tm->t and tm->n are set by the caller.
  *
  * Returns DCN_OK, or DCN_EINVAL for n == 0 or a frame rate that is not a
  * positive finite number.
  */
-int dcn_bg_time_axis(double *t, bool *f32, size_t n,
-                     const struct dcn_bg_time_input *in,
-                     enum dcn_bg_time_source *source, struct dcn_error *err);
+int dcn_bg_time_axis(struct dcn_bg_time *tm, const struct dcn_bg_time_input *in,
+                     struct dcn_error *err);
 
 /* ------------------------------------------------------------------ */
 /* sparsemed plan (§2.1)                                               */
@@ -121,11 +128,9 @@ size_t dcn_sparsemed_kernel(size_t kernel_size, size_t n);
 /*
  * Number of step times M = len(arange(0, duration, split_time)) with
  * duration = t[n-1] - t[0]; at least 1 (D11: a zero duration gives one
- * step at time 0).  t: n >= 1 values, borrowed; f32 as returned by
- * dcn_bg_time_axis().
+ * step at time 0).  tm: n >= 1 values.
  */
-size_t dcn_sparsemed_nsteps(const double *t, size_t n, bool f32,
-                            double split_time);
+size_t dcn_sparsemed_nsteps(const struct dcn_bg_time *tm, double split_time);
 
 /*
  * The M steps: step_times[i] = i*split_time and win_start[i], the first
@@ -133,11 +138,11 @@ size_t dcn_sparsemed_nsteps(const double *t, size_t n, bool f32,
  * |step - t[j]|, clamped so the window ends at n at the latest).
  *
  * step_times, win_start: m values written (caller storage).
- * t, f32: the time axis (n values, borrowed) and its float32 flag.
- * k: the effective kernel size, 1 <= k <= n.
+ * tm: the time axis (borrowed).  k: the effective kernel size,
+ * 1 <= k <= n.
  */
 void dcn_sparsemed_plan(double *step_times, size_t *win_start, size_t m,
-                        const double *t, size_t n, bool f32, double split_time,
+                        const struct dcn_bg_time *tm, double split_time,
                         size_t k);
 
 /* ------------------------------------------------------------------ */
@@ -166,30 +171,39 @@ void dcn_bg_median(uint8_t *dst, const uint8_t *const *frames, size_t k,
 /* ------------------------------------------------------------------ */
 /* Cleansing and frame assignment (§2.1)                               */
 
+/* A borrowed stack of images of one size. */
+struct dcn_bg_stack {
+    const uint8_t *const *images; /* count pointers to height*width px */
+    size_t count;
+    size_t height;
+    size_t width;
+};
+
 /*
- * Decide which of the M background images are kept (§2.1 steps 1-10).
+ * Decide which of the M = bg->count background images are kept (§2.1
+ * steps 1-10), using opts->thresh_cleansing and opts->frac_cleansing.
  *
- * used:   m flags written (caller storage); *nused (may be NULL) is set
- *         to the number of true flags.  frac_cleansing == 1 keeps all.
- * images: m pointers to h*w-pixel images (borrowed).
+ * used:  M flags written (caller storage); *nused (may be NULL) is set to
+ *        the number of true flags.  frac_cleansing == 1 keeps all.
+ * bg:    the M images of the step series (borrowed).
  *
- * Allocates O(m*h) temporary doubles (once per run) and frees them.
- * Returns DCN_OK, DCN_EINVAL (m, h or w zero) or DCN_ENOMEM.
+ * Allocates O(M*height) temporary doubles (once per run) and frees them.
+ * Returns DCN_OK, DCN_EINVAL (an empty series) or DCN_ENOMEM.
  */
 int dcn_sparsemed_cleanse(bool *used, size_t *nused,
-                          const uint8_t *const *images, size_t m, size_t h,
-                          size_t w, double thresh_cleansing,
-                          double frac_cleansing, struct dcn_error *err);
+                          const struct dcn_bg_stack *bg,
+                          const struct dcn_sparsemed_opts *opts,
+                          struct dcn_error *err);
 
 /*
  * Frame -> background image (§2.1, "Frame -> image assignment").
  *
- * bg_idx:     n values written: the index among the *kept* images.
- * t, f32:     the time axis, n values (borrowed), and its float32 flag.
+ * bg_idx:     tm->n values written: the index among the *kept* images.
+ * tm:         the time axis (borrowed).
  * step_times: m step times; used: m flags (NULL = all kept), borrowed.
  * All zeros when nothing is kept.
  */
-void dcn_sparsemed_assign(int64_t *bg_idx, const double *t, size_t n, bool f32,
+void dcn_sparsemed_assign(int64_t *bg_idx, const struct dcn_bg_time *tm,
                           const double *step_times, const bool *used, size_t m,
                           double split_time);
 

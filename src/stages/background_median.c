@@ -28,38 +28,82 @@ dcn_bg_median_scratch_size(size_t k)
     return (size_t)BLOCK * 256u * cnt;
 }
 
-#define DEFINE_MEDIAN_BLOCK(name, ctype)                                   \
-    static void name(uint8_t *dst, const uint8_t *const *frames, size_t k, \
-                     size_t p, size_t nb, ctype *hist)                     \
-    {                                                                      \
-        size_t rank = k / 2;                                               \
-        for (size_t f = 0; f < k; f++) {                                   \
-            const uint8_t *src = frames[f] + p;                            \
-            for (size_t j = 0; j < nb; j++)                                \
-                hist[j * 256u + src[j]]++;                                 \
-        }                                                                  \
-        for (size_t j = 0; j < nb; j++) {                                  \
-            ctype *h = hist + j * 256u;                                    \
-            size_t c = 0;                                                  \
-            size_t v = 0;                                                  \
-            for (;;) {                                                     \
-                size_t s = 0;                                              \
-                for (size_t b = 0; b < 16; b++)                            \
-                    s += h[v + b];                                         \
-                if (c + s > rank)                                          \
-                    break;                                                 \
-                c += s;                                                    \
-                v += 16;                                                   \
-            }                                                              \
-            while (c + h[v] <= rank)                                       \
-                c += h[v++];                                               \
-            dst[p + j] = (uint8_t)v;                                       \
-        }                                                                  \
-        memset(hist, 0, nb * 256u * sizeof(ctype));                        \
-    }
+/* The value at rank `rank` of a 256-bin histogram h (16-bit counts):
+ * walk 16-bin groups, whose sums vectorise, then single bins. */
+static inline unsigned
+rank_value16(const uint16_t *h, size_t rank)
+{
+    size_t c = 0;
+    unsigned v = 0;
 
-DEFINE_MEDIAN_BLOCK(median_block16, uint16_t)
-DEFINE_MEDIAN_BLOCK(median_block32, uint32_t)
+    for (;;) {
+        size_t s = 0;
+
+        for (unsigned b = 0; b < 16; b++)
+            s += h[v + b];
+        if (c + s > rank)
+            break;
+        c += s;
+        v += 16;
+    }
+    while (c + h[v] <= rank)
+        c += h[v++];
+    return v;
+}
+
+/* The same with 32-bit counts (k > 65535). */
+static inline unsigned
+rank_value32(const uint32_t *h, size_t rank)
+{
+    size_t c = 0;
+    unsigned v = 0;
+
+    for (;;) {
+        size_t s = 0;
+
+        for (unsigned b = 0; b < 16; b++)
+            s += h[v + b];
+        if (c + s > rank)
+            break;
+        c += s;
+        v += 16;
+    }
+    while (c + h[v] <= rank)
+        c += h[v++];
+    return v;
+}
+
+/* Pixels [p, p + nb) with 16-bit counters; hist is zero on entry and on
+ * return. */
+static void
+median_block16(uint8_t *dst, const uint8_t *const *frames, size_t k, size_t p,
+               size_t nb, uint16_t *hist)
+{
+    for (size_t f = 0; f < k; f++) {
+        const uint8_t *src = frames[f] + p;
+
+        for (size_t j = 0; j < nb; j++)
+            hist[j * 256u + src[j]]++;
+    }
+    for (size_t j = 0; j < nb; j++)
+        dst[p + j] = (uint8_t)rank_value16(hist + j * 256u, k / 2);
+    memset(hist, 0, nb * 256u * sizeof(*hist));
+}
+
+static void
+median_block32(uint8_t *dst, const uint8_t *const *frames, size_t k, size_t p,
+               size_t nb, uint32_t *hist)
+{
+    for (size_t f = 0; f < k; f++) {
+        const uint8_t *src = frames[f] + p;
+
+        for (size_t j = 0; j < nb; j++)
+            hist[j * 256u + src[j]]++;
+    }
+    for (size_t j = 0; j < nb; j++)
+        dst[p + j] = (uint8_t)rank_value32(hist + j * 256u, k / 2);
+    memset(hist, 0, nb * 256u * sizeof(*hist));
+}
 
 void
 dcn_bg_median(uint8_t *dst, const uint8_t *const *frames, size_t k, size_t p0,
@@ -70,7 +114,7 @@ dcn_bg_median(uint8_t *dst, const uint8_t *const *frames, size_t k, size_t p0,
     if (k <= 65535u) {
         uint16_t *hist = scratch;
 
-        memset(hist, 0, BLOCK * 256u * sizeof(*hist));
+        memset(hist, 0, (size_t)BLOCK * 256u * sizeof(*hist));
         for (size_t p = p0; p < p1; p += BLOCK) {
             size_t nb = p1 - p < BLOCK ? p1 - p : BLOCK;
 
@@ -79,7 +123,7 @@ dcn_bg_median(uint8_t *dst, const uint8_t *const *frames, size_t k, size_t p0,
     } else {
         uint32_t *hist = scratch;
 
-        memset(hist, 0, BLOCK * 256u * sizeof(*hist));
+        memset(hist, 0, (size_t)BLOCK * 256u * sizeof(*hist));
         for (size_t p = p0; p < p1; p += BLOCK) {
             size_t nb = p1 - p < BLOCK ? p1 - p : BLOCK;
 

@@ -43,67 +43,83 @@ dcn_bg_linspace(double *dst, size_t n, double start, double stop)
     dst[n - 1] = stop;
 }
 
-int
-dcn_bg_time_axis(double *t, bool *f32, size_t n,
-                 const struct dcn_bg_time_input *in,
-                 enum dcn_bg_time_source *source, struct dcn_error *err)
+/* t = hd["time"][:]; t -= t[0], in the stored precision. */
+static void
+time_from_feature(struct dcn_bg_time *tm, const struct dcn_bg_time_input *in)
 {
-    enum dcn_bg_time_source src;
-    bool is32 = false;
+    double *t = tm->t;
 
-    if (n == 0)
+    tm->source = DCN_BG_TIME_FEATURE;
+    tm->f32 = in->time_f32;
+    if (in->time_f32) {
+        float t0 = (float)in->time[0];
+
+        for (size_t i = 0; i < tm->n; i++)
+            t[i] = (double)((float)in->time[i] - t0);
+    } else {
+        double t0 = in->time[0];
+
+        for (size_t i = 0; i < tm->n; i++)
+            t[i] = in->time[i] - t0;
+    }
+}
+
+/* t = hd["frame"] / fr; t -= t[0].  A float32 frame array divided by a
+ * float64 scalar stays float32 in numpy 1.24. */
+static void
+time_from_frame(struct dcn_bg_time *tm, const struct dcn_bg_time_input *in,
+                double fr)
+{
+    double *t = tm->t;
+
+    tm->source = DCN_BG_TIME_FRAME;
+    tm->f32 = in->frame_f32;
+    if (in->frame_f32) {
+        float fr32 = (float)fr;
+        float t0 = (float)in->frame[0] / fr32;
+
+        for (size_t i = 0; i < tm->n; i++)
+            t[i] = (double)((float)in->frame[i] / fr32 - t0);
+    } else {
+        double t0 = in->frame[0] / fr;
+
+        for (size_t i = 0; i < tm->n; i++)
+            t[i] = in->frame[i] / fr - t0;
+    }
+}
+
+int
+dcn_bg_time_axis(struct dcn_bg_time *tm, const struct dcn_bg_time_input *in,
+                 struct dcn_error *err)
+{
+    double fr;
+
+    if (tm->n == 0)
         return dcn_error_set(err, DCN_EINVAL,
                              "background: empty measurement (0 frames)");
+    tm->f32 = false;
     if (in->time != NULL) {
-        /* t = hd["time"][:]; t -= t[0] (in the stored precision) */
-        src = DCN_BG_TIME_FEATURE;
-        if (in->time_f32) {
-            float t0 = (float)in->time[0];
-
-            is32 = true;
-            for (size_t i = 0; i < n; i++)
-                t[i] = (double)((float)in->time[i] - t0);
-        } else {
-            double t0 = in->time[0];
-
-            for (size_t i = 0; i < n; i++)
-                t[i] = in->time[i] - t0;
-        }
-    } else if (in->frame_rate != NULL) {
-        double fr = *in->frame_rate;
-
-        if (!(fr > 0.0) || !isfinite(fr))
-            return dcn_error_set(err, DCN_EINVAL,
-                                 "background: invalid attribute "
-                                 "'imaging:frame rate' (%g)",
-                                 fr);
-        if (in->frame != NULL && in->frame_f32) {
-            /* float32 array / float64 scalar -> float32 */
-            float fr32 = (float)fr;
-            float t0 = (float)in->frame[0] / fr32;
-
-            src = DCN_BG_TIME_FRAME;
-            is32 = true;
-            for (size_t i = 0; i < n; i++)
-                t[i] = (double)((float)in->frame[i] / fr32 - t0);
-        } else if (in->frame != NULL) {
-            double t0 = in->frame[0] / fr;
-
-            src = DCN_BG_TIME_FRAME;
-            for (size_t i = 0; i < n; i++)
-                t[i] = in->frame[i] / fr - t0;
-        } else {
-            src = DCN_BG_TIME_RATE_GUESS;
-            dcn_bg_linspace(t, n, 0.0, (double)n / fr * 1.5);
-        }
-    } else {
-        src = DCN_BG_TIME_3600_GUESS;
-        dcn_bg_linspace(t, n, 0.0, (double)n / 3600.0 * 1.5);
+        time_from_feature(tm, in);
+        return DCN_OK;
     }
-    if (source != NULL)
-        *source = src;
-    if (f32 != NULL)
-        *f32 = is32;
+    if (in->frame_rate == NULL) {
+        /* no information: guess 3600 frames per second */
+        tm->source = DCN_BG_TIME_3600_GUESS;
+        dcn_bg_linspace(tm->t, tm->n, 0.0, (double)tm->n / 3600.0 * 1.5);
+        return DCN_OK;
+    }
+    fr = *in->frame_rate;
+    if (!(fr > 0.0) || !isfinite(fr))
+        return dcn_error_set(err, DCN_EINVAL,
+                             "background: invalid attribute "
+                             "'imaging:frame rate' (%g)",
+                             fr);
+    if (in->frame != NULL) {
+        time_from_frame(tm, in, fr);
+    } else {
+        tm->source = DCN_BG_TIME_RATE_GUESS;
+        dcn_bg_linspace(tm->t, tm->n, 0.0, (double)tm->n / fr * 1.5);
+    }
     return DCN_OK;
 }
 
@@ -148,14 +164,16 @@ dcn_sparsemed_kernel(size_t kernel_size, size_t n)
 }
 
 size_t
-dcn_sparsemed_nsteps(const double *t, size_t n, bool f32, double split_time)
+dcn_sparsemed_nsteps(const struct dcn_bg_time *tm, double split_time)
 {
+    const double *t = tm->t;
+    size_t n = tm->n;
     double duration;
     double len;
 
     assert(n > 0);
     /* self.duration = time[-1] - time[0], a float32 scalar for f32 */
-    if (f32)
+    if (tm->f32)
         duration = (double)((float)t[n - 1] - (float)t[0]);
     else
         duration = t[n - 1] - t[0];
@@ -238,14 +256,15 @@ nearest_mid(const double *t, size_t n, bool f32, double t1, double half)
 
 void
 dcn_sparsemed_plan(double *step_times, size_t *win_start, size_t m,
-                   const double *t, size_t n, bool f32, double split_time,
-                   size_t k)
+                   const struct dcn_bg_time *tm, double split_time, size_t k)
 {
+    size_t n = tm->n;
+
     assert(k >= 1 && k <= n);
     for (size_t i = 0; i < m; i++) {
         /* numpy arange(0, d, s): start + i*delta with delta = s */
         double s = 0.0 + (double)i * split_time;
-        size_t i0 = nearest(t, n, f32, s);
+        size_t i0 = nearest(tm->t, n, tm->f32, s);
 
         if (i0 + k >= n)
             i0 = n - k;
@@ -255,10 +274,11 @@ dcn_sparsemed_plan(double *step_times, size_t *win_start, size_t m,
 }
 
 void
-dcn_sparsemed_assign(int64_t *bg_idx, const double *t, size_t n, bool f32,
+dcn_sparsemed_assign(int64_t *bg_idx, const struct dcn_bg_time *tm,
                      const double *step_times, const bool *used, size_t m,
                      double split_time)
 {
+    size_t n = tm->n;
     double half = split_time / 2;
     size_t idx0 = 0;
     size_t idx1 = 0;
@@ -270,7 +290,7 @@ dcn_sparsemed_assign(int64_t *bg_idx, const double *t, size_t n, bool f32,
         if (used != NULL && !used[i])
             continue;
         ii++;
-        idx1 = nearest_mid(t, n, f32, step_times[i], half);
+        idx1 = nearest_mid(tm->t, n, tm->f32, step_times[i], half);
         for (size_t j = idx0; j < idx1; j++)
             bg_idx[j] = ii;
         idx0 = idx1;
@@ -407,123 +427,172 @@ select_used(bool *used, const double *ref, size_t m, double thresh)
     return k;
 }
 
-int
-dcn_sparsemed_cleanse(bool *used, size_t *nused, const uint8_t *const *images,
-                      size_t m, size_t h, size_t w, double thresh_cleansing,
-                      double frac_cleansing, struct dcn_error *err)
-{
-    double *prof = NULL; /* m*h */
-    double *col = NULL;  /* max(m, h) scratch */
-    double *med = NULL;  /* h */
-    double *cent = NULL; /* m */
-    double *base = NULL; /* m */
-    double *ref = NULL;  /* m */
-    size_t lo;
-    size_t hi;
-    size_t spread;
-    size_t kept;
-    double mx;
-    double thresh;
-    int rc;
+/* Temporary arrays of the cleansing, allocated together. */
+struct cleanse_work {
+    double *prof; /* m*h: ptp profiles, then normalised */
+    double *col;  /* max(m, h) */
+    double *med;  /* h */
+    double *cent; /* m */
+    double *x;    /* m */
+    double *ref;  /* m */
+};
 
-    if (m == 0 || h == 0 || w == 0)
-        return dcn_error_set(err, DCN_EINVAL,
-                             "sparsemed cleansing: empty background series");
-    if (frac_cleansing == 1.0) {
-        for (size_t i = 0; i < m; i++)
-            used[i] = true;
-        if (nused != NULL)
-            *nused = m;
-        return DCN_OK;
-    }
-    prof = dcn__mallocarray(m * h, sizeof(double));
-    col = dcn__mallocarray(m > h ? m : h, sizeof(double));
-    med = dcn__mallocarray(h, sizeof(double));
-    cent = dcn__mallocarray(m, sizeof(double));
-    base = dcn__mallocarray(m, sizeof(double));
-    ref = dcn__mallocarray(m, sizeof(double));
-    if (!prof || !col || !med || !cent || !base || !ref) {
-        rc = dcn_error_set(err, DCN_ENOMEM,
-                           "sparsemed cleansing: out of memory");
-        goto out;
-    }
-    /* 1. np.ptp(bg_images, axis=2) */
-    for (size_t i = 0; i < m; i++) {
+static void
+cleanse_work_release(struct cleanse_work *w)
+{
+    dcn__free(w->ref);
+    dcn__free(w->x);
+    dcn__free(w->cent);
+    dcn__free(w->med);
+    dcn__free(w->col);
+    dcn__free(w->prof);
+}
+
+static int
+cleanse_work_init(struct cleanse_work *w, size_t m, size_t h)
+{
+    w->prof = dcn__mallocarray(m, h * sizeof(double));
+    w->col = dcn__mallocarray(m > h ? m : h, sizeof(double));
+    w->med = dcn__mallocarray(h, sizeof(double));
+    w->cent = dcn__mallocarray(m, sizeof(double));
+    w->x = dcn__mallocarray(m, sizeof(double));
+    w->ref = dcn__mallocarray(m, sizeof(double));
+    if (!w->prof || !w->col || !w->med || !w->cent || !w->x || !w->ref)
+        return DCN_ENOMEM;
+    return DCN_OK;
+}
+
+/* prof[i][y] = np.ptp(bg_images, axis=2), as double. */
+static void
+ptp_profiles(double *prof, const struct dcn_bg_stack *bg)
+{
+    size_t h = bg->height;
+    size_t w = bg->width;
+
+    for (size_t i = 0; i < bg->count; i++) {
         for (size_t y = 0; y < h; y++) {
-            const uint8_t *row = images[i] + y * w;
+            const uint8_t *row = bg->images[i] + y * w;
             uint8_t vmin = row[0];
             uint8_t vmax = row[0];
 
             for (size_t x = 1; x < w; x++) {
-                if (row[x] < vmin)
-                    vmin = row[x];
-                if (row[x] > vmax)
-                    vmax = row[x];
+                vmin = row[x] < vmin ? row[x] : vmin;
+                vmax = row[x] > vmax ? row[x] : vmax;
             }
             prof[i * h + y] = (double)(uint8_t)(vmax - vmin);
         }
     }
-    /* 2. np.median(prof, axis=0); 3. prof - med */
+}
+
+/* Steps 2-4: norm = prof - np.median(prof, axis=0); cent[i] = mean of
+ * norm[i] over the Python slice [h//2 - spread, h//2 + spread). */
+static void
+center_means(struct cleanse_work *cw, size_t m, size_t h)
+{
+    double *prof = cw->prof;
+    size_t spread = h / 4 > 20 ? h / 4 : 20;
+    size_t lo;
+    size_t hi;
+
     for (size_t y = 0; y < h; y++) {
         for (size_t i = 0; i < m; i++)
-            col[i] = prof[i * h + y];
-        med[y] = median_sorted_inplace(col, m);
+            cw->col[i] = prof[i * h + y];
+        cw->med[y] = median_sorted_inplace(cw->col, m);
     }
     for (size_t i = 0; i < m; i++)
         for (size_t y = 0; y < h; y++)
-            prof[i * h + y] = prof[i * h + y] - med[y];
-    /* 4. np.mean(norm[:, slice(h//2 - spread, h//2 + spread)], axis=1) */
-    spread = h / 4 > 20 ? h / 4 : 20;
+            prof[i * h + y] = prof[i * h + y] - cw->med[y];
     py_slice((long)(h / 2) - (long)spread, (long)(h / 2) + (long)spread,
              (long)h, &lo, &hi);
     for (size_t i = 0; i < m; i++)
-        cent[i] = dcn__pairwise_sum(prof + i * h + lo, hi - lo) /
-                  (double)(hi - lo);
-    /* 5. ndi.median_filter(cent, size=10); 6. x = cent - base */
-    median_filter10(base, cent, m);
-    for (size_t i = 0; i < m; i++)
-        col[i] = cent[i] - base[i];
-    memcpy(base, col, m * sizeof(double)); /* base now holds x */
-    mx = median_sorted_inplace(col, m);
-    for (size_t i = 0; i < m; i++)
-        ref[i] = fabs(base[i] - mx);
-    /* 7. threshold */
-    memcpy(col, ref, m * sizeof(double));
-    qsort(col, m, sizeof(double), cmp_double); /* sorted ref */
-    if (thresh_cleansing != 0.0) {
-        /* np.var(ref) * 150 / thresh_cleansing */
-        double mean = dcn__pairwise_sum(ref, m) / (double)m;
-        double var;
+        cw->cent[i] = dcn__pairwise_sum(prof + i * h + lo, hi - lo) /
+                      (double)(hi - lo);
+}
 
-        for (size_t i = 0; i < m; i++) {
-            double d = ref[i] - mean;
+/* np.var(ref) (ddof 0): pairwise mean, squared deviations summed
+ * pairwise, divided by m.  tmp: m doubles, clobbered. */
+static double
+variance(const double *ref, size_t m, double *tmp)
+{
+    double mean = dcn__pairwise_sum(ref, m) / (double)m;
 
-            cent[i] = d * d;
-        }
-        var = dcn__pairwise_sum(cent, m) / (double)m;
-        thresh = (var * 150.0) / thresh_cleansing;
-    } else {
-        thresh = quantile_linear(col, m, frac_cleansing);
+    for (size_t i = 0; i < m; i++) {
+        double d = ref[i] - mean;
+
+        tmp[i] = d * d;
     }
-    /* 8. used = ref <= thresh; 9. fallback */
+    return dcn__pairwise_sum(tmp, m) / (double)m;
+}
+
+/* Steps 7-9 given ref; sorted: ref sorted ascending. */
+static size_t
+choose_used(bool *used, const double *ref, const double *sorted, size_t m,
+            const struct dcn_sparsemed_opts *o, double *tmp)
+{
+    double frac = o->frac_cleansing;
+    double thresh;
+    size_t kept;
+
+    if (o->thresh_cleansing != 0.0)
+        thresh = (variance(ref, m, tmp) * 150.0) / o->thresh_cleansing;
+    else
+        thresh = quantile_linear(sorted, m, frac);
     kept = select_used(used, ref, m, thresh);
-    if (thresh_cleansing != 0.0) {
+    if (o->thresh_cleansing != 0.0) {
         double frac_remove = (double)(m - kept) / (double)m;
 
-        if (1.0 - frac_remove < frac_cleansing) {
-            thresh = quantile_linear(col, m, frac_cleansing);
+        if (1.0 - frac_remove < frac) {
+            thresh = quantile_linear(sorted, m, frac);
             kept = select_used(used, ref, m, thresh);
         }
     }
+    return kept;
+}
+
+int
+dcn_sparsemed_cleanse(bool *used, size_t *nused, const struct dcn_bg_stack *bg,
+                      const struct dcn_sparsemed_opts *opts,
+                      struct dcn_error *err)
+{
+    struct cleanse_work cw = {0};
+    size_t m = bg->count;
+    size_t h = bg->height;
+    size_t kept = m;
+    double mx;
+    int rc;
+
+    if (m == 0 || h == 0 || bg->width == 0)
+        return dcn_error_set(err, DCN_EINVAL,
+                             "sparsemed cleansing: empty background series");
+    if (opts->frac_cleansing == 1.0) {
+        for (size_t i = 0; i < m; i++)
+            used[i] = true;
+        goto done;
+    }
+    if (cleanse_work_init(&cw, m, h) < 0) {
+        rc = dcn_error_set(err, DCN_ENOMEM,
+                           "sparsemed cleansing: out of memory");
+        goto out;
+    }
+    ptp_profiles(cw.prof, bg);
+    center_means(&cw, m, h);
+    /* 5.-6. x = cent - ndi.median_filter(cent, size=10);
+     * ref = |x - np.median(x)| */
+    median_filter10(cw.col, cw.cent, m);
+    for (size_t i = 0; i < m; i++)
+        cw.x[i] = cw.cent[i] - cw.col[i];
+    memcpy(cw.col, cw.x, m * sizeof(double));
+    mx = median_sorted_inplace(cw.col, m);
+    for (size_t i = 0; i < m; i++)
+        cw.ref[i] = fabs(cw.x[i] - mx);
+    memcpy(cw.col, cw.ref, m * sizeof(double));
+    qsort(cw.col, m, sizeof(double), cmp_double);
+    kept = choose_used(used, cw.ref, cw.col, m, opts, cw.cent);
+done:
     if (nused != NULL)
         *nused = kept;
     rc = DCN_OK;
 out:
-    dcn__free(ref);
-    dcn__free(base);
-    dcn__free(cent);
-    dcn__free(med);
-    dcn__free(col);
-    dcn__free(prof);
+    cleanse_work_release(&cw);
     return rc;
 }

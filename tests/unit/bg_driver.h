@@ -68,19 +68,22 @@ bgd_sparsemed_in(struct bgd_result *r, const uint8_t *stack, size_t n, size_t h,
     void *scratch = NULL;
     double *mbg = NULL;
     double *mimg = NULL;
-    bool f32 = false;
+    struct dcn_bg_time tm = {0};
+    struct dcn_bg_stack series = {0};
     int rc = -1;
 
     memset(r, 0, sizeof(*r));
     r->t = malloc(n * sizeof(double));
-    if (dcn_bg_time_axis(r->t, &f32, n, tin, NULL, &err) < 0) {
+    tm.t = r->t;
+    tm.n = n;
+    if (dcn_bg_time_axis(&tm, tin, &err) < 0) {
         fprintf(stderr, "time axis: %s\n", err.msg);
         goto out;
     }
-    r->m = dcn_sparsemed_nsteps(r->t, n, f32, o->split_time);
+    r->m = dcn_sparsemed_nsteps(&tm, o->split_time);
     steps = malloc(r->m * sizeof(*steps));
     wins = malloc(r->m * sizeof(*wins));
-    dcn_sparsemed_plan(steps, wins, r->m, r->t, n, f32, o->split_time, k);
+    dcn_sparsemed_plan(steps, wins, r->m, &tm, o->split_time, k);
     all = malloc(r->m * npix);
     ptrs = malloc(r->m * sizeof(*ptrs));
     scratch = malloc(dcn_bg_median_scratch_size(k));
@@ -89,9 +92,11 @@ bgd_sparsemed_in(struct bgd_result *r, const uint8_t *stack, size_t n, size_t h,
         ptrs[i] = all + i * npix;
     }
     used = malloc(r->m * sizeof(*used));
-    if (dcn_sparsemed_cleanse(used, &r->nkept, ptrs, r->m, h, w,
-                              o->thresh_cleansing, o->frac_cleansing,
-                              &err) < 0) {
+    series.images = ptrs;
+    series.count = r->m;
+    series.height = h;
+    series.width = w;
+    if (dcn_sparsemed_cleanse(used, &r->nkept, &series, o, &err) < 0) {
         fprintf(stderr, "cleanse: %s\n", err.msg);
         goto out;
     }
@@ -100,8 +105,7 @@ bgd_sparsemed_in(struct bgd_result *r, const uint8_t *stack, size_t n, size_t h,
         if (used[i])
             memcpy(r->images + (j++) * npix, all + i * npix, npix);
     r->bg_idx = malloc(n * sizeof(int64_t));
-    dcn_sparsemed_assign(r->bg_idx, r->t, n, f32, steps, used, r->m,
-                         o->split_time);
+    dcn_sparsemed_assign(r->bg_idx, &tm, steps, used, r->m, o->split_time);
     if (o->offset_correction) {
         mbg = malloc((r->nkept ? r->nkept : 1) * sizeof(double));
         mimg = malloc(n * sizeof(double));

@@ -61,6 +61,42 @@ opts_of(size_t k, double split, double thresh, double frac)
     return o;
 }
 
+/* Adapters from flat arguments to the struct-based API. */
+static int
+tax(double *t, bool *f32, size_t n, const struct dcn_bg_time_input *in,
+    enum dcn_bg_time_source *src, struct dcn_error *err)
+{
+    struct dcn_bg_time tm = {t, n, false, 0};
+    int rc = dcn_bg_time_axis(&tm, in, err);
+
+    if (f32 != NULL)
+        *f32 = tm.f32;
+    if (src != NULL)
+        *src = tm.source;
+    return rc;
+}
+
+static size_t
+nsteps_of(double *t, size_t n, bool f32, double split)
+{
+    struct dcn_bg_time tm = {t, n, f32, 0};
+
+    return dcn_sparsemed_nsteps(&tm, split);
+}
+
+static int
+cleanse_of(bool *used, size_t *nused, const uint8_t *const *imgs, size_t m,
+           size_t h, size_t w, double thresh, double frac)
+{
+    struct dcn_bg_stack bg = {imgs, m, h, w};
+    struct dcn_sparsemed_opts o;
+
+    dcn_sparsemed_opts_default(&o);
+    o.thresh_cleansing = thresh;
+    o.frac_cleansing = frac;
+    return dcn_sparsemed_cleanse(used, nused, &bg, &o, NULL);
+}
+
 /* ---------------------------------------------------------------- */
 /* test_feat_background_bg_sparsemed.py                             */
 
@@ -82,14 +118,18 @@ test_sparsemed_array_time_axis(void)
         struct dcn_bg_time_input none = {0};
         bool f32 = true;
 
-        CHECK_EQ(dcn_bg_time_axis(t, &f32, n, &none, &src, NULL), DCN_OK);
+        CHECK_EQ(tax(t, &f32, n, &none, &src, NULL), DCN_OK);
         CHECK(!f32);
         CHECK_EQ(src, DCN_BG_TIME_3600_GUESS);
         /* bic.duration == event_count / 3600 * 1.5 */
         CHECK_DBL_IDENT(t[n - 1] - t[0], (double)n / 3600 * 1.5);
-        m = dcn_sparsemed_nsteps(t, n, false, splits[c]);
+        m = nsteps_of(t, n, false, splits[c]);
         CHECK(m > 2 && m <= 200);
-        dcn_sparsemed_plan(steps, wins, m, t, n, false, splits[c], kernels[c]);
+        {
+            struct dcn_bg_time tm = {t, n, false, 0};
+
+            dcn_sparsemed_plan(steps, wins, m, &tm, splits[c], kernels[c]);
+        }
         CHECK_DBL_IDENT(steps[0], 0.0);
         CHECK_DBL_IDENT(steps[1], splits[c]);
         CHECK_EQ(wins[0], 0);
@@ -353,7 +393,7 @@ test_sparsemed_zero_duration(void)
 
     for (size_t i = 0; i < n; i++)
         t[i] = 3.25;
-    CHECK_EQ(dcn_sparsemed_nsteps(t, n, false, 0.5), 1);
+    CHECK_EQ(nsteps_of(t, n, false, 0.5), 1);
     if (CHECK(bgd_sparsemed(&r, s, n, 5, 7, t, NULL, NULL, &o) == 0)) {
         CHECK_EQ(r.m, 1);
         CHECK_EQ(r.nkept, 1);
@@ -397,24 +437,20 @@ test_cleanse_slice_wraps_for_small_height(void)
     /* image 4: a streak in rows 0..24 (outside the slice): kept */
     for (size_t y = 0; y < 25; y++)
         imgs[4 * h * w + y * w + 3] = 90;
-    CHECK_EQ(dcn_sparsemed_cleanse(used, &nused, ptrs, m, h, w, 0, 0.8, NULL),
-             DCN_OK);
+    CHECK_EQ(cleanse_of(used, &nused, ptrs, m, h, w, 0, 0.8), DCN_OK);
     CHECK_EQ(nused, 10);
     /* image 6: a streak in rows 25..29 (inside the slice): removed */
     for (size_t y = 25; y < 30; y++)
         imgs[6 * h * w + y * w + 3] = 90;
-    CHECK_EQ(dcn_sparsemed_cleanse(used, &nused, ptrs, m, h, w, 0, 0.8, NULL),
-             DCN_OK);
+    CHECK_EQ(cleanse_of(used, &nused, ptrs, m, h, w, 0, 0.8), DCN_OK);
     CHECK_EQ(nused, 9);
     CHECK(!used[6]);
     CHECK(used[4]);
     /* frac_cleansing == 1 keeps everything */
-    CHECK_EQ(dcn_sparsemed_cleanse(used, &nused, ptrs, m, h, w, 0, 1.0, NULL),
-             DCN_OK);
+    CHECK_EQ(cleanse_of(used, &nused, ptrs, m, h, w, 0, 1.0), DCN_OK);
     CHECK_EQ(nused, 10);
     /* thresh_cleansing > 0: var(ref)*150/t keeps too few -> quantile */
-    CHECK_EQ(dcn_sparsemed_cleanse(used, &nused, ptrs, m, h, w, 1e9, 0.8, NULL),
-             DCN_OK);
+    CHECK_EQ(cleanse_of(used, &nused, ptrs, m, h, w, 1e9, 0.8), DCN_OK);
     CHECK_EQ(nused, 9);
     free(imgs);
 }
@@ -439,8 +475,8 @@ test_options_rejected(void)
     struct dcn_bg_time_input none = {0};
     struct dcn_bg_time_input badrate = {NULL, NULL, &bad_fr, false, false};
 
-    CHECK_EQ(dcn_bg_time_axis(t, NULL, 0, &none, NULL, NULL), DCN_EINVAL);
-    CHECK_EQ(dcn_bg_time_axis(t, NULL, 2, &badrate, NULL, &err), DCN_EINVAL);
+    CHECK_EQ(tax(t, NULL, 0, &none, NULL, NULL), DCN_EINVAL);
+    CHECK_EQ(tax(t, NULL, 2, &badrate, NULL, &err), DCN_EINVAL);
     CHECK(strstr(err.msg, "frame rate") != NULL);
     dcn_error_clear(&err);
     /* rollmed (§2.2, D12) */
@@ -471,23 +507,23 @@ test_time_axis_sources(void)
     struct dcn_bg_time_input noattr = {NULL, frame, NULL, false, false};
     struct dcn_bg_time_input rate = {NULL, NULL, &fr, false, false};
 
-    CHECK_EQ(dcn_bg_time_axis(t, &f32, 4, &all, &src, NULL), DCN_OK);
+    CHECK_EQ(tax(t, &f32, 4, &all, &src, NULL), DCN_OK);
     CHECK_EQ(src, DCN_BG_TIME_FEATURE);
     CHECK_DBL_IDENT(t[0], 0.0);
     CHECK_DBL_IDENT(t[3], 1.5);
-    CHECK_EQ(dcn_bg_time_axis(t, &f32, 4, &fronly, &src, NULL), DCN_OK);
+    CHECK_EQ(tax(t, &f32, 4, &fronly, &src, NULL), DCN_OK);
     CHECK_EQ(src, DCN_BG_TIME_FRAME);
     CHECK(!f32);
     CHECK_DBL_IDENT(t[2], 110.0 / 2000 - 101.0 / 2000);
     /* float32 frame (Shape-In): numpy divides and subtracts in float32 */
-    CHECK_EQ(dcn_bg_time_axis(t, &f32, 4, &fr32, &src, NULL), DCN_OK);
+    CHECK_EQ(tax(t, &f32, 4, &fr32, &src, NULL), DCN_OK);
     CHECK(f32);
     CHECK_DBL_IDENT(t[2], (double)(110.0f / 2000.0f - 101.0f / 2000.0f));
-    CHECK_EQ(dcn_bg_time_axis(t, &f32, 4, &noattr, &src, NULL), DCN_OK);
+    CHECK_EQ(tax(t, &f32, 4, &noattr, &src, NULL), DCN_OK);
     CHECK_EQ(src, DCN_BG_TIME_3600_GUESS);
     CHECK_DBL_IDENT(t[3], 4.0 / 3600 * 1.5);
     CHECK_DBL_IDENT(t[1], 1.0 * ((4.0 / 3600 * 1.5) / 3.0));
-    CHECK_EQ(dcn_bg_time_axis(t, &f32, 1, &rate, &src, NULL), DCN_OK);
+    CHECK_EQ(tax(t, &f32, 1, &rate, &src, NULL), DCN_OK);
     CHECK_EQ(src, DCN_BG_TIME_RATE_GUESS);
     CHECK_DBL_IDENT(t[0], 0.0);
 }

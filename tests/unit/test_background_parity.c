@@ -218,8 +218,8 @@ check_default_features(const char *stem, int has_time, int has_frame,
     struct bgd_result r = {0};
     struct dcn_error err = DCN_ERROR_INIT;
     struct dcn_bg_time_input tin = {0};
+    struct dcn_bg_time tm = {0};
     double *t;
-    bool f32 = false;
     double fr;
     double count;
     int has_fr;
@@ -258,8 +258,10 @@ check_default_features(const char *stem, int has_time, int has_frame,
     tin.frame_rate = has_fr ? &fr : NULL;
     tin.frame_f32 = frame_f32 != 0;
     t = malloc(n * sizeof(double));
-    CHECK_EQ(dcn_bg_time_axis(t, &f32, n, &tin, NULL, &err), DCN_OK);
-    CHECK_EQ(f32, frame_f32 != 0 && !has_time && has_fr);
+    tm.t = t;
+    tm.n = n;
+    CHECK_EQ(dcn_bg_time_axis(&tm, &tin, &err), DCN_OK);
+    CHECK_EQ(tm.f32, frame_f32 != 0 && !has_time && has_fr);
     free(t);
     if (!CHECK(bgd_sparsemed_in(&r, img.data, n, img.dims[1], img.dims[2], &tin,
                                 &o) == 0))
