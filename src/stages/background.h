@@ -34,6 +34,9 @@
  *   Nothing is computed: image_bg and bg_off are copied from the input by
  *   the I/O layer.  No function here is involved.
  *
+ * Per frame, in slot state "i", dcn_bg_subtract() makes image_corr from
+ * image and image_bg (§2.0).
+ *
  * Thread-safety: every function is reentrant.  The median and rollmed
  * functions that take a pixel range [p0, p1) may run concurrently on
  * disjoint ranges of the same output and the same struct dcn_rollmed, as
@@ -220,6 +223,18 @@ double dcn_bg_top_mean(const uint8_t *img, size_t h, size_t w);
  * the kept images; every bg_idx[j] must index it. */
 void dcn_bg_offsets(double *bg_off, const double *mimg, const int64_t *bg_idx,
                     size_t n, const double *mbg);
+
+/* ------------------------------------------------------------------ */
+/* Corrected image (§2.0)                                              */
+
+/*
+ * corr[p] = (int16)img[p] - (int16)bg[p] for p < npix: exact, in
+ * [-255, 255].  bg_off is NOT applied here (it stays a double, used by
+ * segmentation and brightness).  All borrowed; safe on disjoint ranges
+ * from several threads.
+ */
+void dcn_bg_subtract(int16_t *corr, const uint8_t *img, const uint8_t *bg,
+                     size_t npix);
 
 /* ------------------------------------------------------------------ */
 /* rollmed (§2.2)                                                      */

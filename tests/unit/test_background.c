@@ -786,6 +786,20 @@ test_rollmed_matches_sort(void)
     CHECK_EQ(mismatches, 0);
 }
 
+static void
+test_subtract_is_exact_int16(void)
+{
+    uint8_t img[4] = {0, 255, 17, 200};
+    uint8_t bg[4] = {255, 0, 17, 201};
+    int16_t corr[4] = {0};
+
+    dcn_bg_subtract(corr, img, bg, 4);
+    CHECK_EQ(corr[0], -255);
+    CHECK_EQ(corr[1], 255);
+    CHECK_EQ(corr[2], 0);
+    CHECK_EQ(corr[3], -1);
+}
+
 int
 main(void)
 {
@@ -808,5 +822,6 @@ main(void)
     test_median_kernel_matches_sort();
     test_median_kernel_huge_k();
     test_rollmed_matches_sort();
+    test_subtract_is_exact_int16();
     return check_report();
 }
