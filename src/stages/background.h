@@ -74,7 +74,9 @@ enum dcn_bg_time_source {
 /* What the input offers for the time axis (all borrowed). */
 struct dcn_bg_time_input {
     const double *time;       /* `time` feature (n values) or NULL */
-    const double *frame;      /* `frame` feature as double, or NULL */
+    const double *frame;      /* `frame` as double ((double)x of any
+                                 integer or float type, as numpy
+                                 converts), or NULL */
     const double *frame_rate; /* "imaging:frame rate", or NULL if absent */
     bool time_f32;            /* `time` is stored as float32 */
     bool frame_f32;           /* `frame` is stored as float32 */

@@ -528,6 +528,75 @@ test_time_axis_sources(void)
     CHECK_DBL_IDENT(t[0], 0.0);
 }
 
+/*
+ * A float32 `frame` (Shape-In files) makes numpy hold the time axis in
+ * float32, which moves some windows.  Expected values: numpy 1.24 running
+ * dcnum's plan and assignment on these frames (fr 5000, split 0.001,
+ * K 5); the float64 windows are given too, to show the difference.
+ */
+static void
+test_float32_frame_axis_numpy_oracle(void)
+{
+    static const double frames[40] = {
+            7571560, 7571582, 7571610, 7571612, 7571617, 7571641, 7571669,
+            7571677, 7571687, 7571713, 7571726, 7571734, 7571759, 7571767,
+            7571779, 7571798, 7571814, 7571817, 7571818, 7571844, 7571866,
+            7571891, 7571907, 7571931, 7571941, 7571955, 7571978, 7571982,
+            7571991, 7571995, 7572009, 7572038, 7572042, 7572054, 7572066,
+            7572093, 7572099, 7572114, 7572122, 7572123};
+    static const unsigned char wins32[113] = {
+            0,  0,  0,  1,  1,  1,  1,  1,  2,  2,  2,  4,  4,  4,  5,  5,  5,
+            5,  5,  6,  6,  6,  6,  7,  7,  8,  8,  8,  8,  9,  9,  9,  10, 10,
+            11, 11, 11, 11, 12, 12, 12, 13, 13, 14, 14, 14, 15, 15, 15, 15, 16,
+            16, 18, 18, 18, 19, 19, 19, 19, 20, 20, 20, 20, 20, 21, 21, 21, 21,
+            22, 22, 22, 22, 23, 23, 23, 23, 24, 24, 25, 25, 25, 25, 26, 26, 27,
+            27, 28, 29, 29, 30, 30, 30, 30, 31, 31, 31, 31, 32, 33, 33, 34, 34,
+            34, 34, 35, 35, 35, 35, 35, 35, 35, 35, 35};
+    static const unsigned char wins64[113] = {
+            0,  0,  0,  1,  1,  1,  1,  1,  2,  2,  2,  4,  4,  4,  5,  5,  5,
+            5,  5,  5,  6,  6,  6,  7,  7,  8,  8,  8,  8,  9,  9,  9,  10, 10,
+            10, 11, 11, 11, 12, 12, 12, 13, 13, 14, 14, 14, 15, 15, 15, 15, 16,
+            16, 18, 18, 18, 19, 19, 19, 19, 19, 20, 20, 20, 20, 21, 21, 21, 21,
+            22, 22, 22, 22, 23, 23, 23, 23, 24, 24, 25, 25, 25, 25, 26, 26, 26,
+            27, 28, 29, 29, 30, 30, 30, 30, 31, 31, 31, 31, 32, 33, 33, 33, 34,
+            34, 34, 35, 35, 35, 35, 35, 35, 35, 35, 35};
+    static const unsigned char idx[40] = {
+            2,  7,  10, 11, 14, 19,  23,  24,  28,  32,  34,  37, 41, 43,
+            46, 49, 51, 52, 54, 59,  64,  68,  72,  75,  78,  81, 84, 85,
+            87, 88, 93, 96, 98, 100, 104, 107, 109, 112, 112, 112};
+    double fr = 5000;
+    double t[40];
+    double steps[113];
+    size_t wins[113];
+    int64_t bg_idx[40];
+    struct dcn_bg_time_input in = {NULL, frames, &fr, false, true};
+    struct dcn_bg_time tm = {t, 40, false, 0};
+    size_t bad32 = 0;
+    size_t bad64 = 0;
+    size_t badidx = 0;
+
+    CHECK_EQ(dcn_bg_time_axis(&tm, &in, NULL), DCN_OK);
+    CHECK(tm.f32);
+    CHECK_EQ(dcn_sparsemed_nsteps(&tm, 0.001), 113);
+    dcn_sparsemed_plan(steps, wins, 113, &tm, 0.001, 5);
+    for (size_t i = 0; i < 113; i++)
+        bad32 += wins[i] != wins32[i];
+    dcn_sparsemed_assign(bg_idx, &tm, steps, NULL, 113, 0.001);
+    for (size_t j = 0; j < 40; j++)
+        badidx += bg_idx[j] != idx[j];
+    /* the same frames as integers (float64 path) */
+    in.frame_f32 = false;
+    CHECK_EQ(dcn_bg_time_axis(&tm, &in, NULL), DCN_OK);
+    CHECK(!tm.f32);
+    CHECK_EQ(dcn_sparsemed_nsteps(&tm, 0.001), 113);
+    dcn_sparsemed_plan(steps, wins, 113, &tm, 0.001, 5);
+    for (size_t i = 0; i < 113; i++)
+        bad64 += wins[i] != wins64[i];
+    CHECK_EQ(bad32, 0);
+    CHECK_EQ(bad64, 0);
+    CHECK_EQ(badidx, 0);
+}
+
 /* ---------------------------------------------------------------- */
 /* rollmed (test_feat_background_bg_roll_median.py)                 */
 
@@ -815,6 +884,7 @@ main(void)
     test_cleanse_slice_wraps_for_small_height();
     test_options_rejected();
     test_time_axis_sources();
+    test_float32_frame_axis_numpy_oracle();
     test_rollmed_5x7();
     test_flicker_synthetic();
     test_flicker_2023_file_x25();
