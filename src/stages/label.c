@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "label.h"
+#include "label_bits.h"
 #include "label_runs.h"
 
 size_t
@@ -76,19 +77,18 @@ stats_add(struct dcn_label_stats *s, uint32_t x, uint32_t y)
     s->count++;
 }
 
-/* Add pixels x0..x0+n-1 of row y; returns false on a label > nstats. */
+/* Add the pixels of the set bits of b (pixels px[0..63] of row y). */
 static bool
-stats_row(struct dcn_label_stats *stats, size_t nstats, const uint16_t *px,
-          size_t n, uint32_t x0, uint32_t y)
+stats_bits(struct dcn_label_stats *stats, size_t nstats, const uint16_t *px,
+           uint64_t b, uint32_t x0, uint32_t y)
 {
-    for (size_t i = 0; i < n; i++) {
+    for (; b != 0; b &= b - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(b);
         uint16_t v = px[i];
 
-        if (v == 0)
-            continue;
         if (v > nstats)
             return false;
-        stats_add(&stats[v - 1], x0 + (uint32_t)i, y);
+        stats_add(&stats[v - 1], x0 + i, y);
     }
     return true;
 }
@@ -100,22 +100,19 @@ dcn_label_sizes(struct dcn_label_stats *stats, size_t nstats,
     if ((stats == NULL && nstats > 0) || labels == NULL || width == 0 ||
         height == 0 || width > UINT32_MAX || height > UINT32_MAX)
         return DCN_EINVAL;
-    memset(stats, 0, nstats * sizeof(*stats));
+    if (nstats > 0)
+        memset(stats, 0, nstats * sizeof(*stats));
     for (size_t y = 0; y < height; y++) {
         const uint16_t *row = labels + y * width;
-        size_t x = 0;
 
-        for (; x + 4 <= width; x += 4) {
-            uint64_t v;
+        for (size_t x = 0; x < width; x += 64) {
+            size_t n = width - x < 64 ? width - x : 64;
+            uint64_t b = dcn__nz_bits_u16(row + x, n);
 
-            memcpy(&v, row + x, 8);
-            if (v != 0 &&
-                !stats_row(stats, nstats, row + x, 4, (uint32_t)x, (uint32_t)y))
+            if (b != 0 && !stats_bits(stats, nstats, row + x, b, (uint32_t)x,
+                                      (uint32_t)y))
                 return DCN_ERANGE;
         }
-        if (!stats_row(stats, nstats, row + x, width - x, (uint32_t)x,
-                       (uint32_t)y))
-            return DCN_ERANGE;
     }
     return DCN_OK;
 }

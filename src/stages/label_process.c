@@ -185,6 +185,60 @@ window(uint64_t *row, uint64_t *tmp, size_t nw, size_t len, bool down,
     }
 }
 
+/* Word i of src with the pad bits (beyond the width) set to fill. */
+static inline uint64_t
+word_at(const uint64_t *src, size_t i, size_t nw, uint64_t last, uint64_t fill)
+{
+    if (i >= nw)
+        return fill;
+    return i == nw - 1 ? (src[i] & last) | (fill & ~last) : src[i];
+}
+
+/*
+ * dst(x) = AND of src(x-k .. x+k), 0 < k < 64, outside = 1: each word
+ * combines its own shifts with the bits of its two neighbours.
+ */
+static void
+hwin_small_and(uint64_t *dst, const uint64_t *src, size_t nw, uint64_t last,
+               unsigned k)
+{
+    uint64_t prev = ~0ull;
+    uint64_t cur = word_at(src, 0, nw, last, ~0ull);
+
+    for (size_t i = 0; i < nw; i++) {
+        uint64_t next = word_at(src, i + 1, nw, last, ~0ull);
+        uint64_t acc = cur;
+
+        for (unsigned m = 1; m <= k; m++)
+            acc &= ((cur >> m) | (next << (64 - m))) &
+                   ((cur << m) | (prev >> (64 - m)));
+        dst[i] = acc;
+        prev = cur;
+        cur = next;
+    }
+}
+
+/* dst(x) = OR of src(x-k .. x+k), 0 < k < 64, outside = 0. */
+static void
+hwin_small_or(uint64_t *dst, const uint64_t *src, size_t nw, uint64_t last,
+              unsigned k)
+{
+    uint64_t prev = 0;
+    uint64_t cur = word_at(src, 0, nw, last, 0);
+
+    for (size_t i = 0; i < nw; i++) {
+        uint64_t next = word_at(src, i + 1, nw, last, 0);
+        uint64_t acc = cur;
+
+        for (unsigned m = 1; m <= k; m++)
+            acc |= (cur >> m) | (next << (64 - m)) | (cur << m) |
+                   (prev >> (64 - m));
+        dst[i] = acc;
+        prev = cur;
+        cur = next;
+    }
+}
+
 /*
  * buf[0..nw) = OP over src(x-k .. x+k), outside the row = fill (1 for
  * AND, 0 for OR).  buf holds 3 rows.  Pad bits of the result are garbage.
@@ -200,6 +254,13 @@ hwindow(uint64_t *buf, const uint64_t *src, size_t nw, uint64_t last, size_t k,
 
     if (k == 0)
         return src;
+    if (k < 64) {
+        if (and_op)
+            hwin_small_and(a, src, nw, last, (unsigned)k);
+        else
+            hwin_small_or(a, src, nw, last, (unsigned)k);
+        return a;
+    }
     memcpy(a, src, nw * sizeof(*a));
     a[nw - 1] = (a[nw - 1] & last) | (fill & ~last);
     memcpy(b, a, nw * sizeof(*a));
@@ -217,6 +278,20 @@ row_empty(const uint64_t *row, size_t nw)
             return false;
     }
     return true;
+}
+
+/* dst &= src; returns whether dst still holds a set bit (pad excluded). */
+static bool
+and_into(uint64_t *dst, const uint64_t *src, size_t nw, uint64_t last)
+{
+    uint64_t any = 0;
+
+    for (size_t i = 0; i + 1 < nw; i++) {
+        dst[i] &= src[i];
+        any |= dst[i];
+    }
+    dst[nw - 1] &= src[nw - 1];
+    return (any | (dst[nw - 1] & last)) != 0;
 }
 
 /* Largest k with k^2 + d^2 <= r^2 (skimage disk, strict radius). */
@@ -269,9 +344,9 @@ erode_disk(struct dcn__seg_work *wk, uint64_t *out, const uint64_t *in,
             }
             e = hwindow(wk->rowbuf, src, nw, last, k, true);
             if (lo)
-                combine(out + (ys - d) * nw, e, nw, true);
+                live[ys - d] = and_into(out + (ys - d) * nw, e, nw, last);
             if (hi)
-                combine(out + (ys + d) * nw, e, nw, true);
+                live[ys + d] = and_into(out + (ys + d) * nw, e, nw, last);
         }
     }
     for (size_t y = 0; y < h; y++)

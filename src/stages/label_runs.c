@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "label_bits.h"
 #include "label_runs.h"
 
 #define LABEL_FLAG_WORDS 1024 /* 65536 bits */
@@ -85,56 +86,6 @@ dcn__seg_work_carve(struct dcn__seg_work *wk, size_t width, size_t height,
         wk->rowflag = p;
 }
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define LABEL_SWAR 1
-#else
-#define LABEL_SWAR 0
-#endif
-
-/* Bit i = (byte i of v != 0), bytes in memory order (little endian). */
-static inline uint64_t
-gather_u8(uint64_t v)
-{
-    const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full;
-    uint64_t t;
-
-    if (v == 0)
-        return 0;
-    t = (((v & lo7) + lo7) | v) & ~lo7;
-    return ((t >> 7) * 0x0102040810204080ull) >> 56;
-}
-
-/* Bit i = (lane i of v != 0) for the four uint16 lanes of v. */
-static inline uint64_t
-gather_u16(uint64_t v)
-{
-    const uint64_t lo15 = 0x7fff7fff7fff7fffull;
-    const uint64_t magic =
-            (1ull << 48) | (1ull << 33) | (1ull << 18) | (1ull << 3);
-    uint64_t t = (((v & lo15) + lo15) | v) & ~lo15;
-
-    return (((t >> 15) * magic) >> 48) & 0xf;
-}
-
-static uint64_t
-word_from_bytes(const uint8_t *p, size_t n)
-{
-    uint64_t b = 0;
-    size_t i = 0;
-
-#if LABEL_SWAR
-    for (; i + 8 <= n; i += 8) {
-        uint64_t v;
-
-        memcpy(&v, p + i, 8);
-        b |= gather_u8(v) << i;
-    }
-#endif
-    for (; i < n; i++)
-        b |= (uint64_t)(p[i] != 0) << i;
-    return b;
-}
-
 void
 dcn__plane_from_mask(struct dcn__seg_work *wk, const uint8_t *px, size_t stride)
 {
@@ -145,49 +96,20 @@ dcn__plane_from_mask(struct dcn__seg_work *wk, const uint8_t *px, size_t stride)
         uint64_t *dst = wk->plane + y * wk->nw;
 
         for (size_t x = 0, i = 0; x < w; x += 64, i++)
-            dst[i] = word_from_bytes(row + x, w - x < 64 ? w - x : 64);
+            dst[i] = dcn__nz_bits_u8(row + x, w - x < 64 ? w - x : 64);
     }
 }
 
-static inline bool
-flagged(const uint64_t *flags, uint16_t v)
-{
-    return (flags[v >> 6] >> (v & 63)) & 1;
-}
-
-/* Four labels -> four bits; flagged labels count as background. */
-static inline uint64_t
-gather_labels4(uint64_t v, const uint64_t *flags)
-{
-    uint64_t b = gather_u16(v);
-
-    if (b != 0 && flags != NULL) {
-        for (unsigned k = 0; k < 4; k++) {
-            if (flagged(flags, (uint16_t)(v >> (16 * k))))
-                b &= ~(1ull << k);
-        }
-    }
-    return b;
-}
-
+/* Clear the bits of flagged labels among the set bits of b. */
 static uint64_t
-word_from_labels(const uint16_t *p, size_t n, const uint64_t *flags)
+unflag(uint64_t b, const uint16_t *p, const uint64_t *flags)
 {
-    uint64_t b = 0;
-    size_t i = 0;
+    for (uint64_t v = b; v != 0; v &= v - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(v);
+        uint16_t l = p[i];
 
-#if LABEL_SWAR
-    for (; i + 4 <= n; i += 4) {
-        uint64_t v;
-
-        memcpy(&v, p + i, 8);
-        if (v != 0)
-            b |= gather_labels4(v, flags) << i;
-    }
-#endif
-    for (; i < n; i++) {
-        if (p[i] != 0 && (flags == NULL || !flagged(flags, p[i])))
-            b |= 1ull << i;
+        if ((flags[l >> 6] >> (l & 63)) & 1)
+            b &= ~(1ull << i);
     }
     return b;
 }
@@ -202,54 +124,42 @@ dcn__plane_from_labels(struct dcn__seg_work *wk, uint64_t *plane,
         const uint16_t *row = labels + y * w;
         uint64_t *dst = plane + y * wk->nw;
 
-        for (size_t x = 0, i = 0; x < w; x += 64, i++)
-            dst[i] = word_from_labels(row + x, w - x < 64 ? w - x : 64, flags);
+        for (size_t x = 0, i = 0; x < w; x += 64, i++) {
+            uint64_t b = dcn__nz_bits_u16(row + x, w - x < 64 ? w - x : 64);
+
+            dst[i] = flags != NULL && b != 0 ? unflag(b, row + x, flags) : b;
+        }
     }
 }
 
-/* Runs of set bits of one row of nw words; lastmask clears the pad. */
+/*
+ * Runs of set bits of one row of nw words (lastmask clears the pad), as
+ * consecutive x0, x1 values: every bit where a pixel differs from its left
+ * neighbour is a run boundary, and boundaries alternate start, end.
+ * Returns the number of runs.
+ */
 static size_t
 row_runs(struct dcn__run *out, const uint64_t *row, size_t nw,
          uint64_t lastmask, bool invert)
 {
+    uint32_t *pos = &out->x0;
     size_t n = 0;
-    bool open = false;
-    uint32_t start = 0;
+    uint64_t carry = 0; /* the pixel left of the word */
 
     for (size_t i = 0; i < nw; i++) {
         uint64_t v = invert ? ~row[i] : row[i];
-        uint32_t base = (uint32_t)(i * 64);
+        uint64_t t;
 
         if (i == nw - 1)
             v &= lastmask;
-        if (open) {
-            unsigned z;
-
-            if (v == ~0ull)
-                continue;
-            z = (unsigned)__builtin_ctzll(~v);
-            out[n++] = (struct dcn__run){start, base + z};
-            open = false;
-            v &= ~0ull << z; /* drop the bits of the closed run */
-        }
-        while (v != 0) {
-            unsigned s = (unsigned)__builtin_ctzll(v);
-            uint64_t t = v | ((1ull << s) - 1); /* ones below the run */
-            unsigned e;
-
-            if (t == ~0ull) { /* the run reaches the next word */
-                start = base + s;
-                open = true;
-                break;
-            }
-            e = (unsigned)__builtin_ctzll(~t);
-            out[n++] = (struct dcn__run){base + s, base + e};
-            v &= ~0ull << e;
-        }
+        t = v ^ ((v << 1) | carry);
+        carry = v >> 63;
+        for (; t != 0; t &= t - 1)
+            pos[n++] = (uint32_t)(i * 64 + (unsigned)__builtin_ctzll(t));
     }
-    if (open)
-        out[n++] = (struct dcn__run){start, (uint32_t)(nw * 64)};
-    return n;
+    if (carry)
+        pos[n++] = (uint32_t)(nw * 64);
+    return n / 2;
 }
 
 void
@@ -289,6 +199,10 @@ dcn__runs_connect(struct dcn__seg_work *wk, bool eight)
     const uint32_t d = eight ? 1 : 0; /* diagonal contact counts */
     const struct dcn__run *r = wk->run;
 
+    /*
+     * Merge the runs of two rows in order of their ends: a run that ends
+     * first cannot touch any later run of the other row.
+     */
     for (size_t y = 1; y < wk->height; y++) {
         uint32_t i = wk->rowoff[y - 1];
         uint32_t iend = wk->rowoff[y];
@@ -296,17 +210,13 @@ dcn__runs_connect(struct dcn__seg_work *wk, bool eight)
         uint32_t jend = wk->rowoff[y + 1];
 
         while (i < iend && j < jend) {
-            if (r[i].x1 + d <= r[j].x0) {
-                i++;
-            } else if (r[j].x1 + d <= r[i].x0) {
-                j++;
-            } else {
+            bool touch = r[i].x0 < r[j].x1 + d && r[j].x0 < r[i].x1 + d;
+            bool adv_i = r[i].x1 <= r[j].x1;
+
+            if (touch)
                 unite(wk->parent, i, j);
-                if (r[i].x1 < r[j].x1)
-                    i++;
-                else
-                    j++;
-            }
+            i += adv_i;
+            j += !adv_i;
         }
     }
 }
