@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * label_process.c - dcnum's Segmenter.process_labels() (numerics.md §3.3).
+ *
+ * Order and semantics are dcnum's: clear_border removes every label value
+ * seen on the outer frame; fill_holes is OpenCV's flood-fill variant (row
+ * 0 and pixels (1,0), (1,1) cleared, background 4-connected to (0,0) is
+ * "reached", everything else becomes foreground); closing_disk r is an
+ * OPENING (erosion with outside = 1, then dilation with outside = 0, disk
+ * footprint dx^2 + dy^2 <= r^2); a boolean result is relabeled.
+ *
+ * The binary work happens on a bit plane (64 pixels per word).  The
+ * flood fill unites background runs 4-connected (label_runs.c) and keeps
+ * what is not joined to the first run.  The disk is separable into rows:
+ * for each row offset d the footprint is a horizontal segment of
+ * half-width hw(d), so a morphology is the AND (OR) over 2r+1 shifted rows
+ * of horizontal windows, and each window costs O(log hw) word shifts.
+ * Rows that are empty are skipped, so the cost follows the objects.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "label.h"
+#include "label_runs.h"
+
+size_t
+dcn_label_process_scratch_size(size_t width, size_t height)
+{
+    return dcn__seg_work_size(width, height, true);
+}
+
+/* Visit the outer frame; set (or only detect) the flags of its labels. */
+static bool
+border_labels(uint64_t *flags, const uint16_t *labels, size_t w, size_t h)
+{
+    bool any = false;
+
+    for (size_t y = 0; y < h; y++) {
+        size_t step = (y == 0 || y == h - 1) ? 1 : (w > 1 ? w - 1 : 1);
+
+        for (size_t x = 0; x < w; x += step) {
+            uint16_t v = labels[y * w + x];
+
+            if (v == 0)
+                continue;
+            any = true;
+            if (flags != NULL)
+                flags[v >> 6] |= 1ull << (v & 63);
+        }
+    }
+    return any;
+}
+
+/* Zero flagged labels (flags may be NULL); returns the largest label left. */
+static size_t
+clear_in_place(uint16_t *labels, size_t n, const uint64_t *flags)
+{
+    uint16_t max = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        uint16_t v = labels[i];
+
+        if (v == 0)
+            continue;
+        if (flags != NULL && ((flags[v >> 6] >> (v & 63)) & 1)) {
+            labels[i] = 0;
+            continue;
+        }
+        max = v > max ? v : max;
+    }
+    return max;
+}
+
+/* row bits [x0, x1) = 0 */
+static void
+bits_clear(uint64_t *row, size_t x0, size_t x1)
+{
+    while (x0 < x1) {
+        size_t b = x0 & 63;
+        size_t n = 64 - b < x1 - x0 ? 64 - b : x1 - x0;
+        uint64_t m = n == 64 ? ~0ull : ((1ull << n) - 1) << b;
+
+        row[x0 >> 6] &= ~m;
+        x0 += n;
+    }
+}
+
+static uint64_t
+pad_mask(size_t width)
+{
+    size_t tail = width % 64;
+
+    return tail ? (1ull << tail) - 1 : ~0ull;
+}
+
+/* fill_holes, OpenCV variant (numerics.md §3.3 step 2, trap 2). */
+static void
+fill_holes(struct dcn__seg_work *wk)
+{
+    const size_t nw = wk->nw;
+    const uint64_t last = pad_mask(wk->width);
+    uint64_t *p = wk->plane;
+
+    memset(p, 0, nw * sizeof(*p)); /* row 0 */
+    if (wk->height > 1)
+        p[nw] &= ~3ull; /* pixels (x=0, y=1) and (x=1, y=1) */
+    dcn__plane_runs(wk, p, true);
+    dcn__runs_connect(wk, false);
+    /* Row 0 is one background run, index 0, the root of "reached". */
+    for (size_t y = 0; y < wk->height; y++) {
+        uint64_t *row = p + y * nw;
+
+        memset(row, 0xff, nw * sizeof(*row));
+        row[nw - 1] &= last;
+        for (uint32_t i = wk->rowoff[y]; i < wk->rowoff[y + 1]; i++) {
+            if (dcn__runs_find(wk->parent, i) == 0)
+                bits_clear(row, wk->run[i].x0, wk->run[i].x1);
+        }
+    }
+}
+
+/* dst(x) = src(x + m); positions past the row read fill. */
+static void
+shift_down(uint64_t *dst, const uint64_t *src, size_t nw, size_t m,
+           uint64_t fill)
+{
+    size_t q = m >> 6;
+    unsigned s = (unsigned)(m & 63);
+
+    for (size_t i = 0; i < nw; i++) {
+        uint64_t a = i + q < nw ? src[i + q] : fill;
+        uint64_t b = i + q + 1 < nw ? src[i + q + 1] : fill;
+
+        dst[i] = s == 0 ? a : (a >> s) | (b << (64 - s));
+    }
+}
+
+/* dst(x) = src(x - m); positions before the row read fill. */
+static void
+shift_up(uint64_t *dst, const uint64_t *src, size_t nw, size_t m, uint64_t fill)
+{
+    size_t q = m >> 6;
+    unsigned s = (unsigned)(m & 63);
+
+    for (size_t i = 0; i < nw; i++) {
+        uint64_t a = i >= q ? src[i - q] : fill;
+        uint64_t b = i >= q + 1 ? src[i - q - 1] : fill;
+
+        dst[i] = s == 0 ? a : (a << s) | (b >> (64 - s));
+    }
+}
+
+static void
+combine(uint64_t *dst, const uint64_t *src, size_t nw, bool and_op)
+{
+    if (and_op) {
+        for (size_t i = 0; i < nw; i++)
+            dst[i] &= src[i];
+    } else {
+        for (size_t i = 0; i < nw; i++)
+            dst[i] |= src[i];
+    }
+}
+
+/*
+ * In place: row(x) = OP of row(x .. x+len-1) (down) or row(x-len+1 .. x)
+ * (up), by doubling the window; tmp is one row of scratch.
+ */
+static void
+window(uint64_t *row, uint64_t *tmp, size_t nw, size_t len, bool down,
+       bool and_op, uint64_t fill)
+{
+    size_t have = 1;
+
+    while (have < len) {
+        size_t step = 2 * have <= len ? have : len - have;
+
+        if (down)
+            shift_down(tmp, row, nw, step, fill);
+        else
+            shift_up(tmp, row, nw, step, fill);
+        combine(row, tmp, nw, and_op);
+        have += step;
+    }
+}
+
+/* Word i of src with the pad bits (beyond the width) set to fill. */
+static inline uint64_t
+word_at(const uint64_t *src, size_t i, size_t nw, uint64_t last, uint64_t fill)
+{
+    if (i >= nw)
+        return fill;
+    return i == nw - 1 ? (src[i] & last) | (fill & ~last) : src[i];
+}
+
+/*
+ * dst(x) = AND of src(x-k .. x+k), 0 < k < 64, outside = 1: each word
+ * combines its own shifts with the bits of its two neighbours.
+ */
+static void
+hwin_small_and(uint64_t *dst, const uint64_t *src, size_t nw, uint64_t last,
+               unsigned k)
+{
+    uint64_t prev = ~0ull;
+    uint64_t cur = word_at(src, 0, nw, last, ~0ull);
+
+    for (size_t i = 0; i < nw; i++) {
+        uint64_t next = word_at(src, i + 1, nw, last, ~0ull);
+        uint64_t acc = cur;
+
+        for (unsigned m = 1; m <= k; m++)
+            acc &= ((cur >> m) | (next << (64 - m))) &
+                   ((cur << m) | (prev >> (64 - m)));
+        dst[i] = acc;
+        prev = cur;
+        cur = next;
+    }
+}
+
+/* dst(x) = OR of src(x-k .. x+k), 0 < k < 64, outside = 0. */
+static void
+hwin_small_or(uint64_t *dst, const uint64_t *src, size_t nw, uint64_t last,
+              unsigned k)
+{
+    uint64_t prev = 0;
+    uint64_t cur = word_at(src, 0, nw, last, 0);
+
+    for (size_t i = 0; i < nw; i++) {
+        uint64_t next = word_at(src, i + 1, nw, last, 0);
+        uint64_t acc = cur;
+
+        for (unsigned m = 1; m <= k; m++)
+            acc |= (cur >> m) | (next << (64 - m)) | (cur << m) |
+                   (prev >> (64 - m));
+        dst[i] = acc;
+        prev = cur;
+        cur = next;
+    }
+}
+
+/*
+ * buf[0..nw) = OP over src(x-k .. x+k), outside the row = fill (1 for
+ * AND, 0 for OR).  buf holds 3 rows.  Pad bits of the result are garbage.
+ */
+static const uint64_t *
+hwindow(uint64_t *buf, const uint64_t *src, size_t nw, uint64_t last, size_t k,
+        bool and_op)
+{
+    const uint64_t fill = and_op ? ~0ull : 0;
+    uint64_t *a = buf;
+    uint64_t *b = buf + nw;
+    uint64_t *t = buf + 2 * nw;
+
+    if (k == 0)
+        return src;
+    if (k < 64) {
+        if (and_op)
+            hwin_small_and(a, src, nw, last, (unsigned)k);
+        else
+            hwin_small_or(a, src, nw, last, (unsigned)k);
+        return a;
+    }
+    memcpy(a, src, nw * sizeof(*a));
+    a[nw - 1] = (a[nw - 1] & last) | (fill & ~last);
+    memcpy(b, a, nw * sizeof(*a));
+    window(a, t, nw, k + 1, true, and_op, fill);
+    window(b, t, nw, k + 1, false, and_op, fill);
+    combine(a, b, nw, and_op);
+    return a;
+}
+
+static bool
+row_empty(const uint64_t *row, size_t nw)
+{
+    for (size_t i = 0; i < nw; i++) {
+        if (row[i] != 0)
+            return false;
+    }
+    return true;
+}
+
+/* dst &= src; returns whether dst still holds a set bit (pad excluded). */
+static bool
+and_into(uint64_t *dst, const uint64_t *src, size_t nw, uint64_t last)
+{
+    uint64_t any = 0;
+
+    for (size_t i = 0; i + 1 < nw; i++) {
+        dst[i] &= src[i];
+        any |= dst[i];
+    }
+    dst[nw - 1] &= src[nw - 1];
+    return (any | (dst[nw - 1] & last)) != 0;
+}
+
+/* Largest k with k^2 + d^2 <= r^2 (skimage disk, strict radius). */
+static size_t
+disk_halfwidth(size_t r, size_t d)
+{
+    uint64_t rem = (uint64_t)r * r - (uint64_t)d * d;
+    uint64_t k = (uint64_t)sqrt((double)rem);
+
+    while (k * k > rem)
+        k--;
+    while ((k + 1) * (k + 1) <= rem)
+        k++;
+    return (size_t)k;
+}
+
+/* out = in eroded by disk(r); outside the image counts as 1. */
+static void
+erode_disk(struct dcn__seg_work *wk, uint64_t *out, const uint64_t *in,
+           size_t r)
+{
+    const size_t nw = wk->nw;
+    const size_t h = wk->height;
+    const uint64_t last = pad_mask(wk->width);
+    uint8_t *live = wk->rowflag; /* out row may still hold a 1 */
+
+    memset(out, 0xff, h * nw * sizeof(*out));
+    memset(live, 1, h);
+    for (size_t d = 0; d <= r; d++) {
+        size_t k = disk_halfwidth(r, d);
+
+        for (size_t ys = 0; ys < h; ys++) {
+            bool lo = ys >= d && live[ys - d];
+            bool hi = d > 0 && ys + d < h && live[ys + d];
+            const uint64_t *src = in + ys * nw;
+            const uint64_t *e;
+
+            if (!lo && !hi)
+                continue;
+            if (row_empty(src, nw)) {
+                if (lo) {
+                    memset(out + (ys - d) * nw, 0, nw * sizeof(*out));
+                    live[ys - d] = 0;
+                }
+                if (hi) {
+                    memset(out + (ys + d) * nw, 0, nw * sizeof(*out));
+                    live[ys + d] = 0;
+                }
+                continue;
+            }
+            e = hwindow(wk->rowbuf, src, nw, last, k, true);
+            if (lo)
+                live[ys - d] = and_into(out + (ys - d) * nw, e, nw, last);
+            if (hi)
+                live[ys + d] = and_into(out + (ys + d) * nw, e, nw, last);
+        }
+    }
+    for (size_t y = 0; y < h; y++)
+        out[y * nw + nw - 1] &= last;
+}
+
+/* out = in dilated by disk(r); outside the image counts as 0. */
+static void
+dilate_disk(struct dcn__seg_work *wk, uint64_t *out, const uint64_t *in,
+            size_t r)
+{
+    const size_t nw = wk->nw;
+    const size_t h = wk->height;
+    const uint64_t last = pad_mask(wk->width);
+
+    memset(out, 0, h * nw * sizeof(*out));
+    for (size_t ys = 0; ys < h; ys++)
+        wk->rowflag[ys] = !row_empty(in + ys * nw, nw);
+    for (size_t d = 0; d <= r; d++) {
+        size_t k = disk_halfwidth(r, d);
+
+        for (size_t ys = 0; ys < h; ys++) {
+            const uint64_t *e;
+
+            if (!wk->rowflag[ys] || (ys < d && ys + d >= h))
+                continue;
+            e = hwindow(wk->rowbuf, in + ys * nw, nw, last, k, false);
+            if (ys >= d)
+                combine(out + (ys - d) * nw, e, nw, false);
+            if (d > 0 && ys + d < h)
+                combine(out + (ys + d) * nw, e, nw, false);
+        }
+    }
+    for (size_t y = 0; y < h; y++)
+        out[y * nw + nw - 1] &= last;
+}
+
+int
+dcn_label_process(uint16_t *labels, size_t width, size_t height,
+                  size_t *max_label, const struct dcn_label_process_opts *opts,
+                  size_t frame, void *scratch, struct dcn_error *err)
+{
+    struct dcn__seg_work wk;
+    const uint64_t *flags = NULL;
+    int rc;
+
+    if (labels == NULL || max_label == NULL || opts == NULL ||
+        scratch == NULL || dcn_label_process_scratch_size(width, height) == 0)
+        return dcn_error_set(err, DCN_EINVAL,
+                             "frame %zu: invalid arguments to label "
+                             "processing",
+                             frame);
+    *max_label = 0;
+    dcn__seg_work_carve(&wk, width, height, true, scratch);
+    if (opts->clear_border && border_labels(NULL, labels, width, height)) {
+        memset(wk.labelflag, 0, 1024 * sizeof(uint64_t));
+        border_labels(wk.labelflag, labels, width, height);
+        flags = wk.labelflag;
+    }
+    if (!opts->fill_holes && opts->closing_disk == 0) {
+        /* No boolean step: the labels survive with their values. */
+        *max_label = clear_in_place(labels, width * height, flags);
+        return DCN_OK;
+    }
+    dcn__plane_from_labels(&wk, wk.plane, labels, flags);
+    if (opts->fill_holes)
+        fill_holes(&wk);
+    if (opts->closing_disk > 0) {
+        erode_disk(&wk, wk.plane2, wk.plane, opts->closing_disk);
+        dilate_disk(&wk, wk.plane, wk.plane2, opts->closing_disk);
+    }
+    dcn__plane_runs(&wk, wk.plane, false);
+    dcn__runs_connect(&wk, true);
+    rc = dcn__label_number_checked(&wk, max_label, frame, err);
+    if (rc < 0)
+        return rc;
+    dcn__runs_write(&wk, labels);
+    return DCN_OK;
+}
