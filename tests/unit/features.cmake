@@ -1,3 +1,7 @@
 # State "e": feature extraction.
 dcn_add_test(test_features_shapes SOURCES unit/test_features_shapes.c
     LIBS dcn_stages dcn_testsupport)
+dcn_add_test(test_features_cytoshot SOURCES unit/test_features_cytoshot.c
+    LIBS dcn_stages dcn_testsupport)
+dcn_add_test(test_features_parity SOURCES unit/test_features_parity.c
+    LIBS dcn_stages dcn_testsupport)
