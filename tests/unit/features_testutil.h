@@ -117,7 +117,10 @@ ft_ulps(double a, double b)
         ia = INT64_MIN - ia;
     if (ib < 0)
         ib = INT64_MIN - ib;
-    return fabs((double)ia - (double)ib);
+    /* subtract in int64 (a double holds only 53 bits of the difference) */
+    if ((ia < 0) != (ib < 0))
+        return fabs((double)ia - (double)ib);
+    return fabs((double)(ia - ib));
 }
 
 /* Tolerance contract: tex_* rtol 1e-9, tilt <= 1 ulp, others identical.
