@@ -45,12 +45,15 @@ entropy_from(double sum_xlogx, double t, double log2t)
 }
 
 /*
- * The 13 mahotas features of one direction from its touched pairs; the
- * counts are reset to zero on the way.  Returns false if T == 0.
+ * The 13 mahotas features of one direction from its touched cells; the
+ * cells are reset to zero on the way.  Pairs with a 0 level (row and
+ * column 0, ignored by mahotas) are skipped.  nlev is L = max level + 1,
+ * the row stride of the cell index.  Returns false if T == 0.
  */
 static bool
 direction_features(struct dir_stats *ds, struct dcn__feat_work *w,
-                   uint32_t *cooc, const uint16_t *touched, size_t ntouched)
+                   uint32_t *cooc, int d, const uint16_t *touched,
+                   size_t ntouched, unsigned nlev)
 {
     uint64_t rows[NLEV];
     uint64_t hsum[2 * NLEV];
@@ -61,15 +64,18 @@ direction_features(struct dir_stats *ds, struct dcn__feat_work *w,
     double t, log2t, ux, vx, sx, sum_k2, cov, f5;
     double hx, hpp = 0.0, hpm = 0.0, a4 = 0.0, a1 = 0.0, a5 = 0.0, a6 = 0.0;
 
-    memset(rows, 0, sizeof(rows));
-    memset(hsum, 0, sizeof(hsum));
-    memset(hdiff, 0, sizeof(hdiff));
+    memset(rows, 0, nlev * sizeof(*rows));
+    memset(hsum, 0, 2 * nlev * sizeof(*hsum));
+    memset(hdiff, 0, nlev * sizeof(*hdiff));
     for (size_t k = 0; k < ntouched; k++) {
         unsigned idx = touched[k];
-        uint64_t u = cooc[idx];
-        unsigned lo = idx >> 8, hi = idx & 0xff;
+        uint32_t *cell = &cooc[(size_t)idx * 4 + (size_t)d];
+        uint64_t u = *cell;
+        unsigned lo = idx / nlev, hi = idx % nlev;
 
-        cooc[idx] = 0;
+        *cell = 0;
+        if (lo == 0)
+            continue;
         total += 2 * u;
         if (lo == hi) {
             sum_s2 += 4 * u * u;
@@ -117,12 +123,12 @@ direction_features(struct dir_stats *ds, struct dcn__feat_work *w,
         a6 += (double)s * (double)s * (double)hsum[s];
         hpp += xlog2x(w, hsum[s]);
     }
-    for (int d = 0; d <= lmax - lmin; d++) {
-        if (hdiff[d] == 0)
+    for (int dd = 0; dd <= lmax - lmin; dd++) {
+        if (hdiff[dd] == 0)
             continue;
-        a1 += (double)d * (double)d * (double)hdiff[d];
-        a4 += (double)hdiff[d] / (1.0 + (double)d * (double)d);
-        hpm += xlog2x(w, hdiff[d]);
+        a1 += (double)dd * (double)dd * (double)hdiff[dd];
+        a4 += (double)hdiff[dd] / (1.0 + (double)dd * (double)dd);
+        hpm += xlog2x(w, hdiff[dd]);
     }
 
     sx = sqrt(vx);
@@ -180,17 +186,16 @@ dcn__haralick_features(double *feat, struct dcn__feat_work *w,
     size_t bh = ev->y1 - ev->y0 + 1;
     size_t gs = bw + 2; /* one zero column either side */
     int mn = 1 << 20;
+    unsigned maxlev = 0, nlev;
     size_t ntouch[4] = {0, 0, 0, 0};
-    uint32_t *cooc[4];
+    uint32_t *cooc = w->cooc;
     uint16_t *touched[4];
     struct dir_stats ds[4];
     bool ok = true;
 
     set_nan_texture(feat);
-    for (int d = 0; d < 4; d++) {
-        cooc[d] = w->cooc + (size_t)d * NLEV * NLEV;
+    for (int d = 0; d < 4; d++)
         touched[d] = w->touched + (size_t)d * NLEV * NLEV;
-    }
     /* levels: (corr - min + 1) cast to uint8 in the mask, 0 elsewhere */
     for (size_t yy = ev->y0; yy <= ev->y1; yy++) {
         size_t row = yy * ev->width;
@@ -208,11 +213,21 @@ dcn__haralick_features(double *feat, struct dcn__feat_work *w,
         size_t row = (yy + ev->y0) * ev->width + ev->x0;
         uint8_t *g = w->levels + yy * gs + 1;
         for (size_t xx = 0; xx < bw; xx++) {
-            if (ev->labels[row + xx] == ev->id)
-                g[xx] = (uint8_t)(dcn__corr_at(ev, row + xx) - mn + 1);
+            if (ev->labels[row + xx] == ev->id) {
+                uint8_t v = (uint8_t)(dcn__corr_at(ev, row + xx) - mn + 1);
+                g[xx] = v;
+                if (v > maxlev)
+                    maxlev = v;
+            }
         }
     }
-    /* co-occurrence of unordered pairs, all four directions in one pass */
+    nlev = maxlev + 1;
+    /*
+     * Co-occurrence of unordered level pairs, all four directions in one
+     * pass.  Cell (lo * L + hi) * 4 + d, so the four directions of a
+     * pixel usually share a cache line.  Pairs with a 0 level land in row
+     * 0 and are skipped later, which keeps this loop free of branches.
+     */
     for (size_t yy = 0; yy < bh; yy++) {
         const uint8_t *g = w->levels + yy * gs + 1;
         const uint8_t *gn = g + gs;
@@ -227,17 +242,18 @@ dcn__haralick_features(double *feat, struct dcn__feat_work *w,
             nb[3] = gn[(ptrdiff_t)xx - 1];
             for (int d = 0; d < 4; d++) {
                 unsigned b = nb[d];
-                unsigned idx;
-                if (b == 0)
-                    continue;
-                idx = a <= b ? (a << 8) | b : (b << 8) | a;
-                if (cooc[d][idx]++ == 0)
-                    touched[d][ntouch[d]++] = (uint16_t)idx;
+                unsigned idx = a <= b ? a * nlev + b : b * nlev + a;
+                uint32_t *cell = &cooc[(size_t)idx * 4 + (size_t)d];
+                uint32_t old = *cell;
+                *cell = old + 1;
+                touched[d][ntouch[d]] = (uint16_t)idx;
+                ntouch[d] += old == 0;
             }
         }
     }
     for (int d = 0; d < 4; d++) {
-        if (!direction_features(&ds[d], w, cooc[d], touched[d], ntouch[d]))
+        if (!direction_features(&ds[d], w, cooc, d, touched[d], ntouch[d],
+                                nlev))
             ok = false;
     }
     if (!ok)
