@@ -48,7 +48,8 @@ entropy_from(double sum_xlogx, double t, double log2t)
  * The 13 mahotas features of one direction from its touched cells; the
  * cells are reset to zero on the way.  Pairs with a 0 level (row and
  * column 0, ignored by mahotas) are skipped.  nlev is L = max level + 1,
- * the row stride of the cell index.  Returns false if T == 0.
+ * the row stride of the cell index; touched holds (lo << 8) | hi.
+ * Returns false if T == 0.
  */
 static bool
 direction_features(struct dir_stats *ds, struct dcn__feat_work *w,
@@ -68,10 +69,9 @@ direction_features(struct dir_stats *ds, struct dcn__feat_work *w,
     memset(hsum, 0, 2 * nlev * sizeof(*hsum));
     memset(hdiff, 0, nlev * sizeof(*hdiff));
     for (size_t k = 0; k < ntouched; k++) {
-        unsigned idx = touched[k];
-        uint32_t *cell = &cooc[(size_t)idx * 4 + (size_t)d];
+        unsigned lo = touched[k] >> 8, hi = touched[k] & 0xff;
+        uint32_t *cell = &cooc[((size_t)lo * nlev + hi) * 4 + (size_t)d];
         uint64_t u = *cell;
-        unsigned lo = idx / nlev, hi = idx % nlev;
 
         *cell = 0;
         if (lo == 0)
@@ -242,11 +242,12 @@ dcn__haralick_features(double *feat, struct dcn__feat_work *w,
             nb[3] = gn[(ptrdiff_t)xx - 1];
             for (int d = 0; d < 4; d++) {
                 unsigned b = nb[d];
-                unsigned idx = a <= b ? a * nlev + b : b * nlev + a;
-                uint32_t *cell = &cooc[(size_t)idx * 4 + (size_t)d];
+                unsigned lo = a <= b ? a : b, hi = a <= b ? b : a;
+                uint32_t *cell =
+                        &cooc[((size_t)lo * nlev + hi) * 4 + (size_t)d];
                 uint32_t old = *cell;
                 *cell = old + 1;
-                touched[d][ntouch[d]] = (uint16_t)idx;
+                touched[d][ntouch[d]] = (uint16_t)((lo << 8) | hi);
                 ntouch[d] += old == 0;
             }
         }
