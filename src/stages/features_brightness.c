@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * features_brightness.c - brightness features with numba's semantics
+ * (numerics.md §4.10, dcnum's bright_all.py under the JIT).
+ *
+ * Means are exact integer sums divided by n; standard deviations are the
+ * sequential sum of squared deviations in raster order; the percentiles
+ * are numba's (rank 1 + (n-1)*q/100, linear between the neighbours),
+ * read from a histogram of the corrected values instead of a sort.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "features_internal.h"
+
+/* value at 0-based rank k of the sorted corr values, from the histogram */
+static int
+hist_rank(const uint32_t *hist, size_t k)
+{
+    size_t acc = 0;
+
+    for (int b = 0; b < 511; b++) {
+        acc += hist[b];
+        if (acc > k)
+            return b - 255;
+    }
+    return 255;
+}
+
+static double
+percentile(const uint32_t *hist, size_t n, double q)
+{
+    double rank = 1 + (double)(n - 1) * (q / 100.0);
+    double f = floor(rank);
+    double m = rank - f;
+    size_t k = (size_t)f - 1;
+    double lo = hist_rank(hist, k);
+    double hi = k + 1 < n ? hist_rank(hist, k + 1) : lo;
+
+    return lo * (1 - m) + hi * m;
+}
+
+void
+dcn__brightness_features(double *feat, struct dcn__feat_work *w,
+                         const struct dcn__event_view *ev, bool has_bg_off,
+                         double bg_off)
+{
+    int64_t sum_img = 0, sum_corr = 0;
+    size_t n = 0;
+    double mean_img, mean_corr, ssd_img = 0.0, ssd_corr = 0.0;
+
+    memset(w->hist, 0, 511 * sizeof(*w->hist));
+    for (size_t yy = ev->y0; yy <= ev->y1; yy++) {
+        size_t row = yy * ev->width;
+        for (size_t xx = ev->x0; xx <= ev->x1; xx++) {
+            size_t i = row + xx;
+            int c;
+            if (ev->labels[i] != ev->id)
+                continue;
+            c = dcn__corr_at(ev, i);
+            w->ivals[n] = ev->image[i];
+            w->vals[n] = (int16_t)c;
+            sum_img += ev->image[i];
+            sum_corr += c;
+            w->hist[c + 255]++;
+            n++;
+        }
+    }
+    mean_img = (double)sum_img / (double)n;
+    mean_corr = (double)sum_corr / (double)n;
+    for (size_t k = 0; k < n; k++) {
+        double d = (double)w->ivals[k] - mean_img;
+        ssd_img += d * d;
+    }
+    for (size_t k = 0; k < n; k++) {
+        double d = (double)w->vals[k] - mean_corr;
+        ssd_corr += d * d;
+    }
+    feat[DCN_FEAT_BRIGHT_AVG] = mean_img;
+    feat[DCN_FEAT_BRIGHT_SD] = sqrt(ssd_img / (double)n);
+    feat[DCN_FEAT_BRIGHT_BC_AVG] = mean_corr;
+    feat[DCN_FEAT_BRIGHT_BC_SD] = sqrt(ssd_corr / (double)n);
+    feat[DCN_FEAT_BRIGHT_PERC_10] = percentile(w->hist, n, 10);
+    feat[DCN_FEAT_BRIGHT_PERC_90] = percentile(w->hist, n, 90);
+    if (has_bg_off) {
+        feat[DCN_FEAT_BRIGHT_BC_AVG] -= bg_off;
+        feat[DCN_FEAT_BRIGHT_PERC_10] -= bg_off;
+        feat[DCN_FEAT_BRIGHT_PERC_90] -= bg_off;
+    }
+}
+
+double
+dcn_features_median_u8(const uint8_t *px, size_t n)
+{
+    size_t hist[256] = {0};
+    size_t acc = 0;
+    size_t klo, khi;
+    int lo = -1, hi = -1;
+
+    if (n == 0)
+        return NAN;
+    for (size_t i = 0; i < n; i++)
+        hist[px[i]]++;
+    khi = n / 2;
+    klo = n % 2 ? khi : khi - 1;
+    for (int b = 0; b < 256 && hi < 0; b++) {
+        acc += hist[b];
+        if (lo < 0 && acc > klo)
+            lo = b;
+        if (acc > khi)
+            hi = b;
+    }
+    return ((double)lo + (double)hi) / 2;
+}

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * features_frame.c - per-frame event extraction (numerics.md §3.4, §5.1)
+ * and the per-worker scratch.
+ *
+ * One pass over the labels gives every label's pixel count and box; the
+ * candidates (count > size_thresh_mask) are then handled in label order.
+ * Each event's features are computed straight into the caller's table;
+ * an event that fails a box gate or is invalid is simply not kept (the
+ * per-event filters commute with dcnum's array-wide ones, so the order
+ * and the masks_dropped count are the same).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "features_internal.h"
+
+struct label_stat {
+    uint32_t n;
+    uint32_t x0, y0, x1, y1;
+};
+
+struct dcn_features_scratch {
+    size_t width;
+    size_t height;
+    size_t nstat;            /* entries of stat: labels 0 .. nstat-1 */
+    struct label_stat *stat; /* all zero between frames */
+    struct dcn__feat_work work;
+    struct dcn_event spill; /* an event that does not fit the table */
+    void *mem;
+};
+
+#define ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
+
+/* entries for c*log2(c): enough for every count of an 80x400 frame */
+static size_t
+nlog_for(size_t width, size_t height)
+{
+    size_t n = 2 * width * height + 2;
+    return n < (1u << 17) ? n : (1u << 17);
+}
+
+size_t
+dcn__feat_work_size(size_t width, size_t height)
+{
+    size_t npx = width * height;
+    size_t ccap = 4 * npx + 8;
+    size_t s = 0;
+
+    s += 2 * ALIGN16(ccap * sizeof(int32_t));               /* cx, cy */
+    s += 2 * ALIGN16((width + 2) * sizeof(int32_t));        /* colmin/max */
+    s += 2 * ALIGN16((2 * width + 8) * sizeof(int32_t));    /* hx, hy */
+    s += ALIGN16((ccap + 1) * sizeof(double));              /* vbuf */
+    s += ALIGN16(511 * sizeof(uint32_t));                   /* hist */
+    s += ALIGN16(npx * sizeof(int16_t));                    /* vals */
+    s += ALIGN16(npx);                                      /* ivals */
+    s += ALIGN16((height + 1) * (width + 2));               /* levels */
+    s += ALIGN16(4 * 65536 * sizeof(uint32_t));             /* cooc */
+    s += ALIGN16(4 * 65536 * sizeof(uint16_t));             /* touched */
+    s += ALIGN16(nlog_for(width, height) * sizeof(double)); /* xlog2x */
+    return s;
+}
+
+void
+dcn__feat_work_init(struct dcn__feat_work *w, void *mem, size_t width,
+                    size_t height)
+{
+    unsigned char *p = mem;
+    size_t npx = width * height;
+    size_t ccap = 4 * npx + 8;
+
+#define CARVE(field, count, type)                     \
+    do {                                              \
+        w->field = (type *)(void *)p;                 \
+        p += ALIGN16((size_t)(count) * sizeof(type)); \
+    } while (0)
+    CARVE(cx, ccap, int32_t);
+    CARVE(cy, ccap, int32_t);
+    CARVE(colmin, width + 2, int32_t);
+    CARVE(colmax, width + 2, int32_t);
+    CARVE(hx, 2 * width + 8, int32_t);
+    CARVE(hy, 2 * width + 8, int32_t);
+    CARVE(vbuf, ccap + 1, double);
+    CARVE(hist, 511, uint32_t);
+    CARVE(vals, npx, int16_t);
+    CARVE(ivals, npx, uint8_t);
+    CARVE(levels, (height + 1) * (width + 2), uint8_t);
+    CARVE(cooc, 4 * 65536, uint32_t);
+    CARVE(touched, 4 * 65536, uint16_t);
+    w->nlog = nlog_for(width, height);
+    CARVE(xlog2x, w->nlog, double);
+#undef CARVE
+    w->ccap = ccap;
+    w->ncont = 0;
+    w->xlog2x[0] = 0.0;
+    for (size_t c = 1; c < w->nlog; c++)
+        w->xlog2x[c] = (double)c * log2((double)c);
+}
+
+static size_t
+nstat_for(size_t width, size_t height)
+{
+    size_t n = width * height + 1;
+    return n < 65536 ? n : 65536;
+}
+
+size_t
+dcn_features_scratch_size(size_t width, size_t height)
+{
+    return sizeof(struct dcn_features_scratch) +
+           ALIGN16(nstat_for(width, height) * sizeof(struct label_stat)) +
+           dcn__feat_work_size(width, height);
+}
+
+int
+dcn_features_scratch_new(struct dcn_features_scratch **scratch, size_t width,
+                         size_t height)
+{
+    struct dcn_features_scratch *s = NULL;
+    size_t nstat;
+    size_t statbytes;
+    int rc;
+
+    *scratch = NULL;
+    if (width == 0 || height == 0 || width > 65535 || height > 65535)
+        return DCN_EINVAL;
+    nstat = nstat_for(width, height);
+    statbytes = ALIGN16(nstat * sizeof(struct label_stat));
+    s = dcn__calloc(1, sizeof(*s));
+    if (s == NULL) {
+        rc = DCN_ENOMEM;
+        goto out;
+    }
+    s->mem = dcn__calloc(1, statbytes + dcn__feat_work_size(width, height));
+    if (s->mem == NULL) {
+        rc = DCN_ENOMEM;
+        goto out;
+    }
+    s->width = width;
+    s->height = height;
+    s->nstat = nstat;
+    s->stat = s->mem;
+    dcn__feat_work_init(&s->work, (unsigned char *)s->mem + statbytes, width,
+                        height);
+    *scratch = s;
+    s = NULL;
+    rc = DCN_OK;
+out:
+    dcn_features_scratch_free(s);
+    return rc;
+}
+
+void
+dcn_features_scratch_free(struct dcn_features_scratch *scratch)
+{
+    if (scratch == NULL)
+        return;
+    dcn__free(scratch->mem);
+    dcn__free(scratch);
+}
+
+/* Count and box of every label; returns the largest label seen, or
+ * nstat if a label does not fit the table. */
+static size_t
+label_stats(struct label_stat *stat, size_t nstat, const uint16_t *labels,
+            size_t width, size_t height)
+{
+    size_t maxid = 0;
+
+    for (size_t y = 0; y < height; y++) {
+        const uint16_t *row = labels + y * width;
+        for (size_t x = 0; x < width; x++) {
+            unsigned id = row[x];
+            struct label_stat *st;
+            if (id == 0)
+                continue;
+            if (id >= nstat)
+                return nstat;
+            st = &stat[id];
+            if (st->n == 0) {
+                st->x0 = st->x1 = (uint32_t)x;
+                st->y0 = (uint32_t)y;
+                if (id > maxid)
+                    maxid = id;
+            } else {
+                if (x < st->x0)
+                    st->x0 = (uint32_t)x;
+                if (x > st->x1)
+                    st->x1 = (uint32_t)x;
+            }
+            st->y1 = (uint32_t)y;
+            st->n++;
+        }
+    }
+    return maxid;
+}
+
+/* All enabled features of one event into feat; returns its validity. */
+static bool
+event_features(double *feat, struct dcn_features_scratch *s,
+               const struct dcn__event_view *ev,
+               const struct dcn_frame_input *in,
+               const struct dcn_features_config *cfg, double bg_med)
+{
+    bool valid;
+
+    for (int f = 0; f < DCN_FEAT_COUNT; f++)
+        feat[f] = NAN;
+    dcn__contour_trace(&s->work, ev);
+    valid = dcn__moment_features(feat, &s->work, cfg->pixel_size);
+    if (cfg->flags & DCN_FEATURES_BRIGHTNESS) {
+        dcn__brightness_features(feat, &s->work, ev, in->has_bg_off,
+                                 in->bg_off);
+        feat[DCN_FEAT_BG_MED] = bg_med;
+    }
+    if (cfg->flags & DCN_FEATURES_HARALICK)
+        dcn__haralick_features(feat, &s->work, ev);
+    if (cfg->flags & DCN_FEATURES_VOLUME)
+        dcn__volume_feature(feat, &s->work, valid, cfg->pixel_size);
+    return valid;
+}
+
+int
+dcn_features_extract_frame(struct dcn_event *events, size_t cap,
+                           size_t *nevents, struct dcn_frame_stats *stats,
+                           const struct dcn_frame_input *in,
+                           const struct dcn_features_config *cfg,
+                           struct dcn_features_scratch *scratch)
+{
+    struct dcn_frame_stats st = {0, 0, 0};
+    struct label_stat *stat;
+    size_t maxid, count = 0;
+    double bg_med = NAN;
+    bool need_bg;
+
+    if (nevents != NULL)
+        *nevents = 0;
+    if (nevents == NULL || in == NULL || cfg == NULL || scratch == NULL ||
+        (events == NULL && cap > 0) || in->image == NULL ||
+        in->labels == NULL || in->width == 0 || in->height == 0 ||
+        in->width > scratch->width || in->height > scratch->height ||
+        !(cfg->pixel_size != 0) || isnan(cfg->pixel_size))
+        return DCN_EINVAL;
+    need_bg = (cfg->flags & (DCN_FEATURES_BRIGHTNESS | DCN_FEATURES_HARALICK));
+    if (need_bg && in->image_bg == NULL)
+        return DCN_EINVAL;
+
+    stat = scratch->stat;
+    maxid = label_stats(stat, scratch->nstat, in->labels, in->width,
+                        in->height);
+    if (maxid >= scratch->nstat) {
+        /* more labels than pixels: not a labeling of this frame */
+        memset(stat, 0, scratch->nstat * sizeof(*stat));
+        return DCN_EINVAL;
+    }
+    for (size_t id = 1; id <= maxid; id++) {
+        struct label_stat *ls = &stat[id];
+        struct dcn__event_view ev;
+        struct dcn_event *out;
+        bool valid;
+
+        if (ls->n == 0 || (long)ls->n <= cfg->gate.size_thresh_mask)
+            continue;
+        st.candidates++;
+        if ((cfg->flags & DCN_FEATURES_BRIGHTNESS) && isnan(bg_med)) {
+            bg_med = in->bg_median != NULL
+                             ? *in->bg_median
+                             : dcn_features_median_u8(in->image_bg,
+                                                      in->width * in->height);
+            if (in->has_bg_off)
+                bg_med += in->bg_off;
+        }
+        ev = (struct dcn__event_view){
+                .labels = in->labels,
+                .image = in->image,
+                .image_bg = in->image_bg,
+                .image_corr = in->image_corr,
+                .width = in->width,
+                .height = in->height,
+                .id = (uint16_t)id,
+                .npix = ls->n,
+                .x0 = ls->x0,
+                .y0 = ls->y0,
+                .x1 = ls->x1,
+                .y1 = ls->y1,
+        };
+        out = count < cap ? &events[count] : &scratch->spill;
+        valid = event_features(out->feat, scratch, &ev, in, cfg, bg_med);
+        out->label = (uint16_t)id;
+        out->npix = ls->n;
+        if (!dcn_gate_box_pass(&cfg->gate, out->feat)) {
+            st.gated_out++;
+            continue;
+        }
+        if (!valid) {
+            st.masks_dropped++;
+            continue;
+        }
+        count++;
+    }
+    /* leave the label table zeroed for the next frame */
+    memset(stat, 0, (maxid + 1) * sizeof(*stat));
+    *nevents = count;
+    if (stats != NULL)
+        *stats = st;
+    return count > cap ? DCN_ERANGE : DCN_OK;
+}
