@@ -301,8 +301,30 @@ parse_member_value(struct parser *p, struct dcn_json_member *m)
                 }
                 m->items = items;
                 m->items[m->nitems++] = s;
-            } else if (skip_value(p, 1) < 0) {
-                return p->rc;
+            } else {
+                size_t start = p->pos;
+                bool literal = p->pos < p->len && p->s[p->pos] != '{' &&
+                               p->s[p->pos] != '[';
+
+                if (skip_value(p, 1) < 0)
+                    return p->rc;
+                if (literal) {
+                    char *s = dcn__malloc(p->pos - start + 1);
+                    char **items;
+
+                    if (s == NULL)
+                        return fail(p, DCN_ENOMEM);
+                    memcpy(s, p->s + start, p->pos - start);
+                    s[p->pos - start] = '\0';
+                    items = dcn__realloc(m->items,
+                                         (m->nitems + 1) * sizeof *m->items);
+                    if (items == NULL) {
+                        dcn__free(s);
+                        return fail(p, DCN_ENOMEM);
+                    }
+                    m->items = items;
+                    m->items[m->nitems++] = s;
+                }
             }
             if (peek(p, ',')) {
                 p->pos++;
@@ -316,7 +338,20 @@ parse_member_value(struct parser *p, struct dcn_json_member *m)
         }
     }
     m->kind = DCN_JSON_OTHER;
-    return skip_value(p, 0);
+    {
+        size_t start;
+
+        skip_ws(p);
+        start = p->pos;
+        if (skip_value(p, 0) < 0)
+            return p->rc;
+        m->str = dcn__malloc(p->pos - start + 1);
+        if (m->str == NULL)
+            return fail(p, DCN_ENOMEM);
+        memcpy(m->str, p->s + start, p->pos - start);
+        m->str[p->pos - start] = '\0';
+    }
+    return 0;
 }
 
 int

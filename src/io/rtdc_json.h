@@ -13,14 +13,15 @@ enum dcn_json_kind {
     DCN_JSON_ABSENT = 0,
     DCN_JSON_NULL,
     DCN_JSON_STRING,
-    DCN_JSON_ARRAY, /* of strings (other elements are skipped) */
-    DCN_JSON_OTHER, /* number, bool, object */
+    DCN_JSON_ARRAY, /* strings and literals (numbers as text); nested
+                       containers are skipped */
+    DCN_JSON_OTHER, /* number, bool, object: raw JSON text in str */
 };
 
 struct dcn_json_member {
     char *key;
     enum dcn_json_kind kind;
-    char *str;    /* DCN_JSON_STRING: owned, UTF-8 */
+    char *str;    /* STRING: owned UTF-8; OTHER: the raw JSON text */
     char **items; /* DCN_JSON_ARRAY: owned strings */
     size_t nitems;
 };

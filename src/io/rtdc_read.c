@@ -1357,6 +1357,90 @@ dcn_rtdc_scalar_read_i64(struct dcn_rtdc *r, const char *name, uint64_t a,
     return rc;
 }
 
+/* Native memory type of a numeric dataset, and its description. */
+static int
+native_numeric(hid_t file, const char *fname, const char *path, hid_t *mtype,
+               struct dcn_dtype *dt, struct dcn_error *err)
+{
+    hid_t dset = H5Dopen2(file, path, H5P_DEFAULT);
+    hid_t ftype = dset >= 0 ? H5Dget_type(dset) : H5I_INVALID_HID;
+    H5T_class_t cls = ftype >= 0 ? H5Tget_class(ftype) : H5T_NO_CLASS;
+    int rc = DCN_OK;
+
+    *mtype = H5I_INVALID_HID;
+    if (dset < 0 || ftype < 0) {
+        rc = dcn_error_set(err, DCN_EIO, "%s: cannot open dataset %s", fname,
+                           path);
+    } else if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
+        rc = dcn_error_set(err, DCN_EFORMAT, "%s: dataset %s is not numeric",
+                           fname, path);
+    } else {
+        *mtype = H5Tget_native_type(ftype, H5T_DIR_ASCEND);
+        dt->size = H5Tget_size(*mtype);
+        dt->cls = cls == H5T_FLOAT                     ? DCN_DTYPE_FLOAT
+                  : H5Tget_sign(ftype) == H5T_SGN_NONE ? DCN_DTYPE_UINT
+                                                       : DCN_DTYPE_INT;
+        if (*mtype < 0 || dt->size == 0 || dt->size > 8)
+            rc = dcn_error_set(err, DCN_EFORMAT,
+                               "%s: dataset %s has an unsupported dtype", fname,
+                               path);
+    }
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    if (dset >= 0)
+        H5Dclose(dset);
+    if (rc < 0 && *mtype >= 0) {
+        H5Tclose(*mtype);
+        *mtype = H5I_INVALID_HID;
+    }
+    return rc;
+}
+
+int
+dcn_rtdc_scalar_dtype(struct dcn_rtdc *r, const char *name,
+                      struct dcn_dtype *dt, struct dcn_error *err)
+{
+    struct src s;
+    hid_t mtype;
+    int rc;
+
+    rc = locate(r, name, &s, err);
+    if (rc < 0)
+        return rc;
+    rc = native_numeric(s.file, s.fname, s.dpath, &mtype, dt, err);
+    if (rc == 0)
+        H5Tclose(mtype);
+    src_release(&s);
+    return rc;
+}
+
+int
+dcn_rtdc_scalar_read_raw(struct dcn_rtdc *r, const char *name, uint64_t a,
+                         uint64_t b, void *out, struct dcn_error *err)
+{
+    struct dcn_dtype dt;
+    struct src s;
+    hid_t mtype;
+    int rc;
+
+    if (r == NULL || name == NULL || a > b || b > r->n ||
+        (out == NULL && b > a))
+        return dcn_error_set(err, DCN_EINVAL,
+                             "scalar read: bad range [%llu, %llu)",
+                             (unsigned long long)a, (unsigned long long)b);
+    rc = locate(r, name, &s, err);
+    if (rc < 0)
+        return rc;
+    rc = native_numeric(s.file, s.fname, s.dpath, &mtype, &dt, err);
+    if (rc == 0) {
+        rc = read_1d_rows(s.file, s.fname, s.dpath, mtype, dt.size, s.rows, a,
+                          b, out, err);
+        H5Tclose(mtype);
+    }
+    src_release(&s);
+    return rc;
+}
+
 bool
 dcn_rtdc_has_feature(struct dcn_rtdc *r, const char *feature)
 {
@@ -1502,14 +1586,14 @@ image_inspect(struct dcn_rtdc_image *im, uint64_t nrows_needed,
             H5Pget_fill_value(dcpl, H5T_NATIVE_UCHAR, &fill);
         l->raw = dcn_filter_pipeline_decodable(&l->pipeline) && fill == 0 &&
                  cd[0] > 0 && cd[1] > 0 && cd[2] > 0;
-        if (l->raw && H5Dget_num_chunks(im->dset, H5S_ALL, &nchunks) >= 0) {
+        if (l->raw && H5Dget_num_chunks(im->dset, space, &nchunks) >= 0) {
             for (hsize_t k = 0; k < nchunks; k++) {
                 hsize_t off[3];
                 unsigned mask;
                 haddr_t addr;
                 hsize_t size = 0;
 
-                if (H5Dget_chunk_info(im->dset, H5S_ALL, k, off, &mask, &addr,
+                if (H5Dget_chunk_info(im->dset, space, k, off, &mask, &addr,
                                       &size) < 0) {
                     l->raw = false;
                     break;

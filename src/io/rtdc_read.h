@@ -204,6 +204,24 @@ int dcn_rtdc_scalar_read_f64(struct dcn_rtdc *r, const char *name, uint64_t a,
 int dcn_rtdc_scalar_read_i64(struct dcn_rtdc *r, const char *name, uint64_t a,
                              uint64_t b, int64_t *out, struct dcn_error *err);
 
+/* The stored element type of a numeric feature. */
+struct dcn_dtype {
+    enum {
+        DCN_DTYPE_INT = 0,
+        DCN_DTYPE_UINT = 1,
+        DCN_DTYPE_FLOAT = 2
+    } cls;
+    size_t size; /* bytes: 1, 2, 4 or 8 */
+};
+
+/* The dtype of the 1-D feature name (own events or basin). */
+int dcn_rtdc_scalar_dtype(struct dcn_rtdc *r, const char *name,
+                          struct dcn_dtype *dt, struct dcn_error *err);
+/* Frames [a, b) in the stored dtype (native byte order): out holds
+ * (b - a) * dt.size bytes as given by dcn_rtdc_scalar_dtype(). */
+int dcn_rtdc_scalar_read_raw(struct dcn_rtdc *r, const char *name, uint64_t a,
+                             uint64_t b, void *out, struct dcn_error *err);
+
 /* ---- images ------------------------------------------------------------ */
 
 /* dcnum's image chunk length (§1.6): from the file's own chunked
