@@ -1,3 +1,9 @@
 # Reader half of the .rtdc I/O (issue 3).
 dcn_add_test(test_chunk_decode SOURCES unit/test_chunk_decode.c
     LIBS dcn_io dcn_testsupport LABELS io)
+add_library(dcn_rtdc_fixture STATIC unit/rtdc_fixture.c)
+target_include_directories(dcn_rtdc_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/unit)
+target_link_libraries(dcn_rtdc_fixture PUBLIC dcn_io hdf5::hdf5)
+dcn_target_warnings(dcn_rtdc_fixture)
+dcn_add_test(test_rtdc_read SOURCES unit/test_rtdc_read.c
+    LIBS dcn_io dcn_rtdc_fixture dcn_testsupport LABELS io)
