@@ -1110,12 +1110,40 @@ basin_rows(struct dcn_rtdc *r, struct basin_rt *b, const uint64_t **rows,
     return DCN_OK;
 }
 
+/* The candidate paths of all file basins, for error messages. */
+static void
+paths_tried(const struct dcn_rtdc *r, char *buf, size_t cap)
+{
+    size_t tl = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < r->nbasins && tl < cap; i++) {
+        const struct dcn_basin_desc *d = &r->basins[i];
+
+        if (basin_type(d) != DCN_BASIN_FILE)
+            continue;
+        for (size_t p = 0; p < d->npaths && tl < cap; p++) {
+            int k;
+
+            if (d->paths[p][0] == '/')
+                k = snprintf(buf + tl, cap - tl, "%s%s", tl > 0 ? ", " : "",
+                             d->paths[p]);
+            else
+                k = snprintf(buf + tl, cap - tl, "%s%s/%s", tl > 0 ? ", " : "",
+                             r->dir, d->paths[p]);
+            if (k > 0)
+                tl += (size_t)k;
+        }
+    }
+    if (tl == 0)
+        snprintf(buf, cap, "none");
+}
+
 static int
 locate(struct dcn_rtdc *r, const char *name, struct src *s,
        struct dcn_error *err)
 {
     char tried[1024];
-    size_t tl = 0;
     int rc;
 
     memset(s, 0, sizeof *s);
@@ -1127,20 +1155,11 @@ locate(struct dcn_rtdc *r, const char *name, struct src *s,
         s->rows = r->idx;
         return DCN_OK;
     }
-    tried[0] = '\0';
     for (size_t i = 0; i < r->nbasins; i++) {
         struct basin_rt *b = &r->brt[i];
         const struct dcn_basin_desc *d = &r->basins[i];
         const uint64_t *brows = NULL;
 
-        if (basin_type(d) == DCN_BASIN_FILE && tl < sizeof tried) {
-            for (size_t p = 0; p < d->npaths && tl < sizeof tried; p++) {
-                int k = snprintf(tried + tl, sizeof tried - tl, "%s%s",
-                                 tl > 0 ? ", " : "", d->paths[p]);
-                if (k > 0)
-                    tl += (size_t)k;
-            }
-        }
         if (!d->usable || is_basinmap(name) ||
             !strv_has(d->features, d->nfeatures, name))
             continue;
@@ -1184,10 +1203,11 @@ locate(struct dcn_rtdc *r, const char *name, struct src *s,
         s->rows = brows;
         return DCN_OK;
     }
+    paths_tried(r, tried, sizeof tried);
     return dcn_error_set(err, DCN_ENOTFOUND,
                          "%s: feature '%s' not found in /events or any basin "
                          "(basin paths tried: %s)",
-                         r->path, name, tl > 0 ? tried : "none");
+                         r->path, name, tried);
 }
 
 /* Read frames [a, b) of a 1-D dataset at rows into out (mtype items). */
@@ -1526,11 +1546,17 @@ image_inspect(struct dcn_rtdc_image *im, uint64_t nrows_needed,
     }
     if (H5Tget_class(type) != H5T_INTEGER || H5Tget_size(type) != 1 ||
         H5Tget_sign(type) != H5T_SGN_NONE) {
+        H5T_class_t c = H5Tget_class(type);
+        const char *kind =
+                c == H5T_FLOAT ? "float"
+                : c == H5T_INTEGER
+                        ? (H5Tget_sign(type) == H5T_SGN_NONE ? "uint" : "int")
+                : c == H5T_STRING ? "string"
+                                  : "non-numeric";
+
         rc = dcn_error_set(err, DCN_EFORMAT,
-                           "%s: dataset %s has dtype class %d size %zu, "
-                           "expected uint8",
-                           im->fname, im->dpath, (int)H5Tget_class(type),
-                           H5Tget_size(type));
+                           "%s: dataset %s has dtype %s%zu, expected uint8",
+                           im->fname, im->dpath, kind, 8 * H5Tget_size(type));
         goto out;
     }
     H5Sget_simple_extent_dims(space, dims, NULL);
@@ -2283,10 +2309,14 @@ dcn_rtdc_open(struct dcn_rtdc **out, const char *path,
         struct dcn_rtdc_image *im;
 
         if (!dcn_rtdc_has_feature(r, "image")) {
+            char tried[1024];
+
+            paths_tried(r, tried, sizeof tried);
             rc = dcn_error_set(err, DCN_ENOTFOUND,
                                "%s: dataset events/image not found (neither "
-                               "in /events nor in a basin)",
-                               r->path);
+                               "in /events nor in a basin; basin paths "
+                               "tried: %s)",
+                               r->path, tried);
             goto fail;
         }
         rc = dcn_rtdc_image_open(r, "image", &im, err);

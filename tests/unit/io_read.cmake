@@ -7,3 +7,5 @@ target_link_libraries(dcn_rtdc_fixture PUBLIC dcn_io hdf5::hdf5)
 dcn_target_warnings(dcn_rtdc_fixture)
 dcn_add_test(test_rtdc_read SOURCES unit/test_rtdc_read.c
     LIBS dcn_io dcn_rtdc_fixture dcn_testsupport LABELS io)
+dcn_add_test(test_rtdc_read_bad SOURCES unit/test_rtdc_read_bad.c
+    LIBS dcn_io dcn_rtdc_fixture dcn_testsupport LABELS io)
