@@ -50,6 +50,7 @@ struct dcn_rtdc_image {
     size_t max_stored; /* largest stored chunk */
     uint64_t height, width;
     uint64_t n; /* frames (the reader's mapped length) */
+    char storage[12];
 };
 
 struct dcn_rtdc {
@@ -1597,6 +1598,23 @@ image_inspect(struct dcn_rtdc_image *im, uint64_t nrows_needed,
             goto out;
         }
     }
+    switch (H5Pget_layout(dcpl)) {
+    case H5D_CHUNKED:
+        snprintf(im->storage, sizeof im->storage, "chunked");
+        break;
+    case H5D_CONTIGUOUS:
+        snprintf(im->storage, sizeof im->storage, "contiguous");
+        break;
+    case H5D_VIRTUAL:
+        snprintf(im->storage, sizeof im->storage, "virtual");
+        break;
+    case H5D_COMPACT:
+        snprintf(im->storage, sizeof im->storage, "compact");
+        break;
+    default:
+        snprintf(im->storage, sizeof im->storage, "unknown");
+        break;
+    }
     if (H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 3, cd) == 3) {
         H5D_fill_value_t fv = H5D_FILL_VALUE_UNDEFINED;
         unsigned char fill = 0;
@@ -1714,6 +1732,20 @@ const struct dcn_image_layout *
 dcn_rtdc_image_layout(const struct dcn_rtdc_image *im)
 {
     return &im->layout;
+}
+
+const char *
+dcn_rtdc_image_storage(const struct dcn_rtdc_image *im)
+{
+    return im->storage;
+}
+
+void
+dcn_rtdc_image_source(const struct dcn_rtdc_image *im, const char **file,
+                      const char **dataset)
+{
+    *file = im->fname;
+    *dataset = im->dpath;
 }
 
 void
@@ -2125,6 +2157,10 @@ open_checks(struct dcn_rtdc *r, const struct dcn_rtdc_open_opts *opts,
 
     if (opts != NULL && opts->pixel_size > 0) {
         r->pixel_size = round8(opts->pixel_size);
+    } else if (opts != NULL && (opts->flags & DCN_RTDC_OPEN_NO_PIXEL_SIZE)) {
+        a = find_attr(r->attrs, r->nattrs, "imaging:pixel size");
+        if (a != NULL && (a->kind == DCN_ATTR_INT || a->kind == DCN_ATTR_FLOAT))
+            r->pixel_size = round8(a->d);
     } else {
         a = find_attr(r->attrs, r->nattrs, "imaging:pixel size");
         if (a == NULL || (a->kind != DCN_ATTR_INT && a->kind != DCN_ATTR_FLOAT))

@@ -61,6 +61,8 @@ struct dcn_index_mapping {
 enum dcn_rtdc_open_flags {
     /* Do not require an image (dcnumc info, feature-only files). */
     DCN_RTDC_OPEN_NO_IMAGE = 1u << 0,
+    /* A missing or zero pixel size is not an error (dcnumc info). */
+    DCN_RTDC_OPEN_NO_PIXEL_SIZE = 1u << 1,
 };
 
 struct dcn_rtdc_open_opts {
@@ -270,6 +272,12 @@ int dcn_rtdc_image_open(struct dcn_rtdc *r, const char *name,
                         struct dcn_rtdc_image **out, struct dcn_error *err);
 const struct dcn_image_layout *
 dcn_rtdc_image_layout(const struct dcn_rtdc_image *im);
+/* Storage of the dataset: "chunked", "contiguous", "virtual",
+ * "compact". */
+const char *dcn_rtdc_image_storage(const struct dcn_rtdc_image *im);
+/* File and dataset path the image is read from; borrowed. */
+void dcn_rtdc_image_source(const struct dcn_rtdc_image *im, const char **file,
+                           const char **dataset);
 /* Height and width of one image. */
 void dcn_rtdc_image_shape(const struct dcn_rtdc_image *im, size_t *height,
                           size_t *width);

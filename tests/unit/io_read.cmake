@@ -9,3 +9,9 @@ dcn_add_test(test_rtdc_read SOURCES unit/test_rtdc_read.c
     LIBS dcn_io dcn_rtdc_fixture dcn_testsupport LABELS io)
 dcn_add_test(test_rtdc_read_bad SOURCES unit/test_rtdc_read_bad.c
     LIBS dcn_io dcn_rtdc_fixture dcn_testsupport LABELS io)
+# `dcnumc info`: the command's source is compiled into the test until the
+# dispatcher in src/cli/main.c wires it (src/cli/CMakeLists.txt).
+dcn_add_test(test_rtdc_info SOURCES unit/test_rtdc_info.c
+    ${PROJECT_SOURCE_DIR}/src/cli/cmd_info.c
+    LIBS dcn_io dcn_testsupport LABELS io)
+target_include_directories(test_rtdc_info PRIVATE ${PROJECT_SOURCE_DIR}/src/cli)
