@@ -205,8 +205,8 @@ check_all_samples(void)
             "reference/cytoshot-test-data/default/dcnum_output.rtdc",
             "reference/cytoshot-test-data-legacy_dce/default/dcnum_output.rtdc",
             "reference/dcnum_thresh_example/default/dcnum_output.rtdc",
-            "reference/file_with_variable_length_logs/default/"
-            "dcnum_output.rtdc",
+            ("reference/file_with_variable_length_logs/default/"
+             "dcnum_output.rtdc"),
     };
     int nfiles = 0;
 
