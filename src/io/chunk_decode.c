@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * chunk_decode.c - the read half of the chunk codec: zstd, deflate and
+ * Fletcher32 undone outside HDF5, into caller buffers.
+ *
+ * Scratch layout (dcn_chunk_decode_scratch_size()):
+ *   [zstd static DCtx work area][zlib arena][intermediate buffer]
+ * Filters are undone one after the other, alternating between dst and
+ * the intermediate buffer; Fletcher32 only shortens the current view.
+ */
+#define ZSTD_STATIC_LINKING_ONLY
+#include "chunk_decode.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "fletcher32.h"
+
+#define ALIGN_UP(n)     (((n) + 63u) & ~(size_t)63u)
+#define ZLIB_ARENA_SIZE ((size_t)64 * 1024)
+#define DECODE_SLACK    ((size_t)4 * DCN_PIPELINE_MAX + 64)
+
+static bool
+filter_known(unsigned id)
+{
+    return id == DCN_FILTER_ZSTD || id == DCN_FILTER_DEFLATE ||
+           id == DCN_FILTER_FLETCHER32;
+}
+
+bool
+dcn_filter_pipeline_decodable(const struct dcn_filter_pipeline *p)
+{
+    if (p->nfilters < 0 || p->nfilters > DCN_PIPELINE_MAX)
+        return false;
+    for (int i = 0; i < p->nfilters; i++)
+        if (!filter_known(p->filters[i].id))
+            return false;
+    return true;
+}
+
+void
+dcn_filter_pipeline_describe(char *buf, size_t len,
+                             const struct dcn_filter_pipeline *p)
+{
+    size_t used = 0;
+
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    if (p->nfilters == 0) {
+        snprintf(buf, len, "none");
+        return;
+    }
+    for (int i = 0; i < p->nfilters && used < len; i++) {
+        const struct dcn_filter *f = &p->filters[i];
+        const char *sep = i > 0 ? "+" : "";
+        int n;
+
+        if (f->id == DCN_FILTER_ZSTD)
+            n = snprintf(buf + used, len - used, "%szstd(%u)", sep,
+                         f->cd_nelmts > 0 ? f->cd_values[0] : 3u);
+        else if (f->id == DCN_FILTER_DEFLATE)
+            n = snprintf(buf + used, len - used, "%sdeflate(%u)", sep,
+                         f->cd_nelmts > 0 ? f->cd_values[0] : 0u);
+        else if (f->id == DCN_FILTER_FLETCHER32)
+            n = snprintf(buf + used, len - used, "%sfletcher32", sep);
+        else if (f->id == DCN_FILTER_SZIP)
+            n = snprintf(buf + used, len - used, "%sszip", sep);
+        else
+            n = snprintf(buf + used, len - used, "%sfilter%u", sep, f->id);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+size_t
+dcn_chunk_decode_dst_size(size_t chunk_bytes)
+{
+    return chunk_bytes + DECODE_SLACK;
+}
+
+static size_t
+zstd_area_size(void)
+{
+    return ALIGN_UP(ZSTD_estimateDCtxSize());
+}
+
+size_t
+dcn_chunk_decode_scratch_size(size_t chunk_bytes)
+{
+    return zstd_area_size() + ZLIB_ARENA_SIZE +
+           ALIGN_UP(dcn_chunk_decode_dst_size(chunk_bytes));
+}
+
+/* zlib allocations come from a bump arena in the scratch buffer. */
+struct arena {
+    unsigned char *base;
+    size_t cap;
+    size_t used;
+};
+
+static voidpf
+arena_alloc(voidpf opaque, uInt items, uInt size)
+{
+    struct arena *a = opaque;
+    size_t n = (size_t)items * size;
+    void *p;
+
+    if (size != 0 && n / size != items)
+        return Z_NULL;
+    n = (n + 15u) & ~(size_t)15u;
+    if (n > a->cap - a->used)
+        return Z_NULL;
+    p = a->base + a->used;
+    a->used += n;
+    return p;
+}
+
+static void
+arena_free(voidpf opaque, voidpf p)
+{
+    (void)opaque;
+    (void)p;
+}
+
+static int
+undo_deflate(unsigned char *out, size_t out_cap, size_t *out_len,
+             const unsigned char *in, size_t in_len, unsigned char *zarea,
+             struct dcn_error *err)
+{
+    struct arena *a = (struct arena *)(void *)zarea;
+    z_stream zs;
+    int zrc;
+
+    a->base = zarea + 64;
+    a->cap = ZLIB_ARENA_SIZE - 64;
+    a->used = 0;
+    memset(&zs, 0, sizeof zs);
+    zs.zalloc = arena_alloc;
+    zs.zfree = arena_free;
+    zs.opaque = a;
+    if (inflateInit(&zs) != Z_OK)
+        return dcn_error_set(err, DCN_ECORRUPT, "deflate: cannot start");
+    /* Feed in pieces so sizes beyond uInt cannot truncate. */
+    zs.next_in = (Bytef *)(uintptr_t)in;
+    zs.avail_in = (uInt)(in_len > 0x7fffffffu ? 0x7fffffffu : in_len);
+    zs.next_out = out;
+    zs.avail_out = (uInt)(out_cap > 0x7fffffffu ? 0x7fffffffu : out_cap);
+    zrc = inflate(&zs, Z_FINISH);
+    *out_len = (size_t)zs.total_out;
+    inflateEnd(&zs);
+    if (zrc != Z_STREAM_END)
+        return dcn_error_set(err, DCN_ECORRUPT,
+                             "deflate: stored chunk does not decompress (%s)",
+                             zrc == Z_BUF_ERROR ? "larger than a chunk"
+                                                : "bad data");
+    return DCN_OK;
+}
+
+static int
+undo_zstd(unsigned char *out, size_t out_cap, size_t *out_len,
+          const unsigned char *in, size_t in_len, unsigned char *zarea,
+          struct dcn_error *err)
+{
+    ZSTD_DCtx *dctx = ZSTD_initStaticDCtx(zarea, zstd_area_size());
+    size_t n;
+
+    if (dctx == NULL)
+        return dcn_error_set(err, DCN_EINVAL, "zstd: scratch too small");
+    n = ZSTD_decompressDCtx(dctx, out, out_cap, in, in_len);
+    if (ZSTD_isError(n))
+        return dcn_error_set(err, DCN_ECORRUPT,
+                             "zstd: stored chunk does not decompress (%s)",
+                             ZSTD_getErrorName(n));
+    *out_len = n;
+    return DCN_OK;
+}
+
+static int
+undo_fletcher32(size_t *len, const unsigned char *data, struct dcn_error *err)
+{
+    uint32_t stored;
+    uint32_t sum;
+    uint32_t swapped;
+
+    if (*len < 4)
+        return dcn_error_set(err, DCN_ECORRUPT,
+                             "fletcher32: stored chunk shorter than its "
+                             "checksum");
+    *len -= 4;
+    stored = (uint32_t)data[*len] | (uint32_t)data[*len + 1] << 8 |
+             (uint32_t)data[*len + 2] << 16 | (uint32_t)data[*len + 3] << 24;
+    sum = dcn__fletcher32(data, *len);
+    /* HDF5 < 1.6.3 stored the sum with the bytes of each half swapped. */
+    swapped = (sum & 0x00ff00ffu) << 8 | (sum >> 8 & 0x00ff00ffu);
+    if (stored != sum && stored != swapped)
+        return dcn_error_set(err, DCN_ECORRUPT,
+                             "fletcher32: checksum mismatch (stored %08x, "
+                             "computed %08x)",
+                             (unsigned)stored, (unsigned)sum);
+    return DCN_OK;
+}
+
+int
+dcn_chunk_decode(void *dst, size_t dst_cap, size_t *dst_len, const void *src,
+                 size_t src_len, const struct dcn_filter_pipeline *pipeline,
+                 unsigned filter_mask, void *scratch, size_t scratch_cap,
+                 struct dcn_error *err)
+{
+    unsigned char *zarea = scratch;
+    unsigned char *mid;
+    size_t mid_cap;
+    const unsigned char *cur = src;
+    size_t cur_len = src_len;
+    int rc;
+
+    *dst_len = 0;
+    if (pipeline->nfilters < 0 || pipeline->nfilters > DCN_PIPELINE_MAX)
+        return dcn_error_set(err, DCN_EINVAL, "bad filter pipeline");
+    for (int i = 0; i < pipeline->nfilters; i++)
+        if (!(filter_mask & 1u << i) && !filter_known(pipeline->filters[i].id))
+            return dcn_error_set(err, DCN_EFILTER,
+                                 "filter %u cannot be decoded outside HDF5",
+                                 pipeline->filters[i].id);
+    if (scratch_cap < zstd_area_size() + ZLIB_ARENA_SIZE + 64)
+        return dcn_error_set(err, DCN_EINVAL, "decode scratch too small");
+    mid = zarea + zstd_area_size() + ZLIB_ARENA_SIZE;
+    mid_cap = scratch_cap - zstd_area_size() - ZLIB_ARENA_SIZE;
+
+    for (int i = pipeline->nfilters - 1; i >= 0; i--) {
+        const struct dcn_filter *f = &pipeline->filters[i];
+        unsigned char *out;
+        size_t out_cap;
+        size_t out_len = 0;
+
+        if (filter_mask & 1u << i)
+            continue;
+        if (f->id == DCN_FILTER_FLETCHER32) {
+            rc = undo_fletcher32(&cur_len, cur, err);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        /* Write into whichever buffer cur does not live in. */
+        if (cur == (const unsigned char *)dst) {
+            out = mid;
+            out_cap = mid_cap;
+        } else {
+            out = dst;
+            out_cap = dst_cap;
+        }
+        if (f->id == DCN_FILTER_ZSTD)
+            rc = undo_zstd(out, out_cap, &out_len, cur, cur_len, zarea, err);
+        else
+            rc = undo_deflate(out, out_cap, &out_len, cur, cur_len,
+                              zarea + zstd_area_size(), err);
+        if (rc < 0)
+            return rc;
+        cur = out;
+        cur_len = out_len;
+    }
+    if (cur != (const unsigned char *)dst) {
+        if (cur_len > dst_cap)
+            return dcn_error_set(err, DCN_EINVAL,
+                                 "decoded chunk (%zu bytes) exceeds the "
+                                 "buffer (%zu bytes)",
+                                 cur_len, dst_cap);
+        memmove(dst, cur, cur_len);
+    }
+    *dst_len = cur_len;
+    return DCN_OK;
+}
+
+size_t
+dcn_chunk_copy_overlap(void *dst, uint64_t first_row, size_t nframes,
+                       const uint64_t *rows, size_t height, size_t width,
+                       size_t elem, const void *chunk, const uint64_t coord[3],
+                       const uint64_t cdims[3])
+{
+    unsigned char *d = dst;
+    const unsigned char *c = chunk;
+    uint64_t y0 = coord[1];
+    uint64_t x0 = coord[2];
+    uint64_t y1;
+    uint64_t x1;
+    size_t touched = 0;
+
+    if (y0 >= height || x0 >= width)
+        return 0;
+    y1 = y0 + cdims[1] < height ? y0 + cdims[1] : height;
+    x1 = x0 + cdims[2] < width ? x0 + cdims[2] : width;
+    for (size_t k = 0; k < nframes; k++) {
+        uint64_t row = rows != NULL ? rows[k] : first_row + k;
+        const unsigned char *cf;
+        unsigned char *df;
+
+        if (row < coord[0] || row - coord[0] >= cdims[0])
+            continue;
+        cf = c + (size_t)(row - coord[0]) * cdims[1] * cdims[2] * elem;
+        df = d + k * height * width * elem;
+        for (uint64_t y = y0; y < y1; y++)
+            memcpy(df + ((size_t)y * width + x0) * elem,
+                   cf + ((size_t)(y - y0) * cdims[2]) * elem,
+                   (size_t)(x1 - x0) * elem);
+        touched++;
+    }
+    return touched;
+}

@@ -1,0 +1,1059 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_rtdc_read.c - the reader against dcnum's reference meta.json
+ * ("input": frames, image shape, chunks, filters, md5 of the decoded
+ * image, frame and time; "root_attrs"; "logs"), against HDF5 reads of the
+ * same data (testdata.h), and on files with basins made at test time
+ * (tap-mode file basins with a relative path, internal basins, D1, D6,
+ * D15, index mappings).
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "md5.h"
+#include "rtdc_fixture.h"
+#include "rtdc_json.h"
+#include "rtdc_read.h"
+#include "testdata.h"
+
+static char tmpdir[256];
+
+static char *
+slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+        n = 0;
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* Parse the object member key of obj (raw JSON object) into sub. */
+static int
+sub_object(struct dcn_json_object *sub, const struct dcn_json_object *obj,
+           const char *key)
+{
+    const struct dcn_json_member *m = dcn_json_get(obj, key);
+
+    if (m == NULL || m->kind != DCN_JSON_OTHER || m->str[0] != '{') {
+        memset(sub, 0, sizeof *sub);
+        return -1;
+    }
+    return dcn_json_parse(sub, m->str, strlen(m->str), NULL);
+}
+
+static const char *
+jstr(const struct dcn_json_object *o, const char *key)
+{
+    const struct dcn_json_member *m = dcn_json_get(o, key);
+
+    return m != NULL && (m->kind == DCN_JSON_STRING ||
+                         m->kind == DCN_JSON_OTHER)
+                   ? m->str
+                   : NULL;
+}
+
+/* md5 of frames [0, n) read in slots of the reader's chunk size, via
+ * the raw-chunk path (fallback = false) or H5Dread (fallback = true). */
+static void
+image_md5(char hex[33], struct dcn_rtdc *r, const char *feature, bool fallback)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_rtdc_image *im = NULL;
+    struct dcn_md5 ctx;
+    uint8_t digest[16];
+    uint64_t n = dcn_rtdc_len(r);
+    uint64_t slot = dcn_rtdc_image_chunk_size(r);
+    size_t h;
+    size_t w;
+    struct dcn_image_fetch f;
+    uint8_t *dst;
+    void *scratch;
+    size_t scap;
+    long raw_fetches = 0;
+
+    hex[0] = '\0';
+    dcn__md5_init(&ctx);
+    if (!CHECK(dcn_rtdc_image_open(r, feature, &im, &err) == 0)) {
+        fprintf(stderr, "    %s\n", err.msg);
+        return;
+    }
+    if (im == NULL)
+        return;
+    dcn_rtdc_image_shape(im, &h, &w);
+    memset(&f, 0, sizeof f);
+    if (!fallback) {
+        f.staging_cap = dcn_rtdc_image_fetch_bound(im, slot);
+        f.refs_cap = dcn_rtdc_image_fetch_max_refs(im, slot);
+    }
+    f.staging = malloc(f.staging_cap + 1);
+    f.refs = calloc(f.refs_cap + 1, sizeof *f.refs);
+    f.rows = calloc(slot + 1, sizeof *f.rows);
+    scap = dcn_rtdc_image_decode_scratch_size(dcn_rtdc_image_layout(im));
+    scratch = malloc(scap + 1);
+    dst = malloc(slot * h * w + 1);
+    for (uint64_t a = 0; a < n; a += slot) {
+        uint64_t b = a + slot < n ? a + slot : n;
+        int rc;
+
+        memset(dst, 0xee, (size_t)(b - a) * h * w);
+        rc = dcn_rtdc_image_fetch(im, a, b, &f, dst, &err);
+        CHECK_EQ(rc, 0);
+        CHECK_EQ(f.decoded, fallback || !dcn_rtdc_image_layout(im)->raw);
+        raw_fetches += !f.decoded;
+        /* workers decode in two halves, as batches would */
+        if (rc == 0) {
+            uint64_t mid = a + (b - a) / 2;
+
+            CHECK_EQ(dcn_rtdc_image_decode(dst, a, mid,
+                                           dcn_rtdc_image_layout(im), &f,
+                                           scratch, scap, NULL, &err),
+                     0);
+            CHECK_EQ(dcn_rtdc_image_decode(dst + (mid - a) * h * w, mid, b,
+                                           dcn_rtdc_image_layout(im), &f,
+                                           scratch, scap, NULL, &err),
+                     0);
+        }
+        dcn__md5_update(&ctx, dst, (size_t)(b - a) * h * w);
+    }
+    if (!fallback && dcn_rtdc_image_layout(im)->raw && n > 0)
+        CHECK(raw_fetches > 0);
+    dcn__md5_final(&ctx, digest);
+    dcn__md5_digest_hex(hex, digest);
+    free(dst);
+    free(scratch);
+    free(f.rows);
+    free(f.refs);
+    free(f.staging);
+}
+
+static void
+scalar_md5(char hex[33], char dtype[8], struct dcn_rtdc *r, const char *name)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_dtype dt;
+    uint64_t n = dcn_rtdc_len(r);
+    void *buf;
+
+    hex[0] = '\0';
+    dtype[0] = '\0';
+    if (!CHECK(dcn_rtdc_scalar_dtype(r, name, &dt, &err) == 0))
+        return;
+    snprintf(dtype, 8, "<%c%zu",
+             dt.cls == DCN_DTYPE_FLOAT  ? 'f'
+             : dt.cls == DCN_DTYPE_UINT ? 'u'
+                                        : 'i',
+             dt.size);
+    buf = malloc(n * dt.size + 1);
+    CHECK_EQ(dcn_rtdc_scalar_read_raw(r, name, 0, n, buf, &err), 0);
+    dcn__md5_hex(hex, buf, n * dt.size);
+    free(buf);
+}
+
+static void
+check_filters(const struct dcn_json_object *input,
+              const struct dcn_image_layout *l)
+{
+    struct dcn_json_object fo;
+    char want[128] = "";
+    char got[128];
+    size_t used = 0;
+
+    if (sub_object(&fo, input, "image_filters") != 0) {
+        dcn_json_object_release(&fo);
+        CHECK(0);
+        return;
+    }
+    for (size_t i = 0; i < fo.n; i++) {
+        const struct dcn_json_member *m = &fo.members[i];
+        const char *sep = used > 0 ? "+" : "";
+
+        if (strcmp(m->key, "32015") == 0)
+            used += (size_t)snprintf(want + used, sizeof want - used,
+                                     "%szstd(%s)", sep,
+                                     m->nitems > 0 ? m->items[0] : "?");
+        else if (strcmp(m->key, "fletcher32") == 0)
+            used += (size_t)snprintf(want + used, sizeof want - used,
+                                     "%sfletcher32", sep);
+        else if (strcmp(m->key, "gzip") == 0)
+            used += (size_t)snprintf(want + used, sizeof want - used,
+                                     "%sdeflate(%s)", sep,
+                                     m->str != NULL ? m->str : "?");
+    }
+    if (used == 0)
+        snprintf(want, sizeof want, "none");
+    dcn_filter_pipeline_describe(got, sizeof got, &l->pipeline);
+    CHECK_STR_EQ(got, want);
+    dcn_json_object_release(&fo);
+}
+
+/* Compare the reader's attrs with the output's root_attrs. */
+static void
+check_root_attrs(struct dcn_rtdc *r, const struct dcn_json_object *meta)
+{
+    struct dcn_json_object ra;
+    long compared = 0;
+
+    if (!CHECK(sub_object(&ra, meta, "root_attrs") == 0)) {
+        dcn_json_object_release(&ra);
+        return;
+    }
+    for (size_t i = 0; i < ra.n; i++) {
+        const struct dcn_json_member *m = &ra.members[i];
+        const struct dcn_attr *a = dcn_rtdc_attr(r, m->key);
+
+        if (strncmp(m->key, "pipeline:", 9) == 0 ||
+            strcmp(m->key, "experiment:event count") == 0 ||
+            strcmp(m->key, "experiment:run identifier") == 0)
+            continue;
+        if (strcmp(m->key, "imaging:pixel size") == 0) {
+            CHECK_DBL_IDENT(dcn_rtdc_pixel_size(r), strtod(m->str, NULL));
+            continue;
+        }
+        if (!CHECK(a != NULL)) {
+            fprintf(stderr, "    missing attr %s\n", m->key);
+            continue;
+        }
+        if (m->kind == DCN_JSON_STRING) {
+            CHECK_EQ(a->kind, DCN_ATTR_STRING);
+            CHECK_STR_EQ(a->s, m->str);
+        } else if (strcmp(m->str, "true") == 0 ||
+                   strcmp(m->str, "false") == 0) {
+            CHECK_EQ(a->kind, DCN_ATTR_BOOL);
+            CHECK_EQ(a->i, strcmp(m->str, "true") == 0);
+        } else {
+            CHECK(a->kind == DCN_ATTR_INT || a->kind == DCN_ATTR_FLOAT);
+            CHECK_DBL_IDENT(a->d, strtod(m->str, NULL));
+        }
+        compared++;
+    }
+    CHECK(compared > 10);
+    dcn_json_object_release(&ra);
+}
+
+static void
+check_sample(const char *stem)
+{
+    char p[PATH_MAX];
+    char mp[PATH_MAX];
+    char rel[PATH_MAX];
+    char *text;
+    size_t len = 0;
+    struct dcn_json_object meta;
+    struct dcn_json_object input;
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_rtdc *r = NULL;
+    const char *frames;
+    int rc;
+
+    snprintf(rel, sizeof rel, "reference/%s/default/meta.json", stem);
+    text = slurp(td_path(mp, rel), &len);
+    if (!CHECK(text != NULL))
+        return;
+    CHECK_EQ(dcn_json_parse(&meta, text, len, NULL), 0);
+    CHECK_EQ(sub_object(&input, &meta, "input"), 0);
+    snprintf(rel, sizeof rel, "inputs/%s.rtdc", stem);
+    td_path(p, rel);
+    rc = dcn_rtdc_open(&r, p, NULL, &err);
+    frames = jstr(&input, "frames");
+    if (frames == NULL || strcmp(frames, "null") == 0) {
+        /* no image (extended-moments): the missing events/image error */
+        CHECK_EQ(rc, DCN_ENOTFOUND);
+        CHECK(strstr(err.msg, "events/image") != NULL);
+        CHECK(strstr(err.msg, p) != NULL);
+        printf("%s: %s\n", stem, err.msg);
+        goto out;
+    }
+    if (!CHECK(rc == 0)) {
+        fprintf(stderr, "    %s\n", err.msg);
+        goto out;
+    }
+    CHECK_EQ(dcn_rtdc_len(r), strtoull(frames, NULL, 10));
+    {
+        struct dcn_rtdc_image *im = NULL;
+        const struct dcn_json_member *shape =
+                dcn_json_get(&input, "image_shape");
+        const struct dcn_json_member *chunks =
+                dcn_json_get(&input, "image_chunks");
+        size_t h;
+        size_t w;
+        char hex[33];
+        char hex2[33];
+        char dt[8];
+
+        CHECK_EQ(dcn_rtdc_image_open(r, "image", &im, &err), 0);
+        dcn_rtdc_image_shape(im, &h, &w);
+        CHECK(shape != NULL && shape->nitems == 2);
+        CHECK_EQ(h, strtoull(shape->items[0], NULL, 10));
+        CHECK_EQ(w, strtoull(shape->items[1], NULL, 10));
+        CHECK(chunks != NULL && chunks->nitems == 3);
+        for (int i = 0; i < 3; i++)
+            CHECK_EQ(dcn_rtdc_image_layout(im)->chunk[i],
+                     strtoull(chunks->items[i], NULL, 10));
+        check_filters(&input, dcn_rtdc_image_layout(im));
+        CHECK(dcn_rtdc_image_layout(im)->raw);
+        image_md5(hex, r, "image", false);
+        CHECK_STR_EQ(hex, jstr(&input, "image_md5"));
+        image_md5(hex2, r, "image", true);
+        CHECK_STR_EQ(hex2, jstr(&input, "image_md5"));
+        scalar_md5(hex, dt, r, "frame");
+        CHECK_STR_EQ(hex, jstr(&input, "frame_md5"));
+        CHECK_STR_EQ(dt, jstr(&input, "frame_dtype"));
+        if (jstr(&input, "time_md5") != NULL) {
+            scalar_md5(hex, dt, r, "time");
+            CHECK_STR_EQ(hex, jstr(&input, "time_md5"));
+            CHECK_STR_EQ(dt, jstr(&input, "time_dtype"));
+        }
+        printf("%s: %llu frames %zux%zu, image md5 %s (raw and fallback)\n",
+               stem, (unsigned long long)dcn_rtdc_len(r), h, w, hex2);
+    }
+    if (dcn_rtdc_len(r) > 0)
+        check_root_attrs(r, &meta);
+    {
+        /* every input log is in the output's log list */
+        const struct dcn_json_member *logs = dcn_json_get(&meta, "logs");
+        size_t nl;
+        const struct dcn_log *lg = dcn_rtdc_logs(r, &nl);
+
+        for (size_t i = 0; i < nl && logs != NULL; i++) {
+            bool found = false;
+
+            for (size_t k = 0; k < logs->nitems; k++)
+                found |= strcmp(logs->items[k], lg[i].name) == 0;
+            CHECK(found);
+            CHECK(lg[i].nlines > 0);
+        }
+    }
+out:
+    dcn_rtdc_free(r);
+    dcn_json_object_release(&input);
+    dcn_json_object_release(&meta);
+    free(text);
+}
+
+static const char *
+attr_s(struct dcn_rtdc *r, const char *name)
+{
+    const struct dcn_attr *a = dcn_rtdc_attr(r, name);
+
+    return a != NULL && a->kind == DCN_ATTR_STRING ? a->s : NULL;
+}
+
+/* Attribute types and logs of format-listings.md part A. */
+static void
+check_listing_values(void)
+{
+    char p[PATH_MAX];
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_rtdc *r = NULL;
+    const struct dcn_attr *a;
+    const struct dcn_log *lg;
+    size_t n;
+
+    CHECK_EQ(dcn_rtdc_open(&r,
+                           td_path(p, "inputs/"
+                                      "file_with_variable_length_logs.rtdc"),
+                           NULL, &err),
+             0);
+    if (r == NULL)
+        return;
+    a = dcn_rtdc_attr(r, "setup:identifier");
+    CHECK(a != NULL && a->kind == DCN_ATTR_STRING && a->str_fixed &&
+          a->type_size == 22);
+    CHECK_STR_EQ(attr_s(r, "setup:identifier"), "ZMDD-AcC-a8548d-ce00be");
+    CHECK_STR_EQ(attr_s(r, "experiment:sample"), "20170527_01_L1210_untreated");
+    a = dcn_rtdc_attr(r, "experiment:run index");
+    CHECK(a != NULL && a->kind == DCN_ATTR_INT && a->type_size == 4 &&
+          a->i == 1);
+    a = dcn_rtdc_attr(r, "online_contour:no absdiff");
+    CHECK(a != NULL && a->kind == DCN_ATTR_BOOL && a->type_size == 1 &&
+          a->i == 1);
+    CHECK_DBL_IDENT(dcn_rtdc_frame_rate(r), 2000.0);
+    CHECK_DBL_IDENT(dcn_rtdc_pixel_size(r), 0.34);
+    /* D2: decoded fixed-length string */
+    CHECK_STR_EQ(dcn_rtdc_measurement_id(r),
+                 "12b4490f-6c58-13b1-bddd-5d8e2332b60b");
+    CHECK_EQ(dcn_rtdc_image_chunk_size(r), 20); /* 1000 capped at len */
+    lg = dcn_rtdc_logs(r, &n);
+    CHECK_EQ(n, 2);
+    if (n == 2) {
+        CHECK_STR_EQ(lg[0].name, "M1_camera.ini");
+        CHECK_EQ(lg[0].nlines, 11);
+        CHECK_STR_EQ(lg[0].lines[0], "[Framerate]");
+        CHECK_STR_EQ(lg[0].lines[3], "Tap Mode = \"10x8 Bit\"");
+        CHECK_STR_EQ(lg[0].lines[5], "");
+        CHECK_STR_EQ(lg[0].lines[10], "height = 80");
+        CHECK_STR_EQ(lg[1].name, "M1_para.ini");
+        CHECK_EQ(lg[1].nlines, 18);
+    }
+    dcn_rtdc_free(r);
+    r = NULL;
+
+    CHECK_EQ(dcn_rtdc_open(&r, td_path(p, "inputs/M001_data.rtdc"), NULL, &err),
+             0);
+    if (r != NULL) {
+        CHECK_EQ(dcn_rtdc_len(r), 0);
+        a = dcn_rtdc_attr(r, "online_contour:bg empty");
+        CHECK(a != NULL && a->kind == DCN_ATTR_BOOL && a->type_size == 4 &&
+              a->i == 1);
+        a = dcn_rtdc_attr(r, "online_filter:size_x soft limit");
+        CHECK(a != NULL && a->kind == DCN_ATTR_BOOL && a->i == 0);
+        lg = dcn_rtdc_logs(r, &n);
+        CHECK_EQ(n, 1); /* shapein-warning is empty: skipped */
+        if (n == 1) {
+            CHECK_STR_EQ(lg[0].name, "shapein-acquisition");
+            CHECK_EQ(lg[0].nlines, 1);
+        }
+        CHECK_DBL_IDENT(dcn_rtdc_pixel_size(r), 0.339);
+        CHECK_EQ(dcn_rtdc_image_chunk_size(r), 1000);
+        dcn_rtdc_free(r);
+        r = NULL;
+    }
+
+    CHECK_EQ(dcn_rtdc_open(&r, td_path(p, "inputs/dcnum_thresh_example.rtdc"),
+                           NULL, &err),
+             0);
+    if (r != NULL) {
+        static const char *const names[] = {
+                "cytoshot-acquisition", "cytoshot-postprocessing",
+                "cytoshot-warning", "dclab-compress"};
+        static const size_t lines[] = {79, 1, 13, 31};
+        char *const *tables = dcn_rtdc_tables(r, &n);
+
+        CHECK_EQ(n, 2);
+        if (n == 2) {
+            CHECK_STR_EQ(tables[0], "cytoshot_monitor");
+            CHECK_STR_EQ(tables[1], "cytoshot_monitor_normalized");
+        }
+        lg = dcn_rtdc_logs(r, &n);
+        CHECK_EQ(n, 4);
+        for (size_t i = 0; i < n && i < 4; i++) {
+            CHECK_STR_EQ(lg[i].name, names[i]);
+            CHECK_EQ(lg[i].nlines, lines[i]);
+        }
+        CHECK_STR_EQ(dcn_rtdc_measurement_id(r),
+                     "2024-rcs-example-data-ndio1287");
+        CHECK_DBL_IDENT(dcn_rtdc_frame_rate(r), 3447.5290733962725);
+        CHECK_EQ(dcn_rtdc_image_chunk_size(r), 13);
+        dcn_rtdc_free(r);
+        r = NULL;
+    }
+    CHECK_EQ(dcn_rtdc_open(&r, td_path(p, "inputs/cytoshot-test-data.rtdc"),
+                           NULL, &err),
+             0);
+    if (r != NULL) {
+        CHECK_STR_EQ(dcn_rtdc_measurement_id(r),
+                     "d5a40aed-0b6c-0412-e87c-59789fdd28d0");
+        CHECK_DBL_IDENT(dcn_rtdc_frame_rate(r), 0.0);
+        dcn_rtdc_free(r);
+        r = NULL;
+    }
+    CHECK_EQ(dcn_rtdc_open(&r, td_path(p, "inputs/cytoshot-x5.rtdc"), NULL,
+                           &err),
+             0);
+    if (r != NULL) {
+        CHECK_EQ(dcn_rtdc_image_chunk_size(r), 200); /* 992 capped */
+        dcn_rtdc_free(r);
+        r = NULL;
+    }
+    CHECK_EQ(
+            dcn_rtdc_open(&r, td_path(p, "inputs/synth-1000.rtdc"), NULL, &err),
+            0);
+    if (r != NULL) {
+        CHECK_EQ(dcn_rtdc_image_chunk_size(r), 988); /* 19 * 52 */
+        dcn_rtdc_free(r);
+        r = NULL;
+    }
+}
+
+/* The logs the reader finds in an input equal the copies in dcnum's
+ * output (stored there as fixed-length strings). */
+static void
+check_logs_vs_output(const char *stem)
+{
+    char p[PATH_MAX];
+    char q[PATH_MAX];
+    char rel[PATH_MAX];
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_rtdc *in = NULL;
+    struct dcn_rtdc *out = NULL;
+    struct dcn_rtdc_open_opts o = {0};
+    size_t nin;
+    size_t nout;
+    const struct dcn_log *li;
+    const struct dcn_log *lo;
+    long compared = 0;
+
+    o.flags = DCN_RTDC_OPEN_NO_IMAGE;
+    snprintf(rel, sizeof rel, "inputs/%s.rtdc", stem);
+    CHECK_EQ(dcn_rtdc_open(&in, td_path(p, rel), NULL, &err), 0);
+    snprintf(rel, sizeof rel, "reference/%s/default/dcnum_output.rtdc", stem);
+    CHECK_EQ(dcn_rtdc_open(&out, td_path(q, rel), &o, &err), 0);
+    if (in == NULL || out == NULL)
+        goto done;
+    li = dcn_rtdc_logs(in, &nin);
+    lo = dcn_rtdc_logs(out, &nout);
+    for (size_t i = 0; i < nin; i++)
+        for (size_t k = 0; k < nout; k++) {
+            if (strcmp(li[i].name, lo[k].name) != 0)
+                continue;
+            CHECK_EQ(li[i].nlines, lo[k].nlines);
+            for (size_t l = 0; l < li[i].nlines && l < lo[k].nlines; l++)
+                CHECK_STR_EQ(li[i].lines[l], lo[k].lines[l]);
+            compared++;
+        }
+    CHECK_EQ(compared, nin);
+    /* the output's measurement id carries the input's (D2 aside) */
+    if (strcmp(stem, "file_with_variable_length_logs") != 0) {
+        const struct dcn_attr *rid =
+                dcn_rtdc_attr(out, "experiment:run identifier");
+
+        CHECK(rid != NULL && strncmp(rid->s, dcn_rtdc_measurement_id(in),
+                                     strlen(dcn_rtdc_measurement_id(in))) == 0);
+    }
+done:
+    dcn_rtdc_free(in);
+    dcn_rtdc_free(out);
+}
+
+/* image_bg of dcnum's output through its internal basin + basinmap1. */
+static void
+check_internal_basin_bg(const char *stem)
+{
+    char p[PATH_MAX];
+    char rel[PATH_MAX];
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_rtdc *r = NULL;
+    struct td_array bg;
+    struct td_array map;
+    struct dcn_rtdc_image *im = NULL;
+    size_t h;
+    size_t w;
+    uint64_t n;
+    uint8_t *got;
+    size_t nb;
+    const struct dcn_basin_desc *b;
+
+    snprintf(rel, sizeof rel, "reference/%s/default/dcnum_output.rtdc", stem);
+    td_path(p, rel);
+    CHECK_EQ(dcn_rtdc_open(&r, p, NULL, &err), 0);
+    if (r == NULL) {
+        fprintf(stderr, "    %s\n", err.msg);
+        return;
+    }
+    b = dcn_rtdc_basins(r, &nb);
+    CHECK_EQ(nb, 1);
+    CHECK(nb == 1 && b[0].usable && b[0].mapping != NULL &&
+          strcmp(b[0].mapping, "basinmap1") == 0);
+    CHECK_EQ(td_read(&bg, p, "/basin_events/image_bg", TD_U8), 0);
+    CHECK_EQ(td_read(&map, p, "/events/basinmap1", TD_I64), 0);
+    CHECK_EQ(dcn_rtdc_image_open(r, "image_bg", &im, &err), 0);
+    n = dcn_rtdc_len(r);
+    CHECK_EQ(n, map.count);
+    dcn_rtdc_image_shape(im, &h, &w);
+    CHECK(dcn_rtdc_image_layout(im)->mapped);
+    got = malloc(n * h * w + 1);
+    CHECK_EQ(dcn_rtdc_image_read(im, 0, n, got, &err), 0);
+    for (uint64_t j = 0; j < n; j++) {
+        int64_t k = ((int64_t *)map.data)[j];
+
+        if (memcmp(got + j * h * w, (uint8_t *)bg.data + k * h * w, h * w) !=
+            0) {
+            CHECK(0);
+            break;
+        }
+    }
+    CHECK(1);
+    free(got);
+    td_array_release(&bg);
+    td_array_release(&map);
+    dcn_rtdc_free(r);
+}
+
+static void
+tmp_path(char *buf, const char *rel)
+{
+    size_t l = strlen(tmpdir);
+
+    memcpy(buf, tmpdir, l);
+    buf[l] = '/';
+    memcpy(buf + l + 1, rel, strlen(rel) + 1);
+}
+
+/*
+ * A tap-mode output made at test time: tmp/a/b/c/out.rtdc with a file
+ * basin to ../../../inputs/cytoshot-x5.rtdc (tmp/inputs is a link to the
+ * data folder) mapped by basinmap0, and an internal image_bg basin mapped
+ * by basinmap1 (format.md §2.9).
+ */
+static void
+check_tap(void)
+{
+    char out[PATH_MAX];
+    char link[PATH_MAX];
+    char data_inputs[PATH_MAX];
+    char input[PATH_MAX];
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_rtdc *r = NULL;
+    struct td_array img;
+    struct td_array frame;
+    enum {
+        M = 77
+    };
+    uint32_t bm0[M];
+    int64_t bm1[M];
+    hsize_t dims[1] = {M};
+    hsize_t ch[1] = {M};
+    hid_t f;
+    size_t nw;
+
+    tmp_path(link, "inputs");
+    CHECK_EQ(symlink(td_path(data_inputs, "inputs"), link), 0);
+    tmp_path(out, "a");
+    mkdir(out, 0700);
+    tmp_path(out, "a/b");
+    mkdir(out, 0700);
+    tmp_path(out, "a/b/c");
+    mkdir(out, 0700);
+    tmp_path(out, "a/b/c/out.rtdc");
+    for (int j = 0; j < M; j++) {
+        bm0[j] = (uint32_t)((j * 5) / 2 % 200); /* non-decreasing mostly */
+        bm0[j] = (uint32_t)(j * 2 + (j % 3 == 0)) % 200;
+        bm1[j] = j % 3;
+    }
+    f = fx_create(out);
+    fx_attr_i64(f, "experiment:event count", M);
+    fx_attr_f64(f, "imaging:pixel size", 0.2645);
+    fx_dataset(f, "/events/basinmap0", H5T_NATIVE_UINT32, H5T_STD_U32LE, 1,
+               dims, ch, bm0);
+    fx_dataset(f, "/events/basinmap1", H5T_NATIVE_INT64, H5T_STD_I64LE, 1, dims,
+               ch, bm1);
+    {
+        hsize_t bch[3] = {32, 80, 400};
+
+        fx_images(f, "/basin_events/image_bg", 3, 80, 400, bch, 1, 9);
+    }
+    fx_basin(f, "fc2d47a17edd222fbcf2fa0d156b02cc",
+             "{\n  \"description\": \"Pipeline identifier: x\",\n"
+             "  \"name\": \"background images\",\n"
+             "  \"format\": \"h5dataset\",\n"
+             "  \"paths\": [\n    \"basin_events\"\n  ],\n"
+             "  \"type\": \"internal\",\n"
+             "  \"features\": [\n    \"image_bg\"\n  ],\n"
+             "  \"mapping\": \"basinmap1\"\n}");
+    fx_basin(f, "1111",
+             "{\n  \"description\": \"Created with dcnum 0.31.0\",\n"
+             "  \"name\": \"dcnum basin\",\n  \"format\": \"hdf5\",\n"
+             "  \"paths\": [\n    \"/path/to/inputs/cytoshot-x5.rtdc\",\n"
+             "    \"../../../inputs/cytoshot-x5.rtdc\"\n  ],\n"
+             "  \"type\": \"file\",\n"
+             "  \"identifier\": \"d5a40aed-0b6c-0412-e87c-59789fdd28d0\",\n"
+             "  \"features\": [\n    \"image\"\n  ],\n"
+             "  \"mapping\": \"basinmap0\"\n}");
+    fx_basin(f, "2222",
+             "{\"name\": \"dcnum basin\", \"format\": \"hdf5\", "
+             "\"paths\": [\"../../../inputs/cytoshot-x5.rtdc\"], "
+             "\"type\": \"file\", \"identifier\": "
+             "\"d5a40aed-0b6c-0412-e87c-59789fdd28d0\", "
+             "\"features\": [\"frame\", \"bg_med\", \"nonexistent\"], "
+             "\"mapping\": \"basinmap0\"}");
+    fx_basin(f, "3333",
+             "{\"name\": \"a remote one\", \"type\": \"remote\", "
+             "\"urls\": [\"https://example.org/x.rtdc\"]}");
+    fx_basin(f, "4444",
+             "{\"name\": \"gone\", \"type\": \"file\", \"format\": \"hdf5\", "
+             "\"paths\": [\"missing.rtdc\", \"/nonexistent/missing.rtdc\"], "
+             "\"identifier\": null}");
+    H5Fclose(f);
+
+    CHECK_EQ(dcn_rtdc_open(&r, out, NULL, &err), 0);
+    if (r == NULL) {
+        fprintf(stderr, "    %s\n", err.msg);
+        return;
+    }
+    td_path(input, "inputs/cytoshot-x5.rtdc");
+    CHECK_EQ(td_read(&img, input, "/events/image", TD_U8), 0);
+    CHECK_EQ(td_read(&frame, input, "/events/frame", TD_U64), 0);
+    CHECK_EQ(dcn_rtdc_len(r), M);
+    CHECK_EQ(dcn_rtdc_image_chunk_size(r), M); /* 1000: no own image */
+    {
+        uint8_t *got = malloc((size_t)M * 80 * 400);
+        uint8_t *got2 = malloc((size_t)M * 80 * 400);
+        int64_t fr[M];
+        bool same = true;
+        struct dcn_rtdc_image *im = NULL;
+
+        CHECK_EQ(dcn_rtdc_image_open(r, "image", &im, &err), 0);
+        CHECK(dcn_rtdc_image_layout(im)->mapped);
+        CHECK(dcn_rtdc_image_layout(im)->raw);
+        CHECK_EQ(dcn_rtdc_image_read(im, 0, M, got, &err), 0);
+        /* fallback path too */
+        {
+            struct dcn_image_fetch fz;
+
+            memset(&fz, 0, sizeof fz);
+            CHECK_EQ(dcn_rtdc_image_fetch(im, 0, M, &fz, got2, &err), 0);
+            CHECK(fz.decoded);
+            CHECK(memcmp(got, got2, (size_t)M * 80 * 400) == 0);
+        }
+        for (int j = 0; j < M; j++)
+            same &= memcmp(got + (size_t)j * 80 * 400,
+                           (uint8_t *)img.data + (size_t)bm0[j] * 80 * 400,
+                           80 * 400) == 0;
+        CHECK(same);
+        CHECK_EQ(dcn_rtdc_scalar_read_i64(r, "frame", 0, M, fr, &err), 0);
+        same = true;
+        for (int j = 0; j < M; j++)
+            same &= (uint64_t)fr[j] == ((uint64_t *)frame.data)[bm0[j]];
+        CHECK(same);
+        /* a sub-range starting in the middle */
+        CHECK_EQ(dcn_rtdc_image_read(im, 10, 20, got2, &err), 0);
+        CHECK(memcmp(got2, got + (size_t)10 * 80 * 400,
+                     (size_t)10 * 80 * 400) == 0);
+        /* image_bg through the internal basin */
+        CHECK_EQ(dcn_rtdc_image_open(r, "image_bg", &im, &err), 0);
+        if (im == NULL)
+            fprintf(stderr, "    %s\n", err.msg);
+        CHECK_EQ(dcn_rtdc_image_read(im, 0, M, got, &err), 0);
+        same = true;
+        for (int j = 0; j < M; j++)
+            for (size_t y = 0; y < 80; y += 13)
+                for (size_t x = 0; x < 400; x += 7)
+                    same &= got[((size_t)j * 80 + y) * 400 + x] ==
+                            fx_pixel(9, (size_t)bm1[j], y, x);
+        CHECK(same);
+        free(got);
+        free(got2);
+    }
+    /* D15 warnings: remote, not found, undeliverable feature */
+    {
+        char *const *w = dcn_rtdc_warnings(r, &nw);
+        bool remote = false;
+        bool gone = false;
+        bool nofeat = false;
+
+        for (size_t i = 0; i < nw; i++) {
+            remote |= strstr(w[i], "remote") != NULL;
+            gone |= strstr(w[i], "not found") != NULL &&
+                    strstr(w[i], "missing.rtdc") != NULL;
+            nofeat |= strstr(w[i], "nonexistent") != NULL;
+        }
+        CHECK(remote && gone && nofeat);
+        CHECK(!dcn_rtdc_has_feature(r, "nonexistent"));
+        CHECK(dcn_rtdc_has_feature(r, "bg_med"));
+        CHECK(!dcn_rtdc_has_feature(r, "basinmap0") || true); /* own events */
+    }
+    {
+        int64_t x;
+
+        dcn_error_clear(&err);
+        CHECK_EQ(dcn_rtdc_scalar_read_i64(r, "deform", 0, 1, &x, &err),
+                 DCN_ENOTFOUND);
+        CHECK(strstr(err.msg, "deform") != NULL);
+        CHECK(strstr(err.msg, "missing.rtdc") != NULL);
+    }
+    td_array_release(&img);
+    td_array_release(&frame);
+    dcn_rtdc_free(r);
+    r = NULL;
+
+    /* D6: a file whose file basin points at out.rtdc for image_bg, which
+     * out.rtdc holds only in its internal basin; D1: "same" mapping. */
+    {
+        char d6[PATH_MAX];
+        uint32_t m2[10];
+        hsize_t d2[1] = {10};
+        uint8_t *got = malloc((size_t)10 * 80 * 400);
+        struct dcn_rtdc_image *im = NULL;
+        bool same = true;
+
+        for (int j = 0; j < 10; j++)
+            m2[j] = (uint32_t)(70 - j * 7);
+        tmp_path(d6, "a/b/d6.rtdc");
+        f = fx_create(d6);
+        fx_attr_i64(f, "experiment:event count", 10);
+        fx_attr_f64(f, "imaging:pixel size", 0.2645);
+        fx_dataset(f, "/events/basinmap0", H5T_NATIVE_UINT32, H5T_STD_U32LE, 1,
+                   d2, NULL, m2);
+        fx_basin(f, "aaaa",
+                 "{\"name\": \"x\", \"type\": \"file\", \"format\": "
+                 "\"hdf5\", \"paths\": [\"c/out.rtdc\"], \"features\": "
+                 "[\"image_bg\", \"image\"], \"mapping\": \"basinmap0\"}");
+        fx_basin(f, "bbbb",
+                 "{\"name\": \"y\", \"type\": \"file\", \"format\": "
+                 "\"hdf5\", \"paths\": [\"c/out.rtdc\"], \"features\": "
+                 "[\"basinmap1\"], \"mapping\": \"same\"}");
+        H5Fclose(f);
+        struct dcn_rtdc_open_opts o6 = {0};
+
+        o6.flags = DCN_RTDC_OPEN_NO_IMAGE;
+        dcn_error_clear(&err);
+        CHECK_EQ(dcn_rtdc_open(&r, d6, &o6, &err), 0);
+        if (r != NULL) {
+            int64_t bmv[10];
+
+            CHECK_EQ(dcn_rtdc_image_open(r, "image_bg", &im, &err), 0);
+            if (im == NULL) {
+                fprintf(stderr, "    %s\n", err.msg);
+                dcn_rtdc_free(r);
+                free(got);
+                return;
+            }
+            CHECK_EQ(dcn_rtdc_image_read(im, 0, 10, got, &err), 0);
+            for (int j = 0; j < 10; j++)
+                for (size_t y = 0; y < 80; y += 11)
+                    for (size_t x = 0; x < 400; x += 5)
+                        same &= got[((size_t)j * 80 + y) * 400 + x] ==
+                                fx_pixel(9, (size_t)bm1[m2[j]], y, x);
+            CHECK(same);
+            /* image: through out.rtdc's own file basin? No: nested file
+             * basins are not followed; image is not deliverable. */
+            CHECK(!dcn_rtdc_has_feature(r, "image"));
+            /* D1: "same" = unmapped: basinmap1 is read 1:1 ... but
+             * basinmap* names are never taken from basins */
+            CHECK_EQ(dcn_rtdc_scalar_read_i64(r, "basinmap1", 0, 10, bmv, &err),
+                     DCN_ENOTFOUND);
+            dcn_rtdc_free(r);
+            r = NULL;
+        } else {
+            fprintf(stderr, "    %s\n", err.msg);
+        }
+        free(got);
+    }
+    /* D1 with a real feature, and the identifier check */
+    {
+        char d1[PATH_MAX];
+
+        tmp_path(d1, "a/b/d1.rtdc");
+        f = fx_create(d1);
+        fx_attr_i64(f, "experiment:event count", 5);
+        fx_attr_f64(f, "imaging:pixel size", 0.2645);
+        fx_basin(f, "aaaa",
+                 "{\"name\": \"x\", \"type\": \"file\", \"format\": "
+                 "\"hdf5\", \"paths\": [\"../../inputs/cytoshot-x5.rtdc\"], "
+                 "\"mapping\": \"same\"}");
+        H5Fclose(f);
+        dcn_error_clear(&err);
+        CHECK_EQ(dcn_rtdc_open(&r, d1, NULL, &err), 0);
+        if (r != NULL) {
+            double t[5];
+            double want[5];
+            struct td_array tm;
+
+            CHECK_EQ(dcn_rtdc_scalar_read_f64(r, "deform", 0, 5, t, &err), 0);
+            CHECK_EQ(td_read(&tm, input, "/events/deform", TD_F64), 0);
+            memcpy(want, tm.data, sizeof want);
+            for (int j = 0; j < 5; j++)
+                CHECK_DBL_IDENT(t[j], want[j]);
+            td_array_release(&tm);
+            dcn_rtdc_free(r);
+            r = NULL;
+        }
+        f = fx_create(d1);
+        fx_attr_i64(f, "experiment:event count", 5);
+        fx_attr_f64(f, "imaging:pixel size", 0.2645);
+        fx_basin(f, "aaaa",
+                 "{\"name\": \"x\", \"type\": \"file\", \"format\": "
+                 "\"hdf5\", \"paths\": [\"../../inputs/cytoshot-x5.rtdc\"], "
+                 "\"identifier\": \"not-the-one\"}");
+        H5Fclose(f);
+        dcn_error_clear(&err);
+        CHECK_EQ(dcn_rtdc_open(&r, d1, NULL, &err), DCN_EFORMAT);
+        CHECK(strstr(err.msg, "identifier mismatch") != NULL);
+        CHECK(strstr(err.msg, "cytoshot-x5.rtdc") != NULL);
+        unlink(d1);
+    }
+    unlink(out);
+    tmp_path(out, "a/b/d6.rtdc");
+    unlink(out);
+    tmp_path(out, "a/b/c");
+    rmdir(out);
+    tmp_path(out, "a/b");
+    rmdir(out);
+    tmp_path(out, "a");
+    rmdir(out);
+    unlink(link);
+}
+
+/* Index mappings (§1.7, D17) against plain reads of the input. */
+static void
+check_mapping(void)
+{
+    char p[PATH_MAX];
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct td_array img;
+    struct td_array tm;
+    uint64_t list[] = {7, 3, 3, 150, 149, 0, 199, 31, 32, 33, 64};
+    struct dcn_index_mapping maps[5];
+    size_t nmaps = 5;
+
+    td_path(p, "inputs/cytoshot-x5.rtdc");
+    CHECK_EQ(td_read(&img, p, "/events/image", TD_U8), 0);
+    CHECK_EQ(td_read(&tm, p, "/events/deform", TD_F64), 0);
+    memset(maps, 0, sizeof maps);
+    maps[0].kind = DCN_INDEX_COUNT;
+    maps[0].count = 45;
+    maps[1].kind = DCN_INDEX_SLICE;
+    maps[1].has_start = true;
+    maps[1].start = 5;
+    maps[1].has_step = true;
+    maps[1].step = 3; /* open stop: D17 */
+    maps[2].kind = DCN_INDEX_LIST;
+    maps[2].list = list;
+    maps[2].list_len = sizeof list / sizeof *list;
+    maps[3].kind = DCN_INDEX_SLICE;
+    maps[3].has_stop = true;
+    maps[3].stop = 10; /* open start */
+    maps[4].kind = DCN_INDEX_SLICE;
+    maps[4].has_start = true;
+    maps[4].start = 190; /* open stop, open step */
+    for (size_t m = 0; m < nmaps; m++) {
+        struct dcn_rtdc_open_opts o = {0};
+        struct dcn_rtdc *r = NULL;
+        struct dcn_rtdc_image *im = NULL;
+        uint64_t n;
+        uint8_t *got;
+        double *t;
+        bool same = true;
+        static const uint64_t want_n[] = {45, 65, 11, 10, 10};
+
+        o.mapping = maps[m];
+        CHECK_EQ(dcn_rtdc_open(&r, p, &o, &err), 0);
+        if (r == NULL)
+            continue;
+        n = dcn_rtdc_len(r);
+        CHECK_EQ(n, want_n[m]);
+        got = malloc(n * 80 * 400 + 1);
+        t = malloc(n * sizeof *t + 1);
+        CHECK_EQ(dcn_rtdc_image_open(r, "image", &im, &err), 0);
+        CHECK_EQ(dcn_rtdc_image_read(im, 0, n, got, &err), 0);
+        CHECK_EQ(dcn_rtdc_scalar_read_f64(r, "deform", 0, n, t, &err), 0);
+        for (uint64_t j = 0; j < n; j++) {
+            uint64_t k = dcn_rtdc_raw_index(r, j);
+
+            same &= memcmp(got + j * 80 * 400,
+                           (uint8_t *)img.data + k * 80 * 400, 80 * 400) == 0;
+            same &= t[j] == ((double *)tm.data)[k];
+        }
+        CHECK(same);
+        /* slot-wise fetch with the bound for slots of 4 frames */
+        {
+            struct dcn_image_fetch f;
+            size_t scap = dcn_rtdc_image_decode_scratch_size(
+                    dcn_rtdc_image_layout(im));
+            void *scratch = malloc(scap);
+            uint8_t *dst = malloc(4 * 80 * 400);
+            long raw = 0;
+
+            memset(&f, 0, sizeof f);
+            f.staging_cap = dcn_rtdc_image_fetch_bound(im, 4);
+            f.refs_cap = dcn_rtdc_image_fetch_max_refs(im, 4);
+            f.staging = malloc(f.staging_cap);
+            f.refs = calloc(f.refs_cap, sizeof *f.refs);
+            f.rows = calloc(4, sizeof *f.rows);
+            same = true;
+            for (uint64_t a = 0; a < n; a += 4) {
+                uint64_t b = a + 4 < n ? a + 4 : n;
+
+                CHECK_EQ(dcn_rtdc_image_fetch(im, a, b, &f, dst, &err), 0);
+                raw += !f.decoded;
+                CHECK_EQ(dcn_rtdc_image_decode(dst, a, b,
+                                               dcn_rtdc_image_layout(im), &f,
+                                               scratch, scap, NULL, &err),
+                         0);
+                same &= memcmp(dst, got + a * 80 * 400, (b - a) * 80 * 400) ==
+                        0;
+            }
+            CHECK(same);
+            CHECK_EQ(raw, (long)((n + 3) / 4));
+            free(f.staging);
+            free(f.refs);
+            free(f.rows);
+            free(scratch);
+            free(dst);
+        }
+        free(got);
+        free(t);
+        dcn_rtdc_free(r);
+    }
+    /* out of range */
+    {
+        struct dcn_rtdc_open_opts o = {0};
+        struct dcn_rtdc *r = NULL;
+        uint64_t bad[] = {1, 200};
+
+        o.mapping.kind = DCN_INDEX_LIST;
+        o.mapping.list = bad;
+        o.mapping.list_len = 2;
+        dcn_error_clear(&err);
+        CHECK_EQ(dcn_rtdc_open(&r, p, &o, &err), DCN_EINVAL);
+        CHECK(strstr(err.msg, "200") != NULL);
+        o.mapping.kind = DCN_INDEX_COUNT;
+        o.mapping.count = 201;
+        CHECK_EQ(dcn_rtdc_open(&r, p, &o, NULL), DCN_EINVAL);
+    }
+    /* user pixel size, rounded to 8 decimals */
+    {
+        struct dcn_rtdc_open_opts o = {0};
+        struct dcn_rtdc *r = NULL;
+
+        o.pixel_size = 0.26550000004;
+        CHECK_EQ(dcn_rtdc_open(&r, p, &o, &err), 0);
+        if (r != NULL)
+            CHECK_DBL_IDENT(dcn_rtdc_pixel_size(r), 0.2655);
+        dcn_rtdc_free(r);
+    }
+    td_array_release(&img);
+    td_array_release(&tm);
+}
+
+int
+main(void)
+{
+    static const char *const stems[] = {
+            "M001_data",
+            "cytoshot-test-data",
+            "cytoshot-test-data-legacy_dce",
+            "cytoshot-x5",
+            "dcnum_thresh_example",
+            "file_with_variable_length_logs",
+            "fmt-hdf5_cytoshot_extended-moments-features",
+            "synth-1000",
+    };
+    static const char *const with_output[] = {
+            "cytoshot-test-data",
+            "cytoshot-test-data-legacy_dce",
+            "dcnum_thresh_example",
+            "file_with_variable_length_logs",
+    };
+    char tmpl[] = "/tmp/dcn_rtdc_read_XXXXXX";
+
+    for (size_t i = 0; i < sizeof stems / sizeof *stems; i++)
+        check_sample(stems[i]);
+    check_listing_values();
+    for (size_t i = 0; i < sizeof with_output / sizeof *with_output; i++) {
+        check_logs_vs_output(with_output[i]);
+        check_internal_basin_bg(with_output[i]);
+    }
+    if (CHECK(mkdtemp(tmpl) != NULL)) {
+        snprintf(tmpdir, sizeof tmpdir, "%s", tmpl);
+        check_tap();
+        rmdir(tmpdir);
+    }
+    check_mapping();
+    return check_report();
+}

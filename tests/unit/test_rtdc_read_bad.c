@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_rtdc_read_bad.c - malformed inputs made at test time: each gives
+ * one exact status and a message naming the file and the dataset or
+ * attribute (format.md §1.12, D14, D15); none crashes.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "rtdc_fixture.h"
+#include "rtdc_read.h"
+#include "testdata.h"
+
+static char tmpdir[256];
+
+static void
+tpath(char *buf, const char *name)
+{
+    size_t l = strlen(tmpdir);
+
+    memcpy(buf, tmpdir, l);
+    buf[l] = '/';
+    memcpy(buf + l + 1, name, strlen(name) + 1);
+}
+
+/* Open path; expect code and every needle in the message. */
+static void
+expect_open(const char *path, const struct dcn_rtdc_open_opts *o, int code,
+            const char *n1, const char *n2)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_rtdc *r = NULL;
+    int rc = dcn_rtdc_open(&r, path, o, &err);
+
+    CHECK_EQ(rc, code);
+    CHECK(code != 0 || r != NULL);
+    CHECK(code == 0 || r == NULL);
+    if (code != 0) {
+        CHECK_EQ(err.code, code);
+        if (!CHECK(strstr(err.msg, path) != NULL))
+            fprintf(stderr, "    message: %s\n", err.msg);
+        if (n1 != NULL && !CHECK(strstr(err.msg, n1) != NULL))
+            fprintf(stderr, "    '%s' not in: %s\n", n1, err.msg);
+        if (n2 != NULL && !CHECK(strstr(err.msg, n2) != NULL))
+            fprintf(stderr, "    '%s' not in: %s\n", n2, err.msg);
+        printf("ok: %s\n", err.msg);
+    } else if (rc != 0) {
+        fprintf(stderr, "    %s\n", err.msg);
+    }
+    dcn_rtdc_free(r);
+}
+
+static hid_t
+base_file(const char *path, int64_t n)
+{
+    hid_t f = fx_create(path);
+
+    fx_attr_i64(f, "experiment:event count", n);
+    fx_attr_f64(f, "imaging:pixel size", 0.34);
+    return f;
+}
+
+static void
+write_bytes(const char *path, const void *buf, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+
+    if (f != NULL) {
+        fwrite(buf, 1, n, f);
+        fclose(f);
+    }
+}
+
+/* An identity filter we register only while writing. */
+static size_t
+ident_filter(unsigned flags, size_t cd_nelmts, const unsigned cd_values[],
+             size_t nbytes, size_t *buf_size, void **buf)
+{
+    (void)flags;
+    (void)cd_nelmts;
+    (void)cd_values;
+    (void)buf_size;
+    (void)buf;
+    return nbytes;
+}
+
+static const H5Z_class2_t ident_class = {
+        H5Z_CLASS_T_VERS, 32099, 1,    1,
+        "test identity",  NULL,  NULL, ident_filter};
+
+static void
+check_unknown_filter(void)
+{
+    char p[PATH_MAX];
+    hid_t f;
+    hid_t dcpl;
+    hid_t space;
+    hid_t d;
+    hsize_t dims[3] = {3, 10, 12};
+    hsize_t ch[3] = {1, 10, 12};
+    uint8_t buf[360] = {1, 2, 3};
+
+    tpath(p, "unknown_filter.rtdc");
+    f = base_file(p, 3);
+    H5Zregister(&ident_class);
+    dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 3, ch);
+    H5Pset_filter(dcpl, 32099, 0, 0, NULL);
+    space = H5Screate_simple(3, dims, NULL);
+    {
+        hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+
+        H5Pset_create_intermediate_group(lcpl, 1);
+        d = H5Dcreate2(f, "/events/image", H5T_NATIVE_UINT8, space, lcpl, dcpl,
+                       H5P_DEFAULT);
+        H5Pclose(lcpl);
+    }
+    H5Dwrite(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    H5Dclose(d);
+    H5Sclose(space);
+    H5Pclose(dcpl);
+    H5Fclose(f);
+    H5Zunregister(32099);
+    expect_open(p, NULL, DCN_EFILTER, "/events/image", "32099");
+    unlink(p);
+}
+
+/* One flipped byte inside a stored image chunk: the workers' decode
+ * reports DCN_ECORRUPT naming the chunk and the file. */
+static void
+check_corrupt_chunk(void)
+{
+    char p[PATH_MAX];
+    hid_t f;
+    hsize_t ch[3] = {4, 40, 60};
+    haddr_t addr = 0;
+    hsize_t size = 0;
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_rtdc *r = NULL;
+    struct dcn_rtdc_image *im = NULL;
+    uint8_t *dst = malloc(8 * 40 * 60);
+
+    tpath(p, "corrupt.rtdc");
+    f = base_file(p, 8);
+    fx_images(f, "/events/image", 8, 40, 60, ch, 1, 3);
+    H5Fclose(f);
+    f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    {
+        hid_t d = H5Dopen2(f, "/events/image", H5P_DEFAULT);
+        hid_t s = H5Dget_space(d);
+        hsize_t off[3];
+        unsigned mask;
+
+        H5Dget_chunk_info(d, s, 1, off, &mask, &addr, &size);
+        H5Sclose(s);
+        H5Dclose(d);
+    }
+    H5Fclose(f);
+    {
+        int fd = open(p, O_RDWR);
+        unsigned char c;
+
+        CHECK(fd >= 0 && size > 10);
+        CHECK(pread(fd, &c, 1, (off_t)(addr + size / 2)) == 1);
+        c ^= 0x10;
+        CHECK(pwrite(fd, &c, 1, (off_t)(addr + size / 2)) == 1);
+        close(fd);
+    }
+    CHECK_EQ(dcn_rtdc_open(&r, p, NULL, &err), 0);
+    if (r != NULL) {
+        CHECK_EQ(dcn_rtdc_image_open(r, "image", &im, &err), 0);
+        /* frames 0-3 are in the good chunk */
+        CHECK_EQ(dcn_rtdc_image_read(im, 0, 4, dst, &err), 0);
+        CHECK_EQ(dcn_rtdc_image_read(im, 2, 8, dst, &err), DCN_ECORRUPT);
+        CHECK(strstr(err.msg, p) != NULL);
+        CHECK(strstr(err.msg, "/events/image") != NULL);
+        CHECK(strstr(err.msg, "(4, 0, 0)") != NULL);
+        printf("ok: %s\n", err.msg);
+        dcn_rtdc_free(r);
+    }
+    free(dst);
+    unlink(p);
+}
+
+int
+main(void)
+{
+    char tmpl[] = "/tmp/dcn_rtdc_bad_XXXXXX";
+    char p[PATH_MAX];
+    hid_t f;
+    hsize_t ch3[3] = {4, 40, 60};
+
+    if (!CHECK(mkdtemp(tmpl) != NULL))
+        return check_report();
+    snprintf(tmpdir, sizeof tmpdir, "%s", tmpl);
+
+    /* missing file */
+    tpath(p, "does-not-exist.rtdc");
+    expect_open(p, NULL, DCN_ENOTFOUND, "No such file", NULL);
+
+    /* not HDF5: text, and an empty file */
+    tpath(p, "text.rtdc");
+    write_bytes(p, "hello, this is not HDF5\n", 24);
+    expect_open(p, NULL, DCN_EFORMAT, "not an HDF5 file", NULL);
+    unlink(p);
+    tpath(p, "empty.rtdc");
+    write_bytes(p, "", 0);
+    expect_open(p, NULL, DCN_EFORMAT, "not an HDF5 file", NULL);
+    unlink(p);
+
+    /* truncated copy of a sample */
+    {
+        char src[PATH_MAX];
+        FILE *in = fopen(td_path(src, "inputs/cytoshot-test-data.rtdc"), "rb");
+        static unsigned char buf[400000];
+        size_t n = in != NULL ? fread(buf, 1, sizeof buf, in) : 0;
+
+        if (in != NULL)
+            fclose(in);
+        CHECK_EQ(n, sizeof buf);
+        tpath(p, "truncated.rtdc");
+        write_bytes(p, buf, n);
+        expect_open(p, NULL, DCN_ECORRUPT, "truncated", NULL);
+        unlink(p);
+    }
+
+    /* a valid minimal file opens */
+    tpath(p, "minimal.rtdc");
+    fx_minimal(p, 9);
+    expect_open(p, NULL, 0, NULL, NULL);
+    unlink(p);
+
+    /* wrong rank */
+    tpath(p, "rank.rtdc");
+    f = base_file(p, 5);
+    {
+        hsize_t d2[2] = {5, 40};
+        uint8_t z[200] = {0};
+
+        fx_dataset(f, "/events/image", H5T_NATIVE_UINT8, H5T_STD_U8LE, 2, d2,
+                   NULL, z);
+    }
+    H5Fclose(f);
+    expect_open(p, NULL, DCN_EFORMAT, "/events/image", "rank 2");
+    unlink(p);
+
+    /* wrong dtype */
+    tpath(p, "dtype.rtdc");
+    f = base_file(p, 2);
+    {
+        hsize_t d3[3] = {2, 4, 5};
+        float z[40] = {0};
+
+        fx_dataset(f, "/events/image", H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, 3, d3,
+                   NULL, z);
+    }
+    H5Fclose(f);
+    expect_open(p, NULL, DCN_EFORMAT, "/events/image", "uint8");
+    unlink(p);
+
+    /* missing events/image (feature-only file) */
+    tpath(p, "noimage.rtdc");
+    f = base_file(p, 2);
+    {
+        hsize_t d1[1] = {2};
+        double v[2] = {1, 2};
+
+        fx_dataset(f, "/events/deform", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1,
+                   d1, NULL, v);
+    }
+    H5Fclose(f);
+    expect_open(p, NULL, DCN_ENOTFOUND, "events/image", NULL);
+    {
+        struct dcn_rtdc_open_opts o = {0};
+
+        o.flags = DCN_RTDC_OPEN_NO_IMAGE;
+        expect_open(p, &o, 0, NULL, NULL);
+    }
+    unlink(p);
+
+    /* image shorter than the event count */
+    tpath(p, "short.rtdc");
+    f = base_file(p, 10);
+    fx_images(f, "/events/image", 6, 40, 60, ch3, 1, 1);
+    H5Fclose(f);
+    expect_open(p, NULL, DCN_EFORMAT, "/events/image", "10 needed");
+    unlink(p);
+
+    /* missing experiment:event count (D14) */
+    tpath(p, "nocount.rtdc");
+    f = fx_create(p);
+    fx_attr_f64(f, "imaging:pixel size", 0.34);
+    fx_images(f, "/events/image", 3, 40, 60, ch3, 1, 1);
+    H5Fclose(f);
+    expect_open(p, NULL, DCN_ENOTFOUND, "experiment:event count", "missing");
+    unlink(p);
+
+    /* event count of the wrong type */
+    tpath(p, "strcount.rtdc");
+    f = fx_create(p);
+    fx_attr_str(f, "experiment:event count", "3");
+    fx_attr_f64(f, "imaging:pixel size", 0.34);
+    fx_images(f, "/events/image", 3, 40, 60, ch3, 1, 1);
+    H5Fclose(f);
+    expect_open(p, NULL, DCN_EFORMAT, "experiment:event count", NULL);
+    unlink(p);
+
+    /* missing / zero pixel size (D14), and a user value */
+    tpath(p, "nopix.rtdc");
+    f = fx_create(p);
+    fx_attr_i64(f, "experiment:event count", 3);
+    fx_images(f, "/events/image", 3, 40, 60, ch3, 1, 1);
+    H5Fclose(f);
+    expect_open(p, NULL, DCN_ENOTFOUND, "imaging:pixel size", "missing");
+    {
+        struct dcn_rtdc_open_opts o = {0};
+
+        o.pixel_size = 0.2645;
+        expect_open(p, &o, 0, NULL, NULL);
+    }
+    unlink(p);
+    tpath(p, "zeropix.rtdc");
+    f = fx_create(p);
+    fx_attr_i64(f, "experiment:event count", 3);
+    fx_attr_f64(f, "imaging:pixel size", 0.0);
+    fx_images(f, "/events/image", 3, 40, 60, ch3, 1, 1);
+    H5Fclose(f);
+    expect_open(p, NULL, DCN_EFORMAT, "imaging:pixel size", NULL);
+    unlink(p);
+
+    /* unknown filter id */
+    check_unknown_filter();
+
+    /* basin to a missing file: the image cannot be found */
+    tpath(p, "basin_missing.rtdc");
+    f = base_file(p, 4);
+    fx_basin(f, "aaaa",
+             "{\"name\": \"dcnum basin\", \"type\": \"file\", \"format\": "
+             "\"hdf5\", \"paths\": [\"/nowhere/input.rtdc\", "
+             "\"input.rtdc\"], \"features\": [\"image\"]}");
+    H5Fclose(f);
+    expect_open(p, NULL, DCN_ENOTFOUND, "events/image", "/nowhere/input.rtdc");
+    unlink(p);
+
+    /* bad basin JSON */
+    tpath(p, "basin_json.rtdc");
+    f = base_file(p, 4);
+    fx_images(f, "/events/image", 4, 40, 60, ch3, 1, 1);
+    fx_basin(f, "bbbb", "{\"name\": \"x\", \"type\": [\"file\"");
+    H5Fclose(f);
+    expect_open(p, NULL, DCN_EFORMAT, "/basins/bbbb", "JSON");
+    unlink(p);
+
+    /* internal basin without features */
+    tpath(p, "basin_internal.rtdc");
+    f = base_file(p, 4);
+    fx_images(f, "/events/image", 4, 40, 60, ch3, 1, 1);
+    fx_images(f, "/basin_events/image_bg", 1, 40, 60, ch3, 1, 1);
+    fx_basin(f, "cccc",
+             "{\"name\": \"bg\", \"type\": \"internal\", \"format\": "
+             "\"h5dataset\", \"paths\": [\"basin_events\"]}");
+    H5Fclose(f);
+    expect_open(p, NULL, DCN_EFORMAT, "/basins/cccc", "features");
+    unlink(p);
+
+    /* a basinmap index beyond the basin data */
+    tpath(p, "basin_range.rtdc");
+    f = base_file(p, 4);
+    fx_images(f, "/events/image", 4, 40, 60, ch3, 1, 1);
+    fx_images(f, "/basin_events/image_bg", 2, 40, 60, ch3, 1, 1);
+    {
+        hsize_t d1[1] = {4};
+        int64_t m[4] = {0, 1, 1, 5};
+
+        fx_dataset(f, "/events/basinmap1", H5T_NATIVE_INT64, H5T_STD_I64LE, 1,
+                   d1, NULL, m);
+    }
+    fx_basin(f, "dddd",
+             "{\"name\": \"bg\", \"type\": \"internal\", \"format\": "
+             "\"h5dataset\", \"paths\": [\"basin_events\"], \"features\": "
+             "[\"image_bg\"], \"mapping\": \"basinmap1\"}");
+    H5Fclose(f);
+    {
+        struct dcn_error err = DCN_ERROR_INIT;
+        struct dcn_rtdc *r = NULL;
+        struct dcn_rtdc_image *im = NULL;
+
+        CHECK_EQ(dcn_rtdc_open(&r, p, NULL, &err), 0);
+        if (r != NULL) {
+            CHECK_EQ(dcn_rtdc_image_open(r, "image_bg", &im, &err),
+                     DCN_EFORMAT);
+            CHECK(strstr(err.msg, "/basin_events/image_bg") != NULL);
+            CHECK(strstr(err.msg, p) != NULL);
+            printf("ok: %s\n", err.msg);
+            dcn_rtdc_free(r);
+        }
+    }
+    unlink(p);
+
+    check_corrupt_chunk();
+    rmdir(tmpdir);
+    return check_report();
+}
