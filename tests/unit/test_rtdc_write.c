@@ -1,0 +1,757 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_rtdc_write.c - the writer and the chunk encoder against dcnum's
+ * reference outputs: round trips of features, masks, images, logs,
+ * basins, attributes and copies, compared with meta.json (dtype, chunks,
+ * maxshape, filters, attrs, md5 of the decompressed data); encoder bytes
+ * equal to what HDF5 stores through the filter; aborted writers leave no
+ * file.  Leaves io_write_roundtrip.rtdc in the build folder for the
+ * h5dump check (io_write_h5dump.sh).
+ */
+#include <hdf5.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "check.h"
+#include "chunk_encode.h"
+#include "io_write_minijson.h"
+#include "md5.h"
+#include "rtdc_write.h"
+#include "testdata.h"
+#include "zstd_filter.h"
+
+#ifndef DCN_TEST_OUT_DIR
+#error "DCN_TEST_OUT_DIR is set by CMake"
+#endif
+
+static char ref_meta[PATH_MAX];
+static char ref_out[PATH_MAX];
+static char in_cyto[PATH_MAX];
+static struct mj *meta;
+static struct td_csv csv;
+
+static void
+out_path(char *buf, const char *name)
+{
+    snprintf(buf, PATH_MAX, "%s/%s", DCN_TEST_OUT_DIR, name);
+}
+
+static bool
+file_exists(const char *p)
+{
+    return access(p, F_OK) == 0;
+}
+
+static const struct mj *
+meta_dataset(const char *path)
+{
+    const struct mj *ds = mj_get(meta, "datasets");
+    size_t k;
+
+    for (k = 0; ds != NULL && k < ds->n; k++)
+        if (strcmp(mj_get(ds->items[k], "path")->str, path) == 0)
+            return ds->items[k];
+    fprintf(stderr, "meta.json has no dataset %s\n", path);
+    return NULL;
+}
+
+/* numpy dtype string of an HDF5 type ("<f8", "|u1", "|S74"). */
+static void
+dtype_str(char *buf, hid_t t)
+{
+    size_t size = H5Tget_size(t);
+
+    switch (H5Tget_class(t)) {
+    case H5T_FLOAT:
+        sprintf(buf, "<f%zu", size);
+        break;
+    case H5T_INTEGER:
+        sprintf(buf, "%c%c%zu", size == 1 ? '|' : '<',
+                H5Tget_sign(t) == H5T_SGN_NONE ? 'u' : 'i', size);
+        break;
+    case H5T_STRING:
+        sprintf(buf, "|S%zu", size);
+        break;
+    case H5T_COMPOUND:
+        sprintf(buf, "|V%zu", size);
+        break;
+    default:
+        sprintf(buf, "?");
+    }
+}
+
+static enum td_type
+td_type_of(const char *dtype)
+{
+    if (strcmp(dtype, "<f8") == 0)
+        return TD_F64;
+    if (strcmp(dtype, "<i8") == 0)
+        return TD_I64;
+    if (strcmp(dtype, "<u8") == 0)
+        return TD_U64;
+    if (strcmp(dtype, "<u4") == 0)
+        return TD_U32;
+    if (strcmp(dtype, "<i4") == 0)
+        return TD_I32;
+    return TD_U8;
+}
+
+static size_t
+td_size(enum td_type t)
+{
+    switch (t) {
+    case TD_U8:
+        return 1;
+    case TD_U16:
+    case TD_I16:
+        return 2;
+    case TD_I32:
+    case TD_U32:
+        return 4;
+    default:
+        return 8;
+    }
+}
+
+/* Raw stored bytes of the whole dataset, md5 (compound/strings too). */
+static void
+raw_md5(char hex[33], hid_t dset)
+{
+    hid_t t = H5Dget_type(dset);
+    hid_t sp = H5Dget_space(dset);
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    size_t bytes = H5Tget_size(t) * (size_t)n;
+    void *buf = calloc(1, bytes + 1);
+
+    H5Dread(dset, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    dcn__md5_hex(hex, buf, bytes);
+    free(buf);
+    H5Sclose(sp);
+    H5Tclose(t);
+}
+
+/*
+ * Compare file:path with the meta.json entry ref_path (default reference
+ * unless m is given): dtype, shape, chunks, maxshape, filters, string
+ * attrs and md5 of the decompressed data (if meta has one).
+ */
+static void
+check_vs_meta(const char *file, const char *path, const char *ref_path)
+{
+    const struct mj *want = meta_dataset(ref_path);
+    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = f >= 0 ? H5Dopen2(f, path, H5P_DEFAULT) : -1;
+    hid_t t = -1, sp = -1, dcpl = -1;
+    hsize_t dims[8], maxdims[8], chunks[8];
+    char dtype[32];
+    int rank, crank, k, nf;
+    const struct mj *m;
+
+    CHECK(want != NULL);
+    CHECK(d >= 0);
+    if (want == NULL || d < 0)
+        goto out;
+    t = H5Dget_type(d);
+    sp = H5Dget_space(d);
+    dcpl = H5Dget_create_plist(d);
+    dtype_str(dtype, t);
+    CHECK_STR_EQ(dtype, mj_get(want, "dtype")->str);
+    rank = H5Sget_simple_extent_dims(sp, dims, maxdims);
+    m = mj_get(want, "shape");
+    CHECK_EQ(rank, m->n);
+    for (k = 0; k < rank && (size_t)k < m->n; k++)
+        CHECK_EQ(dims[k], m->items[k]->num);
+    m = mj_get(want, "maxshape");
+    for (k = 0; k < rank && (size_t)k < m->n; k++)
+        CHECK_EQ(maxdims[k] == H5S_UNLIMITED ? -1 : (long long)maxdims[k],
+                 m->items[k]->num);
+    crank = H5Pget_chunk(dcpl, 8, chunks);
+    m = mj_get(want, "chunks");
+    CHECK_EQ(crank, m->n);
+    for (k = 0; k < crank && (size_t)k < m->n; k++)
+        CHECK_EQ(chunks[k], m->items[k]->num);
+    /* filters: {"32015": [5], "fletcher32": null} in pipeline order */
+    m = mj_get(want, "filters");
+    nf = H5Pget_nfilters(dcpl);
+    CHECK_EQ(nf, m->n);
+    for (k = 0; k < nf && (size_t)k < m->n; k++) {
+        unsigned flags, cd[4];
+        size_t ncd = 4;
+        char name[128];
+        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)k, &flags, &ncd, cd,
+                                         sizeof(name), name, NULL);
+
+        if (strcmp(m->keys[k], "fletcher32") == 0) {
+            CHECK_EQ(id, H5Z_FILTER_FLETCHER32);
+            CHECK_EQ(flags & H5Z_FLAG_OPTIONAL, 0);
+        } else {
+            CHECK_EQ(id, atoi(m->keys[k]));
+            CHECK_EQ(flags & H5Z_FLAG_OPTIONAL, H5Z_FLAG_OPTIONAL);
+            CHECK_EQ(ncd, m->items[k]->n);
+            if (ncd == 1 && m->items[k]->n == 1)
+                CHECK_EQ(cd[0], m->items[k]->items[0]->num);
+            CHECK_STR_EQ(name, "Zstandard compression: http://www.zstd.net");
+        }
+    }
+    /* string attrs */
+    m = mj_get(want, "attrs");
+    CHECK_EQ(H5Aget_num_attrs(d), m->n);
+    for (k = 0; (size_t)k < m->n; k++) {
+        hid_t a = H5Aopen(d, m->keys[k], H5P_DEFAULT);
+        hid_t at = a >= 0 ? H5Aget_type(a) : -1;
+        char val[256] = {0};
+
+        CHECK(a >= 0);
+        if (a < 0)
+            continue;
+        if (H5Tis_variable_str(at) > 0) {
+            char *s = NULL;
+
+            H5Aread(a, at, &s);
+            snprintf(val, sizeof(val), "%s", s != NULL ? s : "");
+            H5free_memory(s);
+        } else {
+            CHECK_EQ(H5Tget_strpad(at), H5T_STR_NULLPAD);
+            CHECK_EQ(H5Tget_size(at), strlen(m->items[k]->str));
+            H5Aread(a, at, val);
+        }
+        if (strncmp(m->items[k]->str, "dcnum ", 6) == 0)
+            CHECK(strncmp(val, "dcnumc", 6) == 0); /* Names and versions */
+        else
+            CHECK_STR_EQ(val, m->items[k]->str);
+        H5Tclose(at);
+        H5Aclose(a);
+    }
+    m = mj_get(want, "md5");
+    if (m != NULL) {
+        char hex[33];
+
+        if (strcmp(dtype, "|V136") == 0 || dtype[1] == 'S') {
+            raw_md5(hex, d);
+        } else {
+            struct td_array arr;
+
+            H5Dclose(d);
+            d = -1;
+            CHECK_EQ(td_read(&arr, file, path, td_type_of(dtype)), 0);
+            dcn__md5_hex(hex, arr.data, arr.count * td_size(td_type_of(dtype)));
+            td_array_release(&arr);
+        }
+        CHECK_STR_EQ(hex, m->str);
+    }
+out:
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    if (d >= 0)
+        H5Dclose(d);
+    if (f >= 0)
+        H5Fclose(f);
+}
+
+static double *
+csv_column(const char *name, size_t *n)
+{
+    int col = td_csv_col(&csv, name);
+    double *v = calloc(csv.nrows, sizeof(*v));
+    size_t r;
+
+    CHECK(col >= 0);
+    for (r = 0; r < csv.nrows; r++)
+        v[r] = col >= 0 ? td_csv_get(&csv, r, col) : 0;
+    *n = csv.nrows;
+    return v;
+}
+
+/* Every stored chunk of file:path, compared with out own encoding of the
+ * decompressed chunk (zero-padded), and optionally with another file's
+ * stored chunks. */
+static void
+check_stored_chunks(const char *file, const char *path, int level,
+                    const char *other_file, int *same_as_other)
+{
+    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    hid_t of =
+            other_file ? H5Fopen(other_file, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    hid_t od = of >= 0 ? H5Dopen2(of, path, H5P_DEFAULT) : -1;
+    hid_t sp = H5Dget_space(d);
+    hid_t t = H5Dget_type(d);
+    hid_t dcpl = H5Dget_create_plist(d);
+    hsize_t dims[3], chunks[3];
+    int rank = H5Sget_simple_extent_dims(sp, dims, NULL);
+    size_t item = H5Tget_size(t), raw_bytes, cap;
+    struct dcn_chunk_encoder *enc = NULL;
+    uint8_t *raw, *stored, *mine, *theirs;
+    hsize_t c;
+    int k;
+
+    H5Pget_chunk(dcpl, 3, chunks);
+    for (k = 1; k < rank; k++)
+        item *= dims[k];
+    raw_bytes = item * chunks[0];
+    cap = dcn__chunk_encode_bound(raw_bytes, level) + 64;
+    raw = calloc(1, raw_bytes);
+    stored = malloc(cap);
+    mine = malloc(cap);
+    theirs = malloc(cap);
+    CHECK_EQ(dcn__chunk_encoder_new(&enc), 0);
+    *same_as_other = 1;
+    for (c = 0; c * chunks[0] < dims[0]; c++) {
+        hsize_t off[3] = {c * chunks[0], 0, 0};
+        hsize_t nbytes = 0;
+        uint32_t mask = 1;
+        size_t mylen = 0;
+        hid_t fs = H5Dget_space(d);
+        hsize_t cnt[3] = {dims[0] - off[0] < chunks[0] ? dims[0] - off[0]
+                                                       : chunks[0],
+                          rank > 1 ? dims[1] : 1, rank > 2 ? dims[2] : 1};
+        hid_t ms = H5Screate_simple(rank, cnt, NULL);
+
+        memset(raw, 0, raw_bytes);
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL);
+        CHECK(H5Dread(d, t, ms, fs, H5P_DEFAULT, raw) >= 0);
+        H5Sclose(ms);
+        H5Sclose(fs);
+        CHECK(H5Dget_chunk_storage_size(d, off, &nbytes) >= 0);
+        CHECK(nbytes <= cap);
+        CHECK(H5Dread_chunk(d, H5P_DEFAULT, off, &mask, stored) >= 0);
+        CHECK_EQ(mask, 0);
+        CHECK_EQ(dcn__chunk_encode(enc, mine, cap, &mylen, raw, raw_bytes,
+                                   level, NULL),
+                 0);
+        CHECK_EQ(mylen, nbytes);
+        CHECK(mylen == nbytes && memcmp(mine, stored, mylen) == 0);
+        if (od >= 0) {
+            hsize_t onb = 0;
+            uint32_t omask = 1;
+
+            if (H5Dget_chunk_storage_size(od, off, &onb) < 0 || onb > cap ||
+                H5Dread_chunk(od, H5P_DEFAULT, off, &omask, theirs) < 0 ||
+                onb != nbytes || memcmp(theirs, stored, onb) != 0)
+                *same_as_other = 0;
+        }
+    }
+    dcn__chunk_encoder_free(enc);
+    free(raw);
+    free(stored);
+    free(mine);
+    free(theirs);
+    H5Pclose(dcpl);
+    H5Tclose(t);
+    H5Sclose(sp);
+    H5Dclose(d);
+    H5Fclose(f);
+    if (od >= 0)
+        H5Dclose(od);
+    if (of >= 0)
+        H5Fclose(of);
+}
+
+static struct dcn_writer *
+new_writer(const char *name, int level, unsigned flags)
+{
+    struct dcn_writer_opts o;
+    struct dcn_writer *w = NULL;
+    struct dcn_error err = DCN_ERROR_INIT;
+    char path[PATH_MAX];
+
+    out_path(path, name);
+    unlink(path);
+    dcn__writer_opts_init(&o);
+    o.level = level;
+    o.flags = flags;
+    o.suffix = "test";
+    o.software = "dcnumc 0.1.0";
+    CHECK_EQ(dcn__writer_new(&w, path, &o, &err), 0);
+    if (err.code != 0)
+        fprintf(stderr, "%s\n", err.msg);
+    return w;
+}
+
+/* Features, masks and images through both paths, against the default
+ * reference of cytoshot-test-data; the file is kept for h5dump. */
+static void
+test_roundtrip(void)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_writer *w = new_writer("io_write_roundtrip.rtdc", 5, 0);
+    struct dcn_wdset *ds = NULL;
+    struct td_array mask, image;
+    char path[PATH_MAX];
+    size_t n, k;
+    double *area = csv_column("area_um", &n);
+    double *nev = csv_column("nevents", &n);
+    double *bm0 = csv_column("basinmap0", &n);
+    double *bm1 = csv_column("basinmap1", &n);
+    int64_t *nev64 = calloc(n, sizeof(int64_t));
+    int64_t *bm1_64 = calloc(n, sizeof(int64_t));
+    uint32_t *bm0_32 = calloc(n, sizeof(uint32_t));
+    char name[16];
+    int same = 0;
+
+    CHECK_EQ(n, 55);
+    for (k = 0; k < n; k++) {
+        nev64[k] = (int64_t)nev[k];
+        bm0_32[k] = (uint32_t)bm0[k];
+        bm1_64[k] = (int64_t)bm1[k];
+    }
+    CHECK_EQ(td_read(&mask, ref_out, "/events/mask", TD_U8), 0);
+    CHECK_EQ(td_read(&image, ref_out, "/events/image", TD_U8), 0);
+    if (w == NULL || mask.data == NULL || image.data == NULL)
+        return;
+
+    /* area_um via H5Dwrite in uneven blocks */
+    CHECK_EQ(dcn__writer_feature_new(w, &ds, "events", "area_um", DCN_WT_F64, 0,
+                                     0, &err),
+             0);
+    CHECK_EQ(dcn__wdset_chunk_len(ds), 1000);
+    CHECK_EQ(dcn__wdset_append(ds, area, 7, &err), 0);
+    CHECK_EQ(dcn__wdset_append(ds, area + 7, 0, &err), 0);
+    CHECK_EQ(dcn__wdset_append(ds, area + 7, n - 7, &err), 0);
+    CHECK_EQ(dcn__wdset_length(ds), 55);
+    /* area_msd slot: area_um again via the encoded chunk path */
+    CHECK_EQ(dcn__writer_feature_new(w, &ds, "events", "area_enc", DCN_WT_F64,
+                                     0, 0, &err),
+             0);
+    CHECK_EQ(dcn__wdset_append_encoded(ds, area, 20, &err), 0);
+    CHECK_EQ(dcn__wdset_append_encoded(ds, area + 20, n - 20, &err), 0);
+    CHECK_EQ(dcn__writer_feature_write(w, "events", "nevents", DCN_WT_I64, 0, 0,
+                                       nev64, n, &err),
+             0);
+    CHECK_EQ(dcn__writer_basinmap(w, bm0_32, DCN_WT_U32, n, name, &err), 0);
+    CHECK_STR_EQ(name, "basinmap0");
+    /* same values, other type: reused; other values: next slot */
+    {
+        int64_t *b0 = calloc(n, sizeof(int64_t));
+
+        for (k = 0; k < n; k++)
+            b0[k] = bm0_32[k];
+        CHECK_EQ(dcn__writer_basinmap(w, b0, DCN_WT_I64, n, name, &err), 0);
+        CHECK_STR_EQ(name, "basinmap0");
+        free(b0);
+    }
+    CHECK_EQ(dcn__writer_basinmap(w, bm1_64, DCN_WT_I64, n, name, &err), 0);
+    CHECK_STR_EQ(name, "basinmap1");
+    CHECK_EQ(dcn__writer_basinmap(w, bm1_64, DCN_WT_I64, n, name, &err), 0);
+    CHECK_STR_EQ(name, "basinmap1");
+    CHECK_EQ(dcn__writer_basinmap(w, bm1_64, DCN_WT_I64, n - 1, name, &err), 0);
+    CHECK_STR_EQ(name, "basinmap2");
+
+    /* mask: built row by row from a boolean source into accumulator
+     * buffers, encoded, stored with H5Dwrite_chunk (the pipeline path) */
+    CHECK_EQ(dcn__writer_feature_new(w, &ds, "events", "mask", DCN_WT_U8, 80,
+                                     400, &err),
+             0);
+    CHECK_EQ(dcn__wdset_chunk_len(ds), 32);
+    {
+        struct dcn_chunk_encoder *enc = NULL;
+        struct dcn_chunk_acc acc;
+        size_t ev = dcn__wdset_event_bytes(ds);
+        size_t clen = dcn__wdset_chunk_len(ds);
+        uint8_t *bufs[2] = {malloc(ev * clen), malloc(ev * clen)};
+        size_t cap = dcn__chunk_encode_bound(ev * clen, dcn__wdset_level(ds));
+        uint8_t *encbuf = malloc(cap);
+        uint8_t *b01 = malloc(ev);
+        int which = 0;
+        size_t len;
+
+        CHECK_EQ(ev, 32000);
+        CHECK_EQ(dcn__chunk_encoder_new(&enc), 0);
+        dcn__chunk_acc_init(&acc, bufs[0], ev, clen, 0);
+        for (k = 0; k < n; k++) {
+            uint8_t *row = dcn__chunk_acc_next_row(&acc);
+            size_t p;
+
+            for (p = 0; p < ev; p++) /* 0/1 source */
+                b01[p] = mask.data != NULL &&
+                         ((uint8_t *)mask.data)[k * ev + p] != 0;
+            dcn__mask_from_bool(row, b01, ev);
+            dcn__chunk_acc_commit(&acc, 1);
+            if (dcn__chunk_acc_full(&acc) || k == n - 1) {
+                dcn__chunk_acc_pad(&acc);
+                CHECK_EQ(dcn__chunk_encode(enc, encbuf, cap, &len, acc.raw,
+                                           dcn__chunk_acc_bytes(&acc),
+                                           dcn__wdset_level(ds), &err),
+                         0);
+                CHECK_EQ(dcn__wdset_write_chunk(ds, acc.index, acc.nevents,
+                                                encbuf, len, &err),
+                         0);
+                which ^= 1;
+                dcn__chunk_acc_next(&acc, bufs[which]);
+            }
+        }
+        /* out of order / after the last chunk: refused */
+        CHECK_EQ(dcn__wdset_write_chunk(ds, 2, 1, encbuf, len, &err),
+                 DCN_EINVAL);
+        dcn_error_clear(&err);
+        dcn__chunk_encoder_free(enc);
+        free(bufs[0]);
+        free(bufs[1]);
+        free(encbuf);
+        free(b01);
+    }
+    /* image through the calling-thread chunk path, in odd blocks */
+    CHECK_EQ(dcn__writer_feature_new(w, &ds, "events", "image", DCN_WT_U8, 80,
+                                     400, &err),
+             0);
+    for (k = 0; k < n; k += 13)
+        CHECK_EQ(dcn__wdset_append_encoded(ds,
+                                           (uint8_t *)image.data + k * 32000,
+                                           n - k < 13 ? n - k : 13, &err),
+                 0);
+    CHECK_EQ(dcn__wdset_finish(ds, &err), 0);
+    CHECK_EQ(dcn__writer_feature_new(w, &ds, "events", "image", DCN_WT_U8, 80,
+                                     400, &err),
+             DCN_EEXIST);
+    dcn_error_clear(&err);
+    /* mask from labels */
+    {
+        uint16_t labels[6] = {0, 1, 2, 1, 0, 2};
+        uint8_t row[6];
+
+        dcn__mask_from_labels(row, labels, 6, 2);
+        CHECK(memcmp(row, "\0\0\xff\0\0\xff", 6) == 0);
+    }
+    CHECK_EQ(err.code, 0);
+    if (err.code != 0)
+        fprintf(stderr, "%s\n", err.msg);
+    CHECK_EQ(dcn__writer_commit(w, &err), 0);
+
+    out_path(path, "io_write_roundtrip.rtdc");
+    check_vs_meta(path, "/events/area_um", "/events/area_um");
+    check_vs_meta(path, "/events/area_enc", "/events/area_um");
+    check_vs_meta(path, "/events/nevents", "/events/nevents");
+    check_vs_meta(path, "/events/basinmap0", "/events/basinmap0");
+    check_vs_meta(path, "/events/basinmap1", "/events/basinmap1");
+    check_vs_meta(path, "/events/mask", "/events/mask");
+    check_vs_meta(path, "/events/image", "/events/image");
+    /* stored chunks: our encoder == HDF5 through the filter, and equal to
+     * dcnum's own stored chunks */
+    check_stored_chunks(path, "/events/area_um", 5, ref_out, &same);
+    CHECK(same);
+    check_stored_chunks(path, "/events/nevents", 5, ref_out, &same);
+    CHECK(same);
+    check_stored_chunks(path, "/events/mask", 5, ref_out, &same);
+    CHECK(same);
+    check_stored_chunks(path, "/events/image", 5, ref_out, &same);
+    CHECK(same);
+    printf("stored chunks of area_um, nevents, mask, image byte-identical "
+           "with dcnum's output\n");
+    free(area);
+    free(nev);
+    free(bm0);
+    free(bm1);
+    free(nev64);
+    free(bm1_64);
+    free(bm0_32);
+    td_array_release(&mask);
+    td_array_release(&image);
+}
+
+/* Encoder == HDF5 + filter, for levels none/1/5/9, partial chunks,
+ * several dtypes. */
+static void
+test_encoder_parity(void)
+{
+    static const int levels[4] = {0, 1, 5, 9};
+    struct dcn_error err = DCN_ERROR_INIT;
+    char path[PATH_MAX];
+    int li;
+
+    for (li = 0; li < 4; li++) {
+        struct dcn_writer *w;
+        char name[64];
+        int same;
+        size_t k;
+        double *d = malloc(2500 * sizeof(double));
+        uint32_t *u = malloc(1234 * sizeof(uint32_t));
+        uint8_t *img = malloc(45 * 20 * 30);
+
+        for (k = 0; k < 2500; k++)
+            d[k] = (double)k * 0.37 - 100.0 / (double)(k + 1);
+        for (k = 0; k < 1234; k++)
+            u[k] = (uint32_t)(k * 2654435761u);
+        for (k = 0; k < 45 * 20 * 30; k++)
+            img[k] = (uint8_t)((k * 7) ^ (k >> 5));
+        snprintf(name, sizeof(name), "io_write_parity_%d.rtdc", levels[li]);
+        w = new_writer(name, levels[li], DCN_WRITER_OVERWRITE);
+        if (w == NULL)
+            return;
+        CHECK_EQ(dcn__writer_feature_write(w, "events", "d", DCN_WT_F64, 0, 0,
+                                           d, 2500, &err),
+                 0);
+        CHECK_EQ(dcn__writer_feature_write(w, "events", "u", DCN_WT_U32, 0, 0,
+                                           u, 1234, &err),
+                 0);
+        CHECK_EQ(dcn__writer_feature_write(w, "basin_events", "img", DCN_WT_U8,
+                                           20, 30, img, 45, &err),
+                 0);
+        CHECK_EQ(dcn__writer_commit(w, &err), 0);
+        out_path(path, name);
+        check_stored_chunks(path, "/events/d", levels[li], NULL, &same);
+        check_stored_chunks(path, "/events/u", levels[li], NULL, &same);
+        check_stored_chunks(path, "/basin_events/img", levels[li], NULL, &same);
+        unlink(path);
+        free(d);
+        free(u);
+        free(img);
+    }
+    /* bad arguments */
+    {
+        struct dcn_chunk_encoder *enc = NULL;
+        uint8_t src[8] = {0}, dst[8];
+        size_t len;
+
+        dcn__chunk_encoder_new(&enc);
+        CHECK_EQ(
+                dcn__chunk_encode(enc, dst, sizeof(dst), &len, src, 8, 0, &err),
+                DCN_EINVAL); /* needs 12 bytes */
+        dcn_error_clear(&err);
+        CHECK_EQ(dcn__chunk_encode(enc, dst, sizeof(dst), &len, src, 4, 10,
+                                   &err),
+                 DCN_EINVAL);
+        dcn_error_clear(&err);
+        CHECK_EQ(
+                dcn__chunk_encode(enc, dst, sizeof(dst), &len, src, 4, 0, &err),
+                0);
+        CHECK_EQ(len, 8);
+        dcn__chunk_encoder_free(enc);
+    }
+}
+
+/* Temp name, commit, abort, existing target (format.md §3.2, D7). */
+static void
+test_life_cycle(void)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_writer_opts o;
+    struct dcn_writer *w = NULL;
+    struct dcn_wdset *ds = NULL;
+    char target[PATH_MAX], temp[PATH_MAX];
+    double v[3000];
+    size_t k;
+    FILE *f;
+
+    for (k = 0; k < 3000; k++)
+        v[k] = (double)k;
+    out_path(target, "io_write_life.rtdc");
+    out_path(temp, "io_write_life_output_sfx.rtdc~");
+    unlink(target);
+    unlink(temp);
+    dcn__writer_opts_init(&o);
+    o.suffix = "sfx";
+    /* aborted half way: neither target nor temp file remain */
+    CHECK_EQ(dcn__writer_new(&w, target, &o, &err), 0);
+    CHECK_STR_EQ(w != NULL ? dcn__writer_temp_path(w) : "", temp);
+    CHECK(file_exists(temp));
+    CHECK_EQ(dcn__writer_feature_new(w, &ds, "events", "x", DCN_WT_F64, 0, 0,
+                                     &err),
+             0);
+    CHECK_EQ(dcn__wdset_append_encoded(ds, v, 2500, &err), 0);
+    CHECK_EQ(dcn__writer_attr_str(w, "experiment:sample", "x", &err), 0);
+    dcn__writer_abort(w);
+    CHECK(!file_exists(temp));
+    CHECK(!file_exists(target));
+    dcn__writer_abort(NULL);
+
+    /* commit renames into place; the data are complete */
+    CHECK_EQ(dcn__writer_new(&w, target, &o, &err), 0);
+    CHECK_EQ(dcn__writer_feature_new(w, &ds, "events", "x", DCN_WT_F64, 0, 0,
+                                     &err),
+             0);
+    CHECK_EQ(dcn__wdset_append_encoded(ds, v, 2500, &err), 0);
+    CHECK_EQ(dcn__writer_commit(w, &err), 0);
+    CHECK(!file_exists(temp));
+    CHECK(file_exists(target));
+    {
+        struct td_array a;
+
+        CHECK_EQ(td_read(&a, target, "/events/x", TD_F64), 0);
+        CHECK_EQ(a.count, 2500);
+        CHECK(a.data != NULL && memcmp(a.data, v, 2500 * 8) == 0);
+        td_array_release(&a);
+    }
+    /* superblock v3 (libver latest): version byte after the signature */
+    f = fopen(target, "rb");
+    if (f != NULL) {
+        unsigned char sig[9];
+
+        CHECK_EQ(fread(sig, 1, 9, f), 9);
+        CHECK(memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0);
+        CHECK_EQ(sig[8], 3);
+        fclose(f);
+    }
+    /* no object time stamps */
+    {
+        hid_t hf = H5Fopen(target, H5F_ACC_RDONLY, H5P_DEFAULT);
+        H5O_info_t oi;
+
+        CHECK(H5Oget_info_by_name(hf, "/events/x", &oi, H5P_DEFAULT) >= 0);
+        CHECK_EQ(oi.ctime, 0);
+        CHECK_EQ(oi.mtime, 0);
+        CHECK(H5Oget_info_by_name(hf, "/events", &oi, H5P_DEFAULT) >= 0);
+        CHECK_EQ(oi.ctime, 0);
+        H5Fclose(hf);
+    }
+    /* an existing target: DCN_EEXIST before anything is written */
+    CHECK_EQ(dcn__writer_new(&w, target, &o, &err), DCN_EEXIST);
+    CHECK(w == NULL);
+    CHECK(strstr(err.msg, "io_write_life.rtdc") != NULL);
+    CHECK(!file_exists(temp));
+    dcn_error_clear(&err);
+    /* ... unless overwrite is asked for */
+    o.flags = DCN_WRITER_OVERWRITE;
+    CHECK_EQ(dcn__writer_new(&w, target, &o, &err), 0);
+    CHECK_EQ(dcn__writer_commit(w, &err), 0);
+    CHECK(file_exists(target));
+    CHECK(!file_exists(temp));
+    /* a target that appears while writing: commit fails, temp removed */
+    unlink(target);
+    o.flags = 0;
+    CHECK_EQ(dcn__writer_new(&w, target, &o, &err), 0);
+    f = fopen(target, "w");
+    if (f != NULL)
+        fclose(f);
+    CHECK_EQ(dcn__writer_commit(w, &err), DCN_EEXIST);
+    CHECK(!file_exists(temp));
+    dcn_error_clear(&err);
+    unlink(target);
+    /* a bad level and an unwritable directory */
+    o.level = 12;
+    CHECK_EQ(dcn__writer_new(&w, target, &o, &err), DCN_EINVAL);
+    dcn_error_clear(&err);
+    o.level = 5;
+    CHECK_EQ(dcn__writer_new(&w, "/nonexistent-dir/x.rtdc", &o, &err), DCN_EIO);
+    CHECK(strstr(err.msg, "/nonexistent-dir/x_output_sfx.rtdc~") != NULL);
+    dcn_error_clear(&err);
+}
+
+int
+main(void)
+{
+    char csvp[PATH_MAX];
+
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    dcn__zstd_filter_register();
+    td_path(ref_meta, "reference/cytoshot-test-data/default/meta.json");
+    td_path(ref_out, "reference/cytoshot-test-data/default/dcnum_output.rtdc");
+    td_path(in_cyto, "inputs/cytoshot-test-data.rtdc");
+    td_path(csvp, "reference/cytoshot-test-data/default/features.csv");
+    meta = mj_load(ref_meta);
+    CHECK(meta != NULL);
+    CHECK_EQ(td_csv_load(&csv, csvp), 0);
+    test_encoder_parity();
+    test_roundtrip();
+    test_life_cycle();
+    td_csv_release(&csv);
+    mj_free(meta);
+    return check_report();
+}
