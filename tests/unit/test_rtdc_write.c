@@ -627,6 +627,227 @@ test_encoder_parity(void)
     }
 }
 
+/* Read a vlen/fixed string attr of obj (root if obj_path "/"). */
+static void
+read_str_attr(char *val, size_t cap, const char *file, const char *obj_path,
+              const char *name)
+{
+    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t o = H5Oopen(f, obj_path, H5P_DEFAULT);
+    hid_t a = H5Aopen(o, name, H5P_DEFAULT);
+    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+
+    val[0] = '\0';
+    if (t >= 0 && H5Tis_variable_str(t) > 0) {
+        char *s = NULL;
+
+        H5Aread(a, t, &s);
+        snprintf(val, cap, "%s", s != NULL ? s : "");
+        H5free_memory(s);
+    } else if (t >= 0) {
+        char buf[512] = {0};
+
+        H5Aread(a, t, buf);
+        snprintf(val, cap, "%s", buf);
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Oclose(o);
+    H5Fclose(f);
+}
+
+/* Logs, root attrs, metadata copies, basins, links (the plumbing). */
+static void
+test_metadata(void)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_writer *w = new_writer("io_write_meta.rtdc", 5, 0);
+    char path[PATH_MAX], thresh[PATH_MAX], vlen[PATH_MAX], val[512];
+    static const char *const lines[3] = {"first line", "",
+                                         "caf\xc3\xa9 \xe2\x80\x94 utf-8"};
+    static const char *const bgfeat[1] = {"image_bg"};
+    struct dcn_basin bg = {DCN_BASIN_INTERNAL,
+                           "background images",
+                           "Pipeline identifier: "
+                           "sparsemed:k=200^s=1^t=0^f=0.8^o=1",
+                           NULL,
+                           0,
+                           NULL,
+                           bgfeat,
+                           1,
+                           "basinmap1"};
+    uint32_t idx[5] = {0, 1, 1, 3, 7};
+    char key[33];
+    bool ex;
+
+    out_path(path, "io_write_meta.rtdc");
+    td_path(thresh, "inputs/dcnum_thresh_example.rtdc");
+    td_path(vlen, "inputs/file_with_variable_length_logs.rtdc");
+    if (w == NULL)
+        return;
+    /* dcnum's own attrs first, then the input's where absent */
+    CHECK_EQ(dcn__writer_attr_str(w, "pipeline:dcnum generation", "13", &err),
+             0);
+    CHECK_EQ(dcn__writer_attr_i64(w, "experiment:event count", 12, &err), 0);
+    CHECK_EQ(dcn__writer_attr_f64(w, "imaging:pixel size", 0.2645, &err), 0);
+    CHECK_EQ(dcn__writer_attr_str(w, "experiment:sample", "old", &err), 0);
+    CHECK_EQ(dcn__writer_attr_str(w, "experiment:sample", "mine", &err), 0);
+    CHECK_EQ(dcn__writer_copy_metadata(w, thresh, &err), 0);
+    CHECK_EQ(dcn__writer_copy_metadata(w, vlen, &err), 0);
+    /* logs */
+    CHECK_EQ(dcn__writer_log(w, "dcnum-log-x", lines, 3, false, &err), 0);
+    CHECK_EQ(dcn__writer_log(w, "dcnum-log-x", lines, 3, false, &err),
+             DCN_EEXIST);
+    dcn_error_clear(&err);
+    CHECK_EQ(dcn__writer_log(w, "dcnum-log-x", lines, 2, true, &err), 0);
+    CHECK_EQ(dcn__writer_log(w, "empty", lines, 0, false, &err), 0);
+    CHECK_EQ(dcn__writer_log(w, "blank", lines + 1, 1, false, &err), 0);
+    /* basins: stored once under the md5 of the text */
+    CHECK_EQ(dcn__writer_basin(w, &bg, key, &err), 0);
+    CHECK_STR_EQ(key, "fc2d47a17edd222fbcf2fa0d156b02cc");
+    CHECK_EQ(dcn__writer_basin(w, &bg, key, &err), 0);
+    /* index_unmapped -> basinmap0 as a hard link (format.md §3.6) */
+    CHECK_EQ(dcn__writer_feature_write(w, "events", "index_unmapped",
+                                       DCN_WT_U32, 0, 0, idx, 5, &err),
+             0);
+    CHECK_EQ(dcn__writer_link(w, "events/index_unmapped", "events/basinmap0",
+                              &err),
+             0);
+    CHECK_EQ(dcn__writer_delete(w, "events/index_unmapped", &err), 0);
+    CHECK_EQ(dcn__writer_exists(w, "events/index_unmapped", &ex, &err), 0);
+    CHECK(!ex);
+    CHECK_EQ(dcn__writer_exists(w, "events/basinmap0", &ex, &err), 0);
+    CHECK(ex);
+    CHECK_EQ(dcn__writer_delete(w, "events/nothing", &err), DCN_ENOTFOUND);
+    CHECK(strstr(err.msg, "events/nothing") != NULL);
+    dcn_error_clear(&err);
+    CHECK_EQ(err.code, 0);
+    if (err.code != 0)
+        fprintf(stderr, "%s\n", err.msg);
+    CHECK_EQ(dcn__writer_commit(w, &err), 0);
+
+    /* root attrs */
+    read_str_attr(val, sizeof(val), path, "/", "experiment:sample");
+    CHECK_STR_EQ(val, "mine"); /* never overwritten by the copy */
+    read_str_attr(val, sizeof(val), path, "/", "pipeline:dcnum generation");
+    CHECK_STR_EQ(val, "13");
+    read_str_attr(val, sizeof(val), path, "/", "experiment:run identifier");
+    CHECK_STR_EQ(val, "2024-rcs-example-data-ndio1287");
+    read_str_attr(val, sizeof(val), path, "/", "setup:identifier");
+    CHECK_STR_EQ(val, "RC-eaaf-58cc-c7f4-fe07-win-1bbb");
+    {
+        double d = 0;
+
+        CHECK_EQ(td_attr_double(&d, path, "experiment:event count"), 0);
+        CHECK_EQ(d, 12);
+        CHECK_EQ(td_attr_double(&d, path, "imaging:pixel size"), 0);
+        CHECK_DBL_IDENT(d, 0.2645);
+        CHECK_EQ(td_attr_double(&d, path, "imaging:frame rate"), 0);
+        CHECK_DBL_IDENT(d, 3447.5290733962725);
+    }
+    {
+        hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        hid_t a, t;
+        int8_t b = 0;
+        char *s = NULL;
+
+        /* types preserved: int64, int32, enum bool (int8), vlen utf-8 */
+        a = H5Aopen(f, "experiment:event count", H5P_DEFAULT);
+        t = H5Aget_type(a);
+        CHECK(H5Tequal(t, H5T_STD_I64LE) > 0);
+        H5Tclose(t);
+        H5Aclose(a);
+        a = H5Aopen(f, "online_contour:bin kernel", H5P_DEFAULT);
+        t = H5Aget_type(a);
+        CHECK(H5Tequal(t, H5T_STD_I32LE) > 0);
+        H5Tclose(t);
+        H5Aclose(a);
+        a = H5Aopen(f, "online_contour:no absdiff", H5P_DEFAULT);
+        t = H5Aget_type(a);
+        CHECK_EQ(H5Tget_class(t), H5T_ENUM);
+        CHECK_EQ(H5Tget_size(t), 1);
+        H5Aread(a, t, &b);
+        CHECK_EQ(b, 1);
+        H5Tclose(t);
+        H5Aclose(a);
+        a = H5Aopen(f, "pipeline:dcnum generation", H5P_DEFAULT);
+        t = H5Aget_type(a);
+        CHECK(H5Tis_variable_str(t) > 0);
+        CHECK_EQ(H5Tget_cset(t), H5T_CSET_UTF8);
+        CHECK(H5Aread(a, t, &s) >= 0);
+        H5free_memory(s);
+        H5Tclose(t);
+        H5Aclose(a);
+        /* the log: S<max bytes>, UTF-8 bytes kept, replaced once */
+        {
+            hid_t d = H5Dopen2(f, "/logs/dcnum-log-x", H5P_DEFAULT);
+            hid_t dt = H5Dget_type(d);
+            char buf[2 * 10 + 1] = {0};
+
+            CHECK_EQ(H5Tget_size(dt), 10);
+            CHECK_EQ(H5Tget_strpad(dt), H5T_STR_NULLPAD);
+            H5Dread(d, dt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+            CHECK(memcmp(buf, "first line\0\0\0\0\0\0\0\0\0\0", 20) == 0);
+            H5Tclose(dt);
+            H5Dclose(d);
+        }
+        CHECK(H5Lexists(f, "/logs/empty", H5P_DEFAULT) == 0);
+        {
+            hid_t d = H5Dopen2(f, "/logs/blank", H5P_DEFAULT);
+            hid_t dt = H5Dget_type(d);
+
+            CHECK_EQ(H5Tget_size(dt), 1); /* at least S1 (D3) */
+            H5Tclose(dt);
+            H5Dclose(d);
+        }
+        H5Fclose(f);
+    }
+    /* copied logs and tables vs the references (types, chunks, filters,
+     * software attr, md5 of the table data) */
+    {
+        struct mj *saved = meta;
+        char m2[PATH_MAX];
+
+        td_path(m2, "reference/dcnum_thresh_example/default/meta.json");
+        meta = mj_load(m2);
+        check_vs_meta(path, "/tables/cytoshot_monitor",
+                      "/tables/cytoshot_monitor");
+        check_vs_meta(path, "/tables/cytoshot_monitor_normalized",
+                      "/tables/cytoshot_monitor_normalized");
+        check_vs_meta(path, "/logs/cytoshot-acquisition",
+                      "/logs/cytoshot-acquisition");
+        check_vs_meta(path, "/logs/cytoshot-postprocessing",
+                      "/logs/cytoshot-postprocessing");
+        check_vs_meta(path, "/logs/cytoshot-warning", "/logs/cytoshot-warning");
+        check_vs_meta(path, "/logs/dclab-compress", "/logs/dclab-compress");
+        mj_free(meta);
+        td_path(m2, "reference/file_with_variable_length_logs/default/"
+                    "meta.json");
+        meta = mj_load(m2);
+        check_vs_meta(path, "/logs/M1_camera.ini", "/logs/M1_camera.ini");
+        check_vs_meta(path, "/logs/M1_para.ini", "/logs/M1_para.ini");
+        mj_free(meta);
+        meta = saved;
+    }
+    read_str_attr(val, sizeof(val), path, "/logs/M1_para.ini", "software");
+    CHECK_STR_EQ(val, "dcnumc 0.1.0");
+    /* basin dataset as dcnum stores it */
+    check_vs_meta(path, "/basins/fc2d47a17edd222fbcf2fa0d156b02cc",
+                  "/basins/fc2d47a17edd222fbcf2fa0d156b02cc");
+    {
+        struct td_array a;
+        char hex[33];
+
+        CHECK_EQ(td_read(&a, path, "/events/basinmap0", TD_U32), 0);
+        CHECK_EQ(a.count, 5);
+        CHECK(a.data != NULL && memcmp(a.data, idx, sizeof(idx)) == 0);
+        td_array_release(&a);
+        (void)hex;
+    }
+}
+
 /* Temp name, commit, abort, existing target (format.md §3.2, D7). */
 static void
 test_life_cycle(void)
@@ -751,6 +972,7 @@ main(void)
     test_encoder_parity();
     test_roundtrip();
     test_life_cycle();
+    test_metadata();
     td_csv_release(&csv);
     mj_free(meta);
     return check_report();
