@@ -848,6 +848,198 @@ test_metadata(void)
     }
 }
 
+/* A virtual dataset file: /events/frame (int32, 30) and /events/image
+ * (uint8, 6x4x5) of two source files, 3 + 3 images / 15 + 15 frames. */
+static void
+make_vds(const char *vds, const char *src_a, const char *src_b)
+{
+    const char *srcs[2] = {src_a, src_b};
+    int32_t frames[15];
+    uint8_t img[3 * 4 * 5];
+    hsize_t fd = 15, id[3] = {3, 4, 5};
+    hsize_t vfd = 30, vid[3] = {6, 4, 5};
+    hid_t vf, vs_f, vs_i, dcpl_f, dcpl_i, g;
+    int s, k;
+
+    for (s = 0; s < 2; s++) {
+        hid_t f = H5Fcreate(srcs[s], H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t sp1 = H5Screate_simple(1, &fd, NULL);
+        hid_t sp3 = H5Screate_simple(3, id, NULL);
+        hid_t d;
+
+        for (k = 0; k < 15; k++)
+            frames[k] = 100 * s + k;
+        for (k = 0; k < 60; k++)
+            img[k] = (uint8_t)(s * 60 + k);
+        d = H5Dcreate2(f, "frame", H5T_STD_I32LE, sp1, H5P_DEFAULT, H5P_DEFAULT,
+                       H5P_DEFAULT);
+        H5Dwrite(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, frames);
+        H5Dclose(d);
+        d = H5Dcreate2(f, "image", H5T_STD_U8LE, sp3, H5P_DEFAULT, H5P_DEFAULT,
+                       H5P_DEFAULT);
+        H5Dwrite(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, img);
+        H5Dclose(d);
+        H5Sclose(sp1);
+        H5Sclose(sp3);
+        H5Fclose(f);
+    }
+    vf = H5Fcreate(vds, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    g = H5Gcreate2(vf, "events", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    vs_f = H5Screate_simple(1, &vfd, NULL);
+    vs_i = H5Screate_simple(3, vid, NULL);
+    dcpl_f = H5Pcreate(H5P_DATASET_CREATE);
+    dcpl_i = H5Pcreate(H5P_DATASET_CREATE);
+    for (s = 0; s < 2; s++) {
+        hid_t sp1 = H5Screate_simple(1, &fd, NULL);
+        hid_t sp3 = H5Screate_simple(3, id, NULL);
+        hsize_t st1 = 15 * (hsize_t)s, st3[3] = {3 * (hsize_t)s, 0, 0};
+
+        H5Sselect_hyperslab(vs_f, H5S_SELECT_SET, &st1, NULL, &fd, NULL);
+        H5Pset_virtual(dcpl_f, vs_f, srcs[s], "frame", sp1);
+        H5Sselect_hyperslab(vs_i, H5S_SELECT_SET, st3, NULL, id, NULL);
+        H5Pset_virtual(dcpl_i, vs_i, srcs[s], "image", sp3);
+        H5Sclose(sp1);
+        H5Sclose(sp3);
+    }
+    H5Sselect_all(vs_f);
+    H5Sselect_all(vs_i);
+    H5Dclose(H5Dcreate2(g, "frame", H5T_STD_I32LE, vs_f, H5P_DEFAULT, dcpl_f,
+                        H5P_DEFAULT));
+    H5Dclose(H5Dcreate2(g, "image", H5T_STD_U8LE, vs_i, H5P_DEFAULT, dcpl_i,
+                        H5P_DEFAULT));
+    H5Pclose(dcpl_f);
+    H5Pclose(dcpl_i);
+    H5Sclose(vs_f);
+    H5Sclose(vs_i);
+    H5Gclose(g);
+    H5Fclose(vf);
+}
+
+static int
+layout_of(const char *file, const char *path, hsize_t *chunk0)
+{
+    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    hid_t dcpl = H5Dget_create_plist(d);
+    int layout = H5Pget_layout(dcpl);
+    hsize_t c[3] = {0, 0, 0};
+
+    if (layout == H5D_CHUNKED)
+        H5Pget_chunk(dcpl, 3, c);
+    *chunk0 = c[0];
+    H5Pclose(dcpl);
+    H5Dclose(d);
+    H5Fclose(f);
+    return layout;
+}
+
+/* Verbatim (H5Ocopy), virtual (written out, D9) and mapped copies. */
+static void
+test_copies(void)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_writer *w = new_writer("io_write_copy.rtdc", 5, 0);
+    char path[PATH_MAX], vds[PATH_MAX], sa[PATH_MAX], sb[PATH_MAX];
+    size_t n, k;
+    double *bm0 = csv_column("basinmap0", &n);
+    uint64_t *map = calloc(n, sizeof(*map));
+    uint64_t vmap[4] = {0, 2, 2, 5};
+    hsize_t c0;
+
+    out_path(path, "io_write_copy.rtdc");
+    out_path(vds, "io_write_vds.h5");
+    out_path(sa, "io_write_vds_a.h5");
+    out_path(sb, "io_write_vds_b.h5");
+    make_vds(vds, sa, sb);
+    for (k = 0; k < n; k++)
+        map[k] = (uint64_t)bm0[k];
+    if (w == NULL)
+        return;
+    /* identity drain copy: the input's layout verbatim */
+    CHECK_EQ(dcn__writer_copy_dataset(w, in_cyto, "events/image",
+                                      "events/image", &err),
+             0);
+    CHECK_EQ(dcn__writer_copy_dataset(w, in_cyto, "events/image",
+                                      "events/image", &err),
+             DCN_EEXIST);
+    dcn_error_clear(&err);
+    CHECK_EQ(dcn__writer_copy_dataset(w, in_cyto, "events/nope", "events/nope",
+                                      &err),
+             DCN_ENOTFOUND);
+    CHECK(strstr(err.msg, "cytoshot-test-data.rtdc") != NULL);
+    CHECK(strstr(err.msg, "events/nope") != NULL);
+    dcn_error_clear(&err);
+    /* virtual datasets become real data */
+    CHECK_EQ(
+            dcn__writer_copy_dataset(w, vds, "events/frame", "vds/frame", &err),
+            0);
+    CHECK_EQ(
+            dcn__writer_copy_dataset(w, vds, "events/image", "vds/image", &err),
+            0);
+    /* mapped copies through basinmap0 (drain mode) */
+    CHECK_EQ(dcn__writer_copy_mapped(w, in_cyto, "events/frame", "events",
+                                     "frame", map, n, &err),
+             0);
+    CHECK_EQ(dcn__writer_copy_mapped(w, in_cyto, "events/time", "events",
+                                     "time", map, n, &err),
+             0);
+    CHECK_EQ(dcn__writer_copy_mapped(w, in_cyto, "events/image", "mapped",
+                                     "image", map, n, &err),
+             0);
+    CHECK_EQ(dcn__writer_copy_mapped(w, vds, "events/image", "vds", "mimage",
+                                     vmap, 4, &err),
+             0);
+    map[3] = 40; /* out of range */
+    CHECK_EQ(dcn__writer_copy_mapped(w, in_cyto, "events/frame", "events",
+                                     "bad", map, n, &err),
+             DCN_ERANGE);
+    dcn_error_clear(&err);
+    CHECK_EQ(dcn__writer_commit(w, &err), 0);
+
+    CHECK_EQ(layout_of(path, "/events/image", &c0), H5D_CHUNKED);
+    CHECK_EQ(c0, 40); /* the input's chunks, not dcnum's 32 */
+    {
+        struct td_array a;
+        char hex[33];
+
+        CHECK_EQ(td_read(&a, path, "/events/image", TD_U8), 0);
+        dcn__md5_hex(hex, a.data, a.count);
+        CHECK_STR_EQ(hex, "ef9ed7e6a2e4df20a46b4374ce1c4003");
+        td_array_release(&a);
+        CHECK_EQ(td_read(&a, path, "/vds/frame", TD_I32), 0);
+        CHECK_EQ(a.count, 30);
+        CHECK(a.data != NULL && ((int32_t *)a.data)[0] == 0 &&
+              ((int32_t *)a.data)[14] == 14 && ((int32_t *)a.data)[15] == 100 &&
+              ((int32_t *)a.data)[29] == 114);
+        td_array_release(&a);
+        CHECK_EQ(td_read(&a, path, "/vds/image", TD_U8), 0);
+        CHECK_EQ(a.count, 120);
+        for (k = 0; k < 120 && a.data != NULL; k++)
+            if (((uint8_t *)a.data)[k] != (uint8_t)k)
+                break;
+        CHECK_EQ(k, 120);
+        td_array_release(&a);
+        CHECK_EQ(td_read(&a, path, "/vds/mimage", TD_U8), 0);
+        CHECK_EQ(a.count, 80);
+        CHECK(a.data != NULL && ((uint8_t *)a.data)[0] == 0 &&
+              ((uint8_t *)a.data)[20] == 40 && ((uint8_t *)a.data)[40] == 40 &&
+              ((uint8_t *)a.data)[60] == 100);
+        td_array_release(&a);
+    }
+    CHECK_EQ(layout_of(path, "/vds/frame", &c0), H5D_CHUNKED);
+    CHECK_EQ(c0, 1000);
+    CHECK_EQ(layout_of(path, "/vds/image", &c0), H5D_CHUNKED);
+    CHECK_EQ(c0, 1000); /* 20-byte images: clamp to 1000 */
+    check_vs_meta(path, "/events/frame", "/events/frame");
+    check_vs_meta(path, "/events/time", "/events/time");
+    check_vs_meta(path, "/mapped/image", "/events/image");
+    free(bm0);
+    free(map);
+    unlink(vds);
+    unlink(sa);
+    unlink(sb);
+}
+
 /* Temp name, commit, abort, existing target (format.md §3.2, D7). */
 static void
 test_life_cycle(void)
@@ -973,6 +1165,7 @@ main(void)
     test_roundtrip();
     test_life_cycle();
     test_metadata();
+    test_copies();
     td_csv_release(&csv);
     mj_free(meta);
     return check_report();
