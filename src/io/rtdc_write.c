@@ -1404,12 +1404,12 @@ copy_attr(hid_t dst_obj, hid_t src_obj, const char *name)
     void *buf = NULL;
     hssize_t npts;
     size_t bytes;
-    int rc = -1;
+    int rc = DCN_EIO;
     htri_t ex;
 
     ex = H5Aexists(dst_obj, name);
     if (ex != 0)
-        return ex < 0 ? -1 : 0;
+        return ex < 0 ? DCN_EIO : DCN_OK;
     attr = H5Aopen(src_obj, name, H5P_DEFAULT);
     if (attr < 0)
         goto out;
@@ -1423,8 +1423,10 @@ copy_attr(hid_t dst_obj, hid_t src_obj, const char *name)
         goto out;
     bytes = H5Tget_size(type) * (size_t)(npts > 0 ? npts : 1);
     buf = dcn__calloc(1, bytes + 1);
-    if (buf == NULL)
+    if (buf == NULL) {
+        rc = DCN_ENOMEM;
         goto out;
+    }
     if (npts > 0 && H5Aread(attr, type, buf) < 0)
         goto out;
     out = H5Acreate2(dst_obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
@@ -1432,7 +1434,7 @@ copy_attr(hid_t dst_obj, hid_t src_obj, const char *name)
         goto out;
     if (npts > 0 && H5Awrite(out, type, buf) < 0)
         goto out;
-    rc = 0;
+    rc = DCN_OK;
 out:
     if (buf != NULL && type >= 0 && space >= 0 && npts > 0 &&
         H5Tdetect_class(type, H5T_VLEN) > 0)
@@ -1455,6 +1457,7 @@ struct attr_copy_ctx {
     const char *skip; /* attribute name not to copy, or NULL */
     const char *failed;
     char failed_name[256];
+    int code; /* of the failure */
 };
 
 static herr_t
@@ -1466,7 +1469,8 @@ attr_copy_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
     (void)info;
     if (ctx->skip != NULL && strcmp(name, ctx->skip) == 0)
         return 0;
-    if (copy_attr(ctx->dst, ctx->src, name) < 0) {
+    ctx->code = copy_attr(ctx->dst, ctx->src, name);
+    if (ctx->code < 0) {
         snprintf(ctx->failed_name, sizeof(ctx->failed_name), "%s", name);
         ctx->failed = ctx->failed_name;
         return -1;
@@ -1474,22 +1478,30 @@ attr_copy_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
     return 0;
 }
 
+/* Copy every attribute of src absent from dst; on failure the name of
+ * the attribute goes to failed (ATTR_NAME_MAX bytes). */
+#define ATTR_NAME_MAX 256
 static int
-copy_all_attrs(hid_t dst, hid_t src, const char *skip)
+copy_all_attrs(hid_t dst, hid_t src, const char *skip, char *failed)
 {
-    struct attr_copy_ctx ctx = {dst, src, skip, NULL, {0}};
+    struct attr_copy_ctx ctx = {dst, src, skip, NULL, {0}, DCN_OK};
     hsize_t idx = 0;
 
+    strcpy(failed, "?");
     if (H5Aiterate2(src, H5_INDEX_NAME, H5_ITER_INC, &idx, attr_copy_cb, &ctx) <
-        0)
-        return -1;
-    return 0;
+        0) {
+        if (ctx.failed != NULL)
+            snprintf(failed, ATTR_NAME_MAX, "%s", ctx.failed);
+        return ctx.code < 0 ? ctx.code : DCN_EIO;
+    }
+    return DCN_OK;
 }
 
 int
 dcn__writer_copy_attrs(struct dcn_writer *w, const char *src_path,
                        struct dcn_error *err)
 {
+    char aname[ATTR_NAME_MAX];
     hid_t src;
     int rc = DCN_OK;
 
@@ -1497,9 +1509,10 @@ dcn__writer_copy_attrs(struct dcn_writer *w, const char *src_path,
     src = open_input(w, src_path, err);
     if (src < 0)
         return DCN_EIO;
-    if (copy_all_attrs(w->file, src, NULL) < 0)
-        rc = fail(w, err, DCN_EIO, "cannot copy root attributes from %s",
-                  src_path);
+    rc = copy_all_attrs(w->file, src, NULL, aname);
+    if (rc < 0)
+        rc = fail(w, err, rc, "cannot copy root attribute \"%s\" from %s",
+                  aname, src_path);
     H5Fclose(src);
     return rc;
 }
@@ -1512,7 +1525,9 @@ set_software_attr(struct dcn_writer *w, hid_t dst, hid_t src)
     hid_t attr = H5I_INVALID_HID;
     hid_t type = H5I_INVALID_HID;
     hid_t mt = H5I_INVALID_HID;
-    int rc = -1;
+    int rc = DCN_EIO;
+
+    bool oom = false;
 
     if (H5Aexists(src, "software") > 0) {
         attr = H5Aopen(src, "software", H5P_DEFAULT);
@@ -1523,25 +1538,26 @@ set_software_attr(struct dcn_writer *w, hid_t dst, hid_t src)
 
                 mt = vlen_str_type();
                 if (mt >= 0 && H5Aread(attr, mt, &s) >= 0 && s != NULL) {
-                    dcn__strbuf_adds(&sb, s);
-                    dcn__strbuf_adds(&sb, " | ");
+                    oom |= dcn__strbuf_adds(&sb, s) < 0 ||
+                           dcn__strbuf_adds(&sb, " | ") < 0;
                     H5free_memory(s);
                 }
             } else {
                 size_t len = H5Tget_size(type);
                 char *s = dcn__calloc(1, len + 1);
 
-                if (s != NULL && H5Aread(attr, type, s) >= 0) {
-                    dcn__strbuf_adds(&sb, s);
-                    dcn__strbuf_adds(&sb, " | ");
-                }
+                oom |= s == NULL;
+                if (s != NULL && H5Aread(attr, type, s) >= 0)
+                    oom |= dcn__strbuf_adds(&sb, s) < 0 ||
+                           dcn__strbuf_adds(&sb, " | ") < 0;
                 dcn__free(s);
             }
         }
     }
-    if (dcn__strbuf_adds(&sb, w->software) == 0 &&
-        write_str_attr(dst, "software", dcn__strbuf_str(&sb)) == 0)
-        rc = 0;
+    if (oom || dcn__strbuf_adds(&sb, w->software) < 0)
+        rc = DCN_ENOMEM;
+    else if (write_str_attr(dst, "software", dcn__strbuf_str(&sb)) == 0)
+        rc = DCN_OK;
     close_id(mt);
     close_id(type);
     close_id(attr);
@@ -1554,6 +1570,7 @@ static int
 copy_meta_dataset(struct dcn_writer *w, hid_t src_file, const char *path,
                   const char *src_path, struct dcn_error *err)
 {
+    char aname[ATTR_NAME_MAX];
     hid_t sd = H5I_INVALID_HID;
     hid_t space = H5I_INVALID_HID;
     hid_t ftype = H5I_INVALID_HID;
@@ -1602,11 +1619,8 @@ copy_meta_dataset(struct dcn_writer *w, hid_t src_file, const char *path,
                                src_path, path);
             goto out;
         }
-        for (hssize_t k = 0; k < npts; k++) {
-            if (strs[k] == NULL)
-                strs[k] = NULL;
+        for (hssize_t k = 0; k < npts; k++)
             lens[k] = strs[k] != NULL ? strlen(strs[k]) : 0;
-        }
         {
             const char **lines = dcn__calloc((size_t)npts, sizeof(char *));
 
@@ -1652,9 +1666,15 @@ copy_meta_dataset(struct dcn_writer *w, hid_t src_file, const char *path,
         if (rc < 0)
             goto out;
     }
-    if (copy_all_attrs(dd, sd, "software") < 0 ||
-        set_software_attr(w, dd, sd) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot copy attributes", path);
+    rc = copy_all_attrs(dd, sd, "software", aname);
+    if (rc < 0) {
+        rc = fail(w, err, rc, "%s: cannot copy attribute \"%s\" of %s", path,
+                  aname, src_path);
+        goto out;
+    }
+    rc = set_software_attr(w, dd, sd);
+    if (rc < 0) {
+        rc = fail(w, err, rc, "%s: cannot write attribute \"software\"", path);
         goto out;
     }
     rc = DCN_OK;
@@ -1714,6 +1734,7 @@ int
 dcn__writer_copy_metadata(struct dcn_writer *w, const char *src_path,
                           struct dcn_error *err)
 {
+    char aname[ATTR_NAME_MAX];
     static const char *const groups[2] = {"logs", "tables"};
     hid_t src;
     int rc = DCN_OK;
@@ -1723,9 +1744,10 @@ dcn__writer_copy_metadata(struct dcn_writer *w, const char *src_path,
     src = open_input(w, src_path, err);
     if (src < 0)
         return DCN_EIO;
-    if (copy_all_attrs(w->file, src, NULL) < 0) {
-        rc = fail(w, err, DCN_EIO, "cannot copy root attributes from %s",
-                  src_path);
+    rc = copy_all_attrs(w->file, src, NULL, aname);
+    if (rc < 0) {
+        rc = fail(w, err, rc, "cannot copy root attribute \"%s\" from %s",
+                  aname, src_path);
         goto out;
     }
     for (gi = 0; gi < 2 && rc == DCN_OK; gi++) {
@@ -1835,6 +1857,7 @@ static int
 materialize(struct dcn_writer *w, hid_t src, const char *src_path,
             const char *src_dset, const char *dst, struct dcn_error *err)
 {
+    char aname[ATTR_NAME_MAX];
     hid_t sd = H5I_INVALID_HID;
     hid_t ftype = H5I_INVALID_HID;
     hid_t mtype = H5I_INVALID_HID;
@@ -1873,8 +1896,10 @@ materialize(struct dcn_writer *w, hid_t src, const char *src_path,
         if (rc < 0)
             goto out;
     }
-    if (copy_all_attrs(ds->dset, sd, NULL) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot copy attributes", dst);
+    rc = copy_all_attrs(ds->dset, sd, NULL, aname);
+    if (rc < 0) {
+        rc = fail(w, err, rc, "%s: cannot copy attribute \"%s\" of %s", dst,
+                  aname, src_path);
         goto out;
     }
     rc = dcn__wdset_close(ds, err);

@@ -1040,6 +1040,149 @@ test_copies(void)
     unlink(sb);
 }
 
+/* One small output with every kind of object; returns the first error
+ * (the writer is aborted then). */
+static int
+write_sample(const char *name, const char *suffix)
+{
+    static const char *const lines[2] = {"a", "bcd"};
+    static const char *const feats[1] = {"image_bg"};
+    struct dcn_basin bg = {DCN_BASIN_INTERNAL,
+                           "background images",
+                           "d",
+                           NULL,
+                           0,
+                           NULL,
+                           feats,
+                           1,
+                           "basinmap0"};
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_writer_opts o;
+    struct dcn_writer *w = NULL;
+    struct dcn_wdset *ds = NULL;
+    char path[PATH_MAX], thresh[PATH_MAX], key[33], mname[16];
+    double v[1500];
+    uint8_t img[12 * 80 * 20];
+    uint64_t map[3] = {0, 0, 5};
+    size_t k;
+    int rc;
+
+    for (k = 0; k < 1500; k++)
+        v[k] = (double)k / 3.0;
+    for (k = 0; k < sizeof(img); k++)
+        img[k] = (uint8_t)(k % 251);
+    out_path(path, name);
+    td_path(thresh, "inputs/dcnum_thresh_example.rtdc");
+    dcn__writer_opts_init(&o);
+    o.suffix = suffix;
+    o.software = "dcnumc 0.1.0";
+    rc = dcn__writer_new(&w, path, &o, &err);
+    if (rc < 0)
+        return rc;
+    rc = dcn__writer_feature_new(w, &ds, "events", "v", DCN_WT_F64, 0, 0, &err);
+    if (rc == 0)
+        rc = dcn__wdset_append_encoded(ds, v, 1500, &err);
+    if (rc == 0)
+        rc = dcn__writer_feature_write(w, "basin_events", "image_bg", DCN_WT_U8,
+                                       80, 20, img, 12, &err);
+    if (rc == 0)
+        rc = dcn__writer_basinmap(w, map, DCN_WT_U64, 3, mname, &err);
+    if (rc == 0)
+        rc = dcn__writer_basin(w, &bg, key, &err);
+    if (rc == 0)
+        rc = dcn__writer_log(w, "x", lines, 2, false, &err);
+    if (rc == 0)
+        rc = dcn__writer_attr_str(w, "pipeline:dcnum hash", "abc", &err);
+    if (rc == 0)
+        rc = dcn__writer_copy_metadata(w, thresh, &err);
+    if (rc == 0)
+        rc = dcn__writer_copy_mapped(w, thresh, "events/image", "events",
+                                     "image", map, 3, &err);
+    if (rc < 0) {
+        dcn__writer_abort(w);
+        if (rc != DCN_ENOMEM)
+            fprintf(stderr, "write_sample: %s\n", err.msg);
+        return rc;
+    }
+    rc = dcn__writer_commit(w, &err);
+    if (rc < 0 && rc != DCN_ENOMEM)
+        fprintf(stderr, "write_sample: %s\n", err.msg);
+    return rc;
+}
+
+static bool
+same_bytes(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    bool same = fa != NULL && fb != NULL;
+    int ca, cb;
+
+    while (same) {
+        ca = fgetc(fa);
+        cb = fgetc(fb);
+        if (ca != cb)
+            same = false;
+        if (ca == EOF || cb == EOF)
+            break;
+    }
+    if (fa != NULL)
+        fclose(fa);
+    if (fb != NULL)
+        fclose(fb);
+    return same;
+}
+
+/* Rule 38: the same content gives the same bytes (no time stamps). */
+static void
+test_determinism(void)
+{
+    char a[PATH_MAX], b[PATH_MAX];
+
+    out_path(a, "io_write_det_a.rtdc");
+    out_path(b, "io_write_det_b.rtdc");
+    unlink(a);
+    unlink(b);
+    CHECK_EQ(write_sample("io_write_det_a.rtdc", "t"), 0);
+    sleep(1);
+    CHECK_EQ(write_sample("io_write_det_b.rtdc", "t"), 0);
+    CHECK(same_bytes(a, b));
+    unlink(a);
+    unlink(b);
+}
+
+/* Every allocation of the writer failing in turn: a clean error, no
+ * target and no temporary file left (curl's torture mode). */
+static void
+test_alloc_failures(void)
+{
+    char target[PATH_MAX], temp[PATH_MAX];
+    long nth;
+    int rc = -1;
+
+    out_path(target, "io_write_torture.rtdc");
+    out_path(temp, "io_write_torture_output_t.rtdc~");
+    for (nth = 1; nth < 2000; nth++) {
+        unlink(target);
+        dcn__alloc_fail_nth(nth);
+        rc = write_sample("io_write_torture.rtdc", "t");
+        dcn__alloc_fail_nth(0);
+        if (rc == 0)
+            break;
+        if (rc != DCN_ENOMEM) {
+            CHECK_EQ(rc, DCN_ENOMEM);
+            break;
+        }
+        if (access(target, F_OK) == 0 || access(temp, F_OK) == 0) {
+            CHECK(!"a file was left behind");
+            break;
+        }
+    }
+    printf("allocation failures swept: %ld\n", nth - 1);
+    CHECK_EQ(rc, 0);
+    CHECK(nth > 20);
+    unlink(target);
+}
+
 /* Temp name, commit, abort, existing target (format.md §3.2, D7). */
 static void
 test_life_cycle(void)
@@ -1166,6 +1309,8 @@ main(void)
     test_life_cycle();
     test_metadata();
     test_copies();
+    test_determinism();
+    test_alloc_failures();
     td_csv_release(&csv);
     mj_free(meta);
     return check_report();
