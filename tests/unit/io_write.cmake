@@ -10,8 +10,12 @@ set_tests_properties(test_rtdc_write PROPERTIES
 
 # h5dump (hdf5-tools) through our plugin reads what the writer wrote, with
 # properties and data equal to dcnum's own output.
+# Not under sanitizers: the plugin is then instrumented and the plain
+# h5dump binary cannot dlopen it (undefined symbol __asan_init).
 find_program(DCN_H5DUMP h5dump)
-if(DCN_H5DUMP)
+if(CMAKE_C_FLAGS MATCHES "-fsanitize")
+  message(STATUS "sanitizer build: test_rtdc_write_h5dump not added")
+elseif(DCN_H5DUMP)
   add_test(NAME test_rtdc_write_h5dump
       COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/unit/io_write_h5dump.sh
           ${DCN_H5DUMP} ${PROJECT_BINARY_DIR}/plugins
