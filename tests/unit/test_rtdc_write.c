@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -1183,6 +1184,85 @@ test_alloc_failures(void)
     unlink(target);
 }
 
+/* Reopen an existing feature and continue it; encoder throughput. */
+static void
+test_require_and_speed(void)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_writer *w = new_writer("io_write_req.rtdc", 5, 0);
+    struct dcn_wdset *a = NULL, *b = NULL;
+    char path[PATH_MAX];
+    int64_t v[2500];
+    size_t k;
+
+    for (k = 0; k < 2500; k++)
+        v[k] = (int64_t)k - 7;
+    if (w == NULL)
+        return;
+    CHECK_EQ(dcn__writer_feature_require(w, &a, "events", "n", DCN_WT_I64, 0, 0,
+                                         &err),
+             0);
+    CHECK_EQ(dcn__wdset_append_encoded(a, v, 2000, &err), 0);
+    CHECK_EQ(dcn__writer_feature_require(w, &b, "events", "n", DCN_WT_I64, 0, 0,
+                                         &err),
+             0);
+    CHECK(a == b);
+    CHECK_EQ(dcn__writer_feature_require(w, &b, "events", "n", DCN_WT_F64, 0, 0,
+                                         &err),
+             DCN_EFORMAT);
+    dcn_error_clear(&err);
+    CHECK_EQ(dcn__wdset_close(a, &err), 0);
+    /* reopened from the file: continues on the chunk boundary */
+    CHECK_EQ(dcn__writer_feature_require(w, &b, "events", "n", DCN_WT_I64, 0, 0,
+                                         &err),
+             0);
+    CHECK(b != NULL && dcn__wdset_length(b) == 2000);
+    CHECK_EQ(dcn__wdset_append_encoded(b, v + 2000, 500, &err), 0);
+    CHECK_EQ(dcn__writer_commit(w, &err), 0);
+    out_path(path, "io_write_req.rtdc");
+    {
+        struct td_array arr;
+
+        CHECK_EQ(td_read(&arr, path, "/events/n", TD_I64), 0);
+        CHECK_EQ(arr.count, 2500);
+        CHECK(arr.data != NULL && memcmp(arr.data, v, sizeof(v)) == 0);
+        td_array_release(&arr);
+    }
+    unlink(path);
+    /* zstd-5 encoding of dcnum's 80x400 output images and masks, chunks
+     * of 32 (information only; style.md rule 35 wants it parallel) */
+    {
+        static const char *const what[2] = {"/events/image", "/events/mask"};
+        struct dcn_chunk_encoder *enc = NULL;
+        size_t raw = 32 * 80 * 400, cap = dcn__chunk_encode_bound(raw, 5), len;
+        uint8_t *dst = malloc(cap);
+        int wi;
+
+        dcn__chunk_encoder_new(&enc);
+        for (wi = 0; wi < 2; wi++) {
+            struct td_array img;
+            struct timespec t0, t1;
+            int rep;
+            double s;
+
+            if (td_read(&img, ref_out, what[wi], TD_U8) != 0)
+                continue;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            for (rep = 0; rep < 10; rep++)
+                dcn__chunk_encode(enc, dst, cap, &len, img.data, raw, 5, NULL);
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            s = (double)(t1.tv_sec - t0.tv_sec) +
+                1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+            printf("encode zstd-5 + fletcher32, %s 80x400: %.0f frames/s "
+                   "on one thread (%zu -> %zu bytes per chunk)\n",
+                   what[wi], 10 * 32 / s, raw, len);
+            td_array_release(&img);
+        }
+        dcn__chunk_encoder_free(enc);
+        free(dst);
+    }
+}
+
 /* Temp name, commit, abort, existing target (format.md §3.2, D7). */
 static void
 test_life_cycle(void)
@@ -1310,6 +1390,7 @@ main(void)
     test_metadata();
     test_copies();
     test_determinism();
+    test_require_and_speed();
     test_alloc_failures();
     td_csv_release(&csv);
     mj_free(meta);
