@@ -31,6 +31,28 @@
  *    dcn__wdset_append_encoded() does all three on the calling thread.
  * A dataset uses one path or the other, not both.
  *
+ * Pipeline recipe (style.md rule 37, the "w" step):
+ *   setup, writer thread:  dcn__writer_new(); per output feature
+ *       dcn__writer_feature_new() -> ds; size the output-chunk ring from
+ *       dcn__wdset_chunk_len(ds) * dcn__wdset_event_bytes(ds) (raw) and
+ *       dcn__chunk_encode_bound(raw, dcn__wdset_level(ds)) (encoded);
+ *   setup, each worker:    dcn__chunk_encoder_new() (after fork());
+ *   writer thread, per slot in frame order: for every event, append its
+ *       scalars with dcn__chunk_acc_append() and build its mask in place
+ *       (dcn__chunk_acc_next_row() + dcn__mask_from_labels() +
+ *       dcn__chunk_acc_commit()); when dcn__chunk_acc_full(), hand the
+ *       buffer (index, nevents) to the ring as "filled" and continue in
+ *       a free buffer with dcn__chunk_acc_next();
+ *   worker:                dcn__chunk_encode() a filled buffer -> "encoded";
+ *   writer thread:         for each dataset, store encoded chunks in
+ *       ascending index with dcn__wdset_write_chunk() -> "written"
+ *       (buffer free again); at the end dcn__chunk_acc_pad() the partial
+ *       buffers, encode, store them, then the plumbing (copies, basins,
+ *       basinmapN, link/delete), attrs and logs, dcn__writer_commit().
+ *   Any error: dcn__writer_abort() (no file remains, D7).
+ * The bytes stored are those H5Dwrite would store, so the output does not
+ * depend on which path or how many workers were used (rule 38).
+ *
  * Errors: HDF5's automatic printing is off; every failure sets a message
  * naming the file and the object and returns DCN_EIO / DCN_EFORMAT /
  * DCN_EINVAL / DCN_ENOTFOUND / DCN_EEXIST / DCN_ENOMEM.
