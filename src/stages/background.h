@@ -2,7 +2,8 @@
 /*
  * background.h - the background stage (numerics.md §2): sparse median
  * ("sparsemed"), rolling median ("rollmed"), the offset correction bg_off
- * and flicker detection.  Bit-identical to dcnum 0.31 (generation 13).
+ * and flicker detection.  Bit-identical to dcnum at git 4e2d8eb (PPID
+ * generation 13), with numpy 1.24 / scipy 1.10 numerics.
  *
  * Everything here is pure computation over borrowed memory: no I/O, no
  * threads, no globals.  The pipeline drives it:
@@ -28,7 +29,10 @@
  *   dcn_rollmed_add(), read bg[0] with dcn_rollmed_median(), then for
  *   i = 1 .. N-K-1 call dcn_rollmed_step() with frame i-1 (leaving) and
  *   frame i+K-1 (entering) to get bg[i].  Frames N-K .. N-1 use
- *   bg[N-K-1] (the caller copies it).
+ *   bg[N-K-1] (the caller copies it).  The caller keeps the frame that
+ *   leaves the window available (a ring of K+1 frames, or a re-read).
+ *   dcnum's batch_size changes nothing in the result (it is only checked
+ *   and goes into the PPID).
  *
  * copy (§2.3)
  *   Nothing is computed: image_bg and bg_off are copied from the input by

@@ -7,10 +7,12 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "bg_driver.h"
 #include "check.h"
 #include "testdata.h"
@@ -869,6 +871,143 @@ test_subtract_is_exact_int16(void)
     CHECK_EQ(corr[3], -1);
 }
 
+/* ---------------------------------------------------------------- */
+/* threads on disjoint pixel ranges (run under TSan in CI)          */
+
+struct range_job {
+    uint8_t *dst;
+    const uint8_t *const *frames;
+    const uint8_t *stack;
+    struct dcn_rollmed *rm;
+    size_t k;
+    size_t n;
+    size_t npix;
+    size_t p0;
+    size_t p1;
+};
+
+static void *
+median_range_worker(void *arg)
+{
+    struct range_job *j = arg;
+    void *scratch = malloc(dcn_bg_median_scratch_size(j->k));
+
+    dcn_bg_median(j->dst, j->frames, j->k, j->p0, j->p1, scratch);
+    free(scratch);
+    return NULL;
+}
+
+static void *
+rollmed_range_worker(void *arg)
+{
+    struct range_job *j = arg;
+
+    for (size_t f = 0; f < j->k; f++)
+        dcn_rollmed_add(j->rm, j->stack + f * j->npix, j->p0, j->p1);
+    dcn_rollmed_median(j->rm, j->dst, j->p0, j->p1);
+    for (size_t i = 1; i + j->k < j->n; i++)
+        dcn_rollmed_step(j->rm, j->dst + i * j->npix,
+                         j->stack + (i - 1) * j->npix,
+                         j->stack + (i + j->k - 1) * j->npix, j->p0, j->p1);
+    return NULL;
+}
+
+static void
+test_threads_on_disjoint_ranges(void)
+{
+    enum {
+        NT = 3
+    };
+    size_t npix = 1001;
+    size_t k = 24;
+    size_t n = 60;
+    uint8_t *stack = malloc(n * npix);
+    uint8_t *par = calloc(n, npix);
+    uint8_t *seq = calloc(n, npix);
+    const uint8_t **fr = malloc(k * sizeof(*fr));
+    void *scratch = malloc(dcn_bg_median_scratch_size(k));
+    struct dcn_rollmed *rm = NULL;
+    struct range_job jobs[NT];
+    pthread_t th[NT];
+
+    fill_random(stack, n * npix);
+    for (size_t f = 0; f < k; f++)
+        fr[f] = stack + f * npix;
+    /* median kernel */
+    dcn_bg_median(seq, fr, k, 0, npix, scratch);
+    for (int t = 0; t < NT; t++) {
+        jobs[t] = (struct range_job){par,
+                                     fr,
+                                     stack,
+                                     NULL,
+                                     k,
+                                     n,
+                                     npix,
+                                     npix * (size_t)t / NT,
+                                     npix * (size_t)(t + 1) / NT};
+        CHECK_EQ(pthread_create(&th[t], NULL, median_range_worker, &jobs[t]),
+                 0);
+    }
+    for (int t = 0; t < NT; t++)
+        pthread_join(th[t], NULL);
+    CHECK(memcmp(par, seq, npix) == 0);
+    /* rollmed: one state shared by the threads */
+    CHECK_EQ(bgd_rollmed(seq, stack, n, npix, k, 1), 0);
+    CHECK_EQ(dcn_rollmed_new(&rm, npix, k, NULL), DCN_OK);
+    for (int t = 0; t < NT; t++) {
+        jobs[t].rm = rm;
+        CHECK_EQ(pthread_create(&th[t], NULL, rollmed_range_worker, &jobs[t]),
+                 0);
+    }
+    for (int t = 0; t < NT; t++)
+        pthread_join(th[t], NULL);
+    for (size_t i = n - k; i < n; i++)
+        memcpy(par + i * npix, par + (n - k - 1) * npix, npix);
+    CHECK(memcmp(par, seq, n * npix) == 0);
+    dcn_rollmed_free(rm);
+    free(scratch);
+    free(fr);
+    free(seq);
+    free(par);
+    free(stack);
+}
+
+/* ---------------------------------------------------------------- */
+/* allocation failures (curl's torture mode)                        */
+
+static void
+test_allocation_failures_are_reported(void)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_rollmed *rm = NULL;
+    uint8_t img[4 * 4] = {0};
+    const uint8_t *ptrs[3] = {img, img, img};
+    struct dcn_bg_stack bg = {ptrs, 3, 4, 4};
+    struct dcn_sparsemed_opts o;
+    bool used[3];
+    int nfail = 0;
+
+    dcn_sparsemed_opts_default(&o);
+    for (long nth = 1; nth <= 4; nth++) {
+        dcn__alloc_fail_nth(nth);
+        if (dcn_rollmed_new(&rm, 100, 10, &err) == DCN_ENOMEM) {
+            CHECK(rm == NULL);
+            CHECK(strstr(err.msg, "out of memory") != NULL);
+            nfail++;
+        }
+        dcn_rollmed_free(rm);
+        rm = NULL;
+        dcn_error_clear(&err);
+    }
+    for (long nth = 1; nth <= 6; nth++) {
+        dcn__alloc_fail_nth(nth);
+        nfail += dcn_sparsemed_cleanse(used, NULL, &bg, &o, &err) == DCN_ENOMEM;
+        dcn_error_clear(&err);
+    }
+    dcn__alloc_fail_nth(0);
+    CHECK_EQ(nfail, 4 + 6);
+}
+
 int
 main(void)
 {
@@ -893,5 +1032,7 @@ main(void)
     test_median_kernel_huge_k();
     test_rollmed_matches_sort();
     test_subtract_is_exact_int16();
+    test_threads_on_disjoint_ranges();
+    test_allocation_failures_are_reported();
     return check_report();
 }
