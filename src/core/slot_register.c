@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "slot_register.h"
 
@@ -161,6 +162,9 @@ init_sync(struct dcn_slot_register *reg)
     rc = pthread_condattr_init(&ca);
     if (rc == 0)
         rc = pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
+    /* Timed waits measure intervals: immune to wall-clock changes. */
+    if (rc == 0)
+        rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     if (rc == 0)
         rc = pthread_cond_init(&reg->changed, &ca);
     pthread_condattr_destroy(&ca);
@@ -665,6 +669,34 @@ dcn__slot_register_wait(struct dcn_slot_register *reg, uint64_t seen)
     while (rc == DCN_OK && reg->epoch == seen &&
            reg->state != DCN_REGISTER_QUIT)
         rc = reg_wait_locked(reg);
+    if (rc < 0)
+        return rc;
+    rc = reg->state == DCN_REGISTER_QUIT ? DCN_ECANCELED : DCN_OK;
+    reg_unlock(reg);
+    return rc;
+}
+
+int
+dcn__slot_register_wait_timed(struct dcn_slot_register *reg, uint64_t seen,
+                              double seconds)
+{
+    struct timespec until;
+    int rc = reg_lock(reg);
+    int w = 0;
+
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += (time_t)seconds;
+    until.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    while (rc == DCN_OK && w != ETIMEDOUT && reg->epoch == seen &&
+           reg->state != DCN_REGISTER_QUIT) {
+        w = pthread_cond_timedwait(&reg->changed, &reg->lock, &until);
+        if (w == EOWNERDEAD)
+            rc = owner_died(reg);
+    }
     if (rc < 0)
         return rc;
     rc = reg->state == DCN_REGISTER_QUIT ? DCN_ECANCELED : DCN_OK;

@@ -152,8 +152,8 @@ int dcn__slot_register_finish(struct dcn_slot_register *reg,
  * Reader: wait for a slot that is free for the next chunk (ordinary
  * slots take chunks 0 .. n-2, the remainder slot chunk n-1: a slot that
  * never held a chunk, or one resting in 'd') and assign the chunk to it;
- * the slot is (re)set to state 'i'.  Returns 1 with *slot and *chunk set, 0 when every
- * chunk has been assigned, or a negative status when the run stops.
+ * the slot is (re)set to state 'i'.  Returns 1 with *slot and *chunk set, 0
+ * when every chunk has been assigned, or a negative status when the run stops.
  */
 int dcn__slot_register_begin_load(struct dcn_slot_register *reg, size_t *slot,
                                   int64_t *chunk);
@@ -178,6 +178,10 @@ int dcn__slot_register_wait_for(struct dcn_slot_register *reg, int64_t chunk,
 uint64_t dcn__slot_register_epoch(struct dcn_slot_register *reg);
 int dcn__slot_register_wait(struct dcn_slot_register *reg, uint64_t seen);
 void dcn__slot_register_broadcast(struct dcn_slot_register *reg);
+/* Like dcn__slot_register_wait(), but return DCN_OK after at most
+ * seconds even if nothing changed (for progress reports and polling). */
+int dcn__slot_register_wait_timed(struct dcn_slot_register *reg, uint64_t seen,
+                                  double seconds);
 
 /* Register state; setting it wakes every waiter. */
 enum dcn_register_state dcn__slot_register_state(struct dcn_slot_register *reg);

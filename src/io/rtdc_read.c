@@ -2055,16 +2055,16 @@ out:
 /* ---- open / accessors ---------------------------------------------------- */
 
 static int
-build_mapping(struct dcn_rtdc *r, const struct dcn_index_mapping *m,
+build_mapping(struct dcn_rtdc *r, const struct dcn_rtdc_mapping *m,
               struct dcn_error *err)
 {
     uint64_t N = r->n_raw;
 
     r->idx = NULL;
     r->n = N;
-    if (m == NULL || m->kind == DCN_INDEX_NONE)
+    if (m == NULL || m->kind == DCN_RTDC_MAP_NONE)
         return DCN_OK;
-    if (m->kind == DCN_INDEX_COUNT) {
+    if (m->kind == DCN_RTDC_MAP_COUNT) {
         if (m->count > N)
             return dcn_error_set(err, DCN_EINVAL,
                                  "%s: index mapping %llu exceeds the %llu "
@@ -2074,7 +2074,7 @@ build_mapping(struct dcn_rtdc *r, const struct dcn_index_mapping *m,
         r->n = m->count;
         return DCN_OK;
     }
-    if (m->kind == DCN_INDEX_SLICE) {
+    if (m->kind == DCN_RTDC_MAP_SLICE) {
         int64_t start = m->has_start ? m->start : 0;
         int64_t stop = m->has_stop ? m->stop : (int64_t)N;
         int64_t step = m->has_step ? m->step : 1;
@@ -2104,7 +2104,7 @@ build_mapping(struct dcn_rtdc *r, const struct dcn_index_mapping *m,
             r->idx[j] = (uint64_t)start + j * (uint64_t)step;
         return DCN_OK;
     }
-    if (m->kind == DCN_INDEX_LIST) {
+    if (m->kind == DCN_RTDC_MAP_LIST) {
         r->n = m->list_len;
         if (m->list_len == 0)
             return DCN_OK;

@@ -2080,7 +2080,7 @@ dcn__basin_json(struct dcn_strbuf *out, const struct dcn_basin *b)
     static const char *const internal_paths[1] = {"basin_events"};
     struct dcn_json *o = dcn__json_object();
     const char **sorted = NULL;
-    bool internal = b->type == DCN_BASIN_INTERNAL;
+    bool internal = b->type == DCN_WBASIN_INTERNAL;
     int rc;
 
     if (o == NULL)

@@ -250,14 +250,14 @@ int dcn__writer_copy_mapped(struct dcn_writer *w, const char *src_path,
 
 /* ---- basins ---------------------------------------------------------- */
 
-enum dcn_basin_type {
-    DCN_BASIN_FILE,
-    DCN_BASIN_INTERNAL
+enum dcn_wbasin_type {
+    DCN_WBASIN_FILE,
+    DCN_WBASIN_INTERNAL
 };
 
 /* A basin definition (all strings borrowed, UTF-8). */
 struct dcn_basin {
-    enum dcn_basin_type type;
+    enum dcn_wbasin_type type;
     const char *name;
     const char *description;
     const char *const *paths; /* file basins; internal: ignored

@@ -170,8 +170,8 @@ check_meta_basins(const char *meta_path)
 
         memset(&basin, 0, sizeof(basin));
         basin.type = strcmp(mj_get(js, "type")->str, "internal") == 0
-                             ? DCN_BASIN_INTERNAL
-                             : DCN_BASIN_FILE;
+                             ? DCN_WBASIN_INTERNAL
+                             : DCN_WBASIN_FILE;
         basin.name = mj_get(js, "name")->str;
         basin.description = mj_get(js, "description")->str;
         paths = string_list(mj_get(js, "paths"), &basin.npaths);
@@ -186,7 +186,7 @@ check_meta_basins(const char *meta_path)
         /* the key is the md5 of the text; meta.json anonymises absolute
          * paths in file basins, so only internal keys can be compared */
         dcn__md5_hex(hex, sb.buf, sb.len);
-        if (basin.type == DCN_BASIN_INTERNAL)
+        if (basin.type == DCN_WBASIN_INTERNAL)
             CHECK_STR_EQ(hex, mj_get(b, "key")->str);
         dcn__strbuf_release(&sb);
         free(paths);
@@ -245,7 +245,7 @@ test_basin_examples(void)
     static const char *const paths[2] = {"/data/run/input.rtdc", "input.rtdc"};
     static const char *const feats[1] = {"image"};
     static const char *const bgfeats[1] = {"image_bg"};
-    struct dcn_basin b = {DCN_BASIN_FILE,
+    struct dcn_basin b = {DCN_WBASIN_FILE,
                           "dcnum basin",
                           "Created with dcnum 0.31.0.dev0",
                           paths,
@@ -254,9 +254,9 @@ test_basin_examples(void)
                           feats,
                           1,
                           "basinmap0"};
-    struct dcn_basin nb = {DCN_BASIN_FILE, "x.rtdc", "d", paths, 1,
-                           NULL,           NULL,     0,   NULL};
-    struct dcn_basin ib = {DCN_BASIN_INTERNAL,
+    struct dcn_basin nb = {
+            DCN_WBASIN_FILE, "x.rtdc", "d", paths, 1, NULL, NULL, 0, NULL};
+    struct dcn_basin ib = {DCN_WBASIN_INTERNAL,
                            "background images",
                            "Pipeline identifier: "
                            "sparsemed:k=150^s=1^t=0^f=0.8^o=1",

@@ -670,7 +670,7 @@ test_metadata(void)
     static const char *const lines[3] = {"first line", "",
                                          "caf\xc3\xa9 \xe2\x80\x94 utf-8"};
     static const char *const bgfeat[1] = {"image_bg"};
-    struct dcn_basin bg = {DCN_BASIN_INTERNAL,
+    struct dcn_basin bg = {DCN_WBASIN_INTERNAL,
                            "background images",
                            "Pipeline identifier: "
                            "sparsemed:k=200^s=1^t=0^f=0.8^o=1",
@@ -1049,7 +1049,7 @@ write_sample(const char *name, const char *suffix)
 {
     static const char *const lines[2] = {"a", "bcd"};
     static const char *const feats[1] = {"image_bg"};
-    struct dcn_basin bg = {DCN_BASIN_INTERNAL,
+    struct dcn_basin bg = {DCN_WBASIN_INTERNAL,
                            "background images",
                            "d",
                            NULL,

@@ -230,6 +230,10 @@ test_pause_blocks_until_work(void)
     CHECK_EQ((intptr_t)ret, DCN_OK);
     CHECK_EQ(dcn__slot_register_set_state(reg, (enum dcn_register_state)'x'),
              DCN_EINVAL);
+    /* A timed wait with nothing happening returns after its timeout. */
+    CHECK_EQ(dcn__slot_register_wait_timed(reg, dcn__slot_register_epoch(reg),
+                                           0.01),
+             DCN_OK);
     dcn__slot_register_free(reg);
 }
 
