@@ -15,4 +15,7 @@ enum dcn_exit {
     DCN_EXIT_INTERRUPTED = 130,
 };
 
+/* Subcommands: argv[0] is the subcommand name; return an exit code. */
+int dcn_cli_run(int argc, char **argv);
+
 #endif /* DCN_CLI_CLI_H */

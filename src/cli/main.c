@@ -22,6 +22,10 @@ usage(FILE *out)
             "into per-cell features, with the results of dcnum (pipeline "
             "generation %s).\n"
             "\n"
+            "commands:\n"
+            "  run      process .rtdc measurements into features "
+            "(dcnumc run --help)\n"
+            "\n"
             "options:\n"
             "  -h, --help     show this help\n"
             "  --version      print the version\n"
@@ -46,6 +50,8 @@ main(int argc, char **argv)
                DCN_PIPELINE_GENERATION);
         return 0;
     }
+    if (strcmp(argv[1], "run") == 0)
+        return dcn_cli_run(argc - 1, argv + 1);
     fprintf(stderr, "dcnumc: unknown command '%s' (see dcnumc --help)\n",
             argv[1]);
     return DCN_EXIT_USAGE;

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run_finish.c - the last steps of a run (format.md §3.6): the internal
+ * background basin, dcnum's root attributes, the job log, the input's
+ * metadata, logs and tables, the run identifier and the run log; then
+ * the temporary output is renamed into place.
+ *
+ * dcnum's own attributes are written before the input's metadata is
+ * copied with "set only if absent", so dcnum's values win; the run
+ * identifier is set last.  Background data and logs are always zstd-5,
+ * whatever the job's compression (format.md §2.4).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job_json.h"
+#include "run_internal.h"
+
+/* The internal basin with the sparsemed images (format.md §2.5). */
+static int
+background_basin(struct dcn_run *run, struct run_output *o)
+{
+    static const char *const features[] = {"image_bg"};
+    char description[DCN_PPID_PART_MAX + 32];
+    const char *mapping = o->bm1_equals_bm0 ? "basinmap0" : "basinmap1";
+    struct dcn_basin b;
+    int rc;
+
+    if (run->bg.nimages == 0)
+        return DCN_OK; /* D10: an empty measurement has no background */
+    rc = dcn__writer_feature_write(o->w, "basin_events", "image_bg", DCN_WT_U8,
+                                   run->height, run->width, run_bg_stack(run),
+                                   run->bg.nimages, &run->err);
+    /* Equal mappings share basinmap0, as dcnum's allocation does. */
+    if (rc == DCN_OK && o->bm1_equals_bm0 && o->bm1 != NULL)
+        rc = dcn__writer_delete(o->w, "events/basinmap1", &run->err);
+    snprintf(description, sizeof(description), "Pipeline identifier: %s",
+             run->ppid.bg);
+    memset(&b, 0, sizeof(b));
+    b.type = DCN_WBASIN_INTERNAL;
+    b.name = "background images";
+    b.description = description;
+    b.features = features;
+    b.nfeatures = 1;
+    b.mapping = mapping;
+    return rc == DCN_OK ? dcn__writer_basin(o->w, &b, NULL, &run->err) : rc;
+}
+
+static int
+pipeline_attrs(struct dcn_run *run, struct run_output *o)
+{
+    static const char *const names[] = {
+            "pipeline:dcnum generation", "pipeline:dcnum data",
+            "pipeline:dcnum background", "pipeline:dcnum segmenter",
+            "pipeline:dcnum feature",    "pipeline:dcnum gate",
+            "pipeline:dcnum hash",       "pipeline:dcnum mapping"};
+    const char *values[] = {run->ppid.gen,  run->ppid.dat,    run->ppid.bg,
+                            run->ppid.seg,  run->ppid.feat,   run->ppid.gate,
+                            run->ppid.hash, run->ppid.mapping};
+    int rc = DCN_OK;
+
+    for (size_t i = 0; rc == DCN_OK && i < 8; i++)
+        rc = dcn__writer_attr_str(o->w, names[i], values[i], &run->err);
+    if (rc == DCN_OK)
+        rc = dcn__writer_attr_i64(o->w, "pipeline:dcnum yield",
+                                  (int64_t)o->events, &run->err);
+    if (rc == DCN_OK)
+        rc = dcn__writer_attr_i64(o->w, "experiment:event count",
+                                  (int64_t)o->events, &run->err);
+    if (rc == DCN_OK)
+        rc = dcn__writer_attr_f64(o->w, "imaging:pixel size",
+                                  run->resolved.pixel_size, &run->err);
+    return rc;
+}
+
+static int
+job_log(struct dcn_run *run, struct run_output *o, const char *name)
+{
+    struct dcn__job_log_info info = {run->path_out, (int)run->nworkers, true,
+                                     true};
+    char **lines = NULL;
+    size_t n = 0;
+    int rc = dcn__job_log_lines(&lines, &n, &run->resolved, &run->ppid, &info,
+                                &run->err);
+
+    if (rc == DCN_OK)
+        rc = dcn__writer_log(o->w, name, (const char *const *)lines, n, false,
+                             &run->err);
+    dcn__job_log_lines_free(lines, n);
+    return rc;
+}
+
+static int
+run_identifier(struct dcn_run *run, struct run_output *o)
+{
+    char id[DCN_MEASUREMENT_ID_MAX + 16];
+    int rc = dcn_run_identifier(
+            id, sizeof(id), dcn_rtdc_measurement_id(run->in), run->ppid.hash);
+
+    if (rc < 0)
+        return dcn_error_set(&run->err, rc, "%s: run identifier too long",
+                             run->path_in);
+    return dcn__writer_attr_str(o->w, "experiment:run identifier", id,
+                                &run->err);
+}
+
+/* dcnum's closing log lines (timings, invalid masks, no events). */
+static void
+summary_lines(struct dcn_run *run, struct run_output *o)
+{
+    static const char *const what[] = {"Data load", "Segmentation", "Labeling",
+                                       "Label processing",
+                                       "Feature extraction"};
+    int64_t dropped =
+            dcn__slot_register_counter(run->reg, DCN_COUNTER_MASKS_DROPPED);
+
+    for (int i = 0; i < 5; i++)
+        run_log(run, "INFO", "%s time: %.3f s (all workers)", what[i],
+                dcn__slot_register_time(run->reg, (enum dcn_task_timer)i));
+    run_log(run, dropped > 0 ? "WARNING" : "INFO",
+            "Encountered %lld invalid masks", (long long)dropped);
+    if (o->events == 0)
+        run_log(run, "ERROR",
+                "No events found in %s! Please check the input file or "
+                "revise your pipeline",
+                run->path_in);
+    else
+        run_log(run, "INFO",
+                "Finished segmentation and feature extraction: "
+                "%llu events in %llu frames",
+                (unsigned long long)o->events,
+                (unsigned long long)run->nframes);
+    run_log(run, "INFO", "Run duration: %.3f s", run_elapsed(run));
+}
+
+/* "dcnum-job-<UTC>" and "dcnum-log-<UTC>" of the same start time. */
+static int
+log_names(struct dcn_run *run, char *job, char *log, size_t len)
+{
+    int rc = dcn__job_log_name(job, len, run->start_utc);
+    char *at = strstr(job, "-job-");
+
+    if (rc < 0 || at == NULL)
+        return dcn_error_set(&run->err, DCN_EINVAL, "bad log name");
+    snprintf(log, len, "%.*s-log-%s", (int)(at - job), job, at + 5);
+    return DCN_OK;
+}
+
+static int
+finish_steps(struct dcn_run *run, struct run_output *o)
+{
+    char job_name[64], log_name[64];
+    int rc = log_names(run, job_name, log_name, sizeof(job_name));
+
+    dcn__writer_set_level(o->w, 5);
+    if (rc == DCN_OK)
+        rc = background_basin(run, o);
+    if (rc == DCN_OK)
+        rc = pipeline_attrs(run, o);
+    if (rc == DCN_OK)
+        rc = job_log(run, o, job_name);
+    if (rc == DCN_OK)
+        rc = dcn__writer_copy_metadata(o->w, run->path_in, &run->err);
+    if (rc == DCN_OK)
+        rc = run_identifier(run, o);
+    if (rc == DCN_OK) {
+        summary_lines(run, o);
+        rc = dcn__writer_log(o->w, log_name, (const char *const *)run->log,
+                             run->nlog, false, &run->err);
+    }
+    return rc;
+}
+
+int
+run_finish(struct dcn_run *run, struct run_output *o)
+{
+    int rc = finish_steps(run, o);
+
+    if (rc < 0) {
+        dcn__writer_abort(o->w);
+        return rc;
+    }
+    return dcn__writer_commit(o->w, &run->err);
+}

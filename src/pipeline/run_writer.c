@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run_writer.c - the writer thread: every HDF5 write of the slot cycle.
+ *
+ * It takes the 'w' slot of chunk 0, 1, 2, ... in order and appends the
+ * events of its frames, in frame order and within a frame in label order
+ * (numerics.md §5.2): every computed feature, nevents, basinmap0,
+ * basinmap1 (the background image of the event's frame), bg_off, the
+ * protected frame features, the frame image (drain) and the 0/255 mask
+ * rebuilt from the slot's labels.  Then the slot rests in 'd'.
+ *
+ * Datasets that exist even without events (nevents, basinmap0, bg_off,
+ * the copied frame features and image) are created up front; computed
+ * features, mask and basinmap1 appear with the first event, as in dcnum's
+ * output of a run that finds no events (format.md §2.9).
+ */
+#include <string.h>
+
+#include "alloc.h"
+#include "run_internal.h"
+
+static int
+feature_new(struct run_output *o, struct dcn_wdset **ds, const char *name,
+            enum dcn_wtype type, size_t h, size_t w)
+{
+    return dcn__writer_feature_new(o->w, ds, "events", name, type, h, w,
+                                   &o->err);
+}
+
+/* Datasets present whether or not any event is found. */
+static int
+create_fixed(struct dcn_run *run, struct run_output *o)
+{
+    int rc = feature_new(o, &o->nevents, "nevents", DCN_WT_I64, 0, 0);
+
+    if (rc == DCN_OK)
+        rc = feature_new(o, &o->bm0, "basinmap0", o->bm0_type, 0, 0);
+    if (rc == DCN_OK && run->bg.has_bg_off)
+        rc = feature_new(o, &o->bg_off, "bg_off", DCN_WT_F64, 0, 0);
+    for (size_t p = 0; rc == DCN_OK && p < run->nprot; p++)
+        rc = feature_new(o, &o->prot[p], run->prot[p].name, run->prot[p].wtype,
+                         0, 0);
+    if (rc == DCN_OK)
+        rc = feature_new(o, &o->image, "image", DCN_WT_U8, run->height,
+                         run->width);
+    return rc;
+}
+
+/* Datasets that appear with the first event. */
+static int
+create_event_datasets(struct dcn_run *run, struct run_output *o)
+{
+    int rc = DCN_OK;
+
+    for (int f = 0; rc == DCN_OK && f < DCN_FEAT_COUNT; f++)
+        if (dcn_feature_enabled((enum dcn_feature)f, run->feat.flags))
+            rc = feature_new(o, &o->feat[f],
+                             dcn_feature_name((enum dcn_feature)f), DCN_WT_F64,
+                             0, 0);
+    if (rc == DCN_OK)
+        rc = feature_new(o, &o->mask, "mask", DCN_WT_U8, run->height,
+                         run->width);
+    if (rc == DCN_OK)
+        rc = feature_new(o, &o->bm1, "basinmap1", DCN_WT_I64, 0, 0);
+    o->created = rc == DCN_OK;
+    return rc;
+}
+
+static int
+append(struct run_output *o, struct dcn_wdset *ds, const void *v)
+{
+    return dcn__wdset_append_encoded(ds, v, 1, &o->err);
+}
+
+/* basinmap0 in its dtype: uint32, or int64 under an int/slice mapping. */
+static int
+append_bm0(struct run_output *o, uint64_t raw)
+{
+    uint32_t u = (uint32_t)raw;
+    int64_t i = (int64_t)raw;
+
+    return append(o, o->bm0,
+                  o->bm0_type == DCN_WT_U32 ? (void *)&u : (void *)&i);
+}
+
+/* The bookkeeping and copied values of an event of frame j. */
+static int
+write_frame_values(struct dcn_run *run, struct run_output *o, size_t slot,
+                   size_t k, int64_t n)
+{
+    struct dcn_chunk_slot *s = dcn__slot_register_slot(run->reg, slot);
+    struct slot_extra *x = run_slot_extra(run, slot);
+    uint64_t j = x->first + k;
+    uint64_t raw = dcn_rtdc_raw_index(run->in, j);
+    int64_t bm1 = run_bg_idx(run)[raw];
+    /* Protected values are packed at their stored size per feature. */
+    const uint8_t *sc = run_slot_area(run, slot, x->scalar_off);
+    int rc = append(o, o->nevents, &n);
+
+    if (rc == DCN_OK)
+        rc = append_bm0(o, raw);
+    if (rc == DCN_OK)
+        rc = append(o, o->bm1, &bm1);
+    o->bm1_equals_bm0 = o->bm1_equals_bm0 && (uint64_t)bm1 == raw;
+    if (rc == DCN_OK && o->bg_off != NULL)
+        rc = append(o, o->bg_off, &dcn_chunk_slot_bg_off(s)[k]);
+    for (size_t p = 0; rc == DCN_OK && p < run->nprot; p++)
+        rc = append(o, o->prot[p],
+                    sc + p * run->chunk_frames * sizeof(uint64_t) +
+                            k * run->prot[p].dtype.size);
+    if (rc == DCN_OK)
+        rc = append(o, o->image,
+                    dcn_chunk_slot_image(s) + k * run->height * run->width);
+    return rc;
+}
+
+static int
+write_event(struct dcn_run *run, struct run_output *o, size_t slot, size_t k,
+            const struct dcn_event *ev, int64_t n)
+{
+    struct dcn_chunk_slot *s = dcn__slot_register_slot(run->reg, slot);
+    size_t npix = run->height * run->width;
+    int rc = o->created ? DCN_OK : create_event_datasets(run, o);
+
+    for (int f = 0; rc == DCN_OK && f < DCN_FEAT_COUNT; f++)
+        if (o->feat[f] != NULL)
+            rc = append(o, o->feat[f], &ev->feat[f]);
+    if (rc == DCN_OK)
+        rc = write_frame_values(run, o, slot, k, n);
+    if (rc == DCN_OK) {
+        dcn__mask_from_labels(o->maskbuf, dcn_chunk_slot_labels(s) + k * npix,
+                              npix, ev->label);
+        rc = append(o, o->mask, o->maskbuf);
+    }
+    o->events++;
+    return rc;
+}
+
+static int
+write_slot(struct dcn_run *run, struct run_output *o, size_t slot,
+           size_t nframes)
+{
+    struct slot_extra *x = run_slot_extra(run, slot);
+    const struct event_range *r =
+            (const struct event_range *)(const void *)run_slot_area(
+                    run, slot, x->range_off);
+    const struct dcn_event *pool =
+            (const struct dcn_event *)(const void *)run_slot_area(run, slot,
+                                                                  x->pool_off);
+    int rc = DCN_OK;
+
+    for (size_t k = 0; rc == DCN_OK && k < nframes; k++)
+        for (uint32_t e = 0; rc == DCN_OK && e < r[k].count; e++)
+            rc = write_event(run, o, slot, k, &pool[r[k].first + e],
+                             r[k].count);
+    return rc;
+}
+
+static int
+write_chunks(struct dcn_run *run, struct run_output *o)
+{
+    size_t nchunks = dcn__slot_register_nchunks(run->reg);
+
+    for (int64_t c = 0; c < (int64_t)nchunks; c++) {
+        struct dcn_task t;
+        size_t slot;
+        int rc = dcn__slot_register_wait_for(run->reg, c, DCN_STATE_WRITE,
+                                             &slot);
+
+        if (rc < 0)
+            return rc;
+        if (dcn__slot_register_reserve_slot(run->reg, slot, DCN_STATE_WRITE,
+                                            DCN_BATCH_ALL, &t) != 1)
+            return dcn_error_set(&o->err, DCN_EWORKER,
+                                 "writer: chunk %lld is not complete",
+                                 (long long)c);
+        rc = write_slot(run, o, slot, t.stop);
+        dcn__slot_register_finish(run->reg, &t, rc == DCN_OK);
+        if (rc < 0)
+            return rc;
+    }
+    return DCN_OK;
+}
+
+/* Store the partial last chunks of every dataset. */
+int
+run_output_finish(struct run_output *o)
+{
+    struct dcn_wdset *all[DCN_FEAT_COUNT + RUN_MAX_PROTECTED + 8];
+    size_t n = 0;
+    int rc = DCN_OK;
+
+    for (int f = 0; f < DCN_FEAT_COUNT; f++)
+        all[n++] = o->feat[f];
+    for (size_t p = 0; p < RUN_MAX_PROTECTED; p++)
+        all[n++] = o->prot[p];
+    all[n++] = o->nevents;
+    all[n++] = o->bm0;
+    all[n++] = o->bm1;
+    all[n++] = o->bg_off;
+    all[n++] = o->image;
+    all[n++] = o->mask;
+    for (size_t i = 0; rc == DCN_OK && i < n; i++)
+        if (all[i] != NULL)
+            rc = dcn__wdset_finish(all[i], &o->err);
+    return rc;
+}
+
+int
+run_output_init(struct dcn_run *run, struct run_output *o, struct dcn_writer *w)
+{
+    enum dcn_mapping_kind mk = run->job->index_mapping.kind;
+
+    memset(o, 0, sizeof(*o));
+    o->w = w;
+    o->bm1_equals_bm0 = true;
+    o->bm0_type = mk == DCN_MAPPING_COUNT || mk == DCN_MAPPING_SLICE
+                          ? DCN_WT_I64
+                          : DCN_WT_U32;
+    o->maskbuf = dcn__malloc(run->height * run->width);
+    if (o->maskbuf == NULL)
+        return dcn_error_set(&o->err, DCN_ENOMEM, "out of memory");
+    return DCN_OK;
+}
+
+void
+run_output_release(struct run_output *o)
+{
+    dcn__free(o->maskbuf);
+    o->maskbuf = NULL;
+}
+
+void *
+run_writer_main(void *arg)
+{
+    struct run_output *o = arg;
+    struct dcn_run *run = o->run;
+    int rc = create_fixed(run, o);
+
+    if (rc == DCN_OK)
+        rc = write_chunks(run, o);
+    if (rc == DCN_OK)
+        rc = run_output_finish(o);
+    if (rc < 0 && rc != DCN_ECANCELED)
+        dcn__slot_register_fail(run->reg, rc, "%s", o->err.msg);
+    o->status = rc;
+    return NULL;
+}
