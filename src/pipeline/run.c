@@ -338,7 +338,10 @@ create_register(struct dcn_run *run)
     int rc;
 
     memset(&cfg, 0, sizeof(cfg));
-    cfg.nslots = run->nworkers + 2 < 7 ? 7 : run->nworkers + 2;
+    /* Enough slots for every worker plus one each being read and
+     * written. */
+    cfg.nslots = run->nworkers + 3 > DCN_MAX_SLOTS ? DCN_MAX_SLOTS
+                                                   : run->nworkers + 3;
     cfg.chunk_frames = run->chunk_frames;
     cfg.nframes = run->nframes;
     cfg.height = run->height;
@@ -548,21 +551,35 @@ configure_stages(struct dcn_run *run)
     return configure_gate(run);
 }
 
+/*
+ * Slot length: whole stored chunks, about RUN_SLOT_FRAMES frames, so that
+ * each stored chunk is fetched and decoded once and reading, computing
+ * and writing overlap; dcnum's 1000-frame chunks would make the slots
+ * 140 kB * 1000 large each.  Results do not depend on it (numerics.md
+ * §5.4).
+ */
+static size_t
+slot_length(const struct dcn_image_layout *l)
+{
+    size_t c = l->raw && !l->mapped ? (size_t)l->chunk[0] : 0;
+
+    if (c == 0)
+        return RUN_SLOT_FRAMES;
+    return c >= RUN_SLOT_FRAMES ? c : RUN_SLOT_FRAMES / c * c;
+}
+
 static int
 plan_run(struct dcn_run *run)
 {
-    uint64_t c = dcn_rtdc_image_chunk_size(run->in);
-    uint64_t stored = dcn_rtdc_image_layout(run->image)->chunk[0];
+    const struct dcn_image_layout *l = dcn_rtdc_image_layout(run->image);
 
     run->nworkers = default_workers(run->job);
     run->processes = run->job->worker_kind == DCN_WORKER_PROCESSES;
-    run->chunk_frames = c == 0 ? 1000 : (size_t)c;
+    run->chunk_frames = slot_length(l);
     /* Decode batches of whole stored chunks: each is decoded once. */
-    run->load_batch = stored > 0 && stored < run->chunk_frames
-                              ? (size_t)stored
+    run->load_batch = l->raw && !l->mapped && l->chunk[0] > 0
+                              ? (size_t)l->chunk[0]
                               : run->chunk_frames;
-    if (dcn_rtdc_image_layout(run->image)->mapped)
-        run->load_batch = run->chunk_frames;
     run->bg.has_bg_off = run->resolved.sparsemed.offset_correction &&
                          dcn_rtdc_len_raw(run->in) > 0;
     if (find_protected(run) < 0)

@@ -37,6 +37,9 @@
 /* Frame-level features copied per event ("protected", format.md §1.5). */
 #define RUN_MAX_PROTECTED 16
 
+/* Frames per slot (rounded to whole stored chunks). */
+#define RUN_SLOT_FRAMES 128
+
 /* Average events per frame the event pool of a slot can hold. */
 #define RUN_EVENTS_PER_FRAME 8
 
