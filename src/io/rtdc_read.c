@@ -569,12 +569,13 @@ read_root_attrs(hid_t file, const char *fname, struct dcn_attr **out, size_t *n,
         int code = l.rc < 0 ? l.rc : DCN_EIO;
         const char *which = l.n > 0 ? l.v[l.n - 1].name : "?";
 
+        /* set the message before the names are freed */
+        dcn_error_set(err, code, "%s: cannot read root attribute near '%s'",
+                      fname, which);
         for (size_t i = 0; i < l.n; i++)
             attr_release(&l.v[i]);
         dcn__free(l.v);
-        return dcn_error_set(err, code,
-                             "%s: cannot read root attribute near '%s'", fname,
-                             which);
+        return code;
     }
     *out = l.v;
     *n = l.n;
