@@ -66,6 +66,8 @@ dcn_filter_pipeline_describe(char *buf, size_t len,
                          f->cd_nelmts > 0 ? f->cd_values[0] : 0u);
         else if (f->id == DCN_FILTER_FLETCHER32)
             n = snprintf(buf + used, len - used, "%sfletcher32", sep);
+        else if (f->id == 2)
+            n = snprintf(buf + used, len - used, "%sshuffle", sep);
         else if (f->id == DCN_FILTER_SZIP)
             n = snprintf(buf + used, len - used, "%sszip", sep);
         else

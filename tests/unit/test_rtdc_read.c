@@ -1021,6 +1021,137 @@ check_mapping(void)
     td_array_release(&tm);
 }
 
+static bool
+pattern_ok(const uint8_t *got, size_t n, size_t h, size_t w, unsigned seed,
+           size_t first)
+{
+    for (size_t k = 0; k < n; k++)
+        for (size_t y = 0; y < h; y++)
+            for (size_t x = 0; x < w; x++)
+                if (got[(k * h + y) * w + x] != fx_pixel(seed, first + k, y, x))
+                    return false;
+    return true;
+}
+
+/* Image layouts: raw decode for chunked zstd / deflate / unfiltered,
+ * H5Dread fallback for shuffle, contiguous and virtual datasets. */
+static void
+check_layouts(void)
+{
+    static const struct {
+        const char *tag;
+        int filters; /* fx_images */
+        int chunked;
+        bool raw;
+        const char *desc;
+    } cases[] = {
+            {"zstd", 1, 1, true, "zstd(5)+fletcher32"},
+            {"deflate", 2, 1, true, "fletcher32+deflate(4)"},
+            {"plain", 0, 1, true, "none"},
+            {"shuffle", 3, 1, false, "shuffle+deflate(2)"},
+            {"contiguous", 0, 0, false, "none"},
+    };
+    hsize_t ch[3] = {3, 7, 9}; /* splits images, edge chunks partial */
+    enum {
+        N = 17,
+        H = 20,
+        W = 30
+    };
+    uint8_t *got = malloc((size_t)N * H * W);
+
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char p[PATH_MAX];
+        char name[64];
+        struct dcn_error err = DCN_ERROR_INIT;
+        struct dcn_rtdc *r = NULL;
+        struct dcn_rtdc_image *im = NULL;
+        hid_t f;
+
+        snprintf(name, sizeof name, "layout_%s.rtdc", cases[i].tag);
+        tmp_path(p, name);
+        f = fx_create(p);
+        fx_attr_i64(f, "experiment:event count", N);
+        fx_attr_f64(f, "imaging:pixel size", 0.5);
+        fx_images(f, "/events/image", N, H, W, cases[i].chunked ? ch : NULL,
+                  cases[i].filters, 4);
+        H5Fclose(f);
+        CHECK_EQ(dcn_rtdc_open(&r, p, NULL, &err), 0);
+        if (r == NULL) {
+            fprintf(stderr, "    %s\n", err.msg);
+            continue;
+        }
+        CHECK_EQ(dcn_rtdc_image_open(r, "image", &im, &err), 0);
+        CHECK_EQ(dcn_rtdc_image_layout(im)->raw, cases[i].raw);
+        {
+            char d[64];
+
+            dcn_filter_pipeline_describe(d, sizeof d,
+                                         &dcn_rtdc_image_layout(im)->pipeline);
+            CHECK_STR_EQ(d, cases[i].desc);
+        }
+        CHECK_STR_EQ(dcn_rtdc_image_storage(im),
+                     cases[i].chunked ? "chunked" : "contiguous");
+        CHECK_EQ(dcn_rtdc_image_chunk_size(r), N); /* 999 / 1000, capped */
+        memset(got, 0, (size_t)N * H * W);
+        CHECK_EQ(dcn_rtdc_image_read(im, 0, N, got, &err), 0);
+        CHECK(pattern_ok(got, N, H, W, 4, 0));
+        CHECK_EQ(dcn_rtdc_image_read(im, 5, 11, got, &err), 0);
+        CHECK(pattern_ok(got, 6, H, W, 4, 5));
+        dcn_rtdc_free(r);
+        unlink(p);
+    }
+    /* a virtual dataset over a contiguous source file */
+    {
+        char src[PATH_MAX];
+        char vds[PATH_MAX];
+        struct dcn_error err = DCN_ERROR_INIT;
+        struct dcn_rtdc *r = NULL;
+        struct dcn_rtdc_image *im = NULL;
+        hsize_t dims[3] = {N, H, W};
+        hid_t f;
+        hid_t space;
+        hid_t dcpl;
+        hid_t lcpl;
+        hid_t d;
+
+        tmp_path(src, "vds_src.h5");
+        tmp_path(vds, "vds.rtdc");
+        f = fx_create(src);
+        fx_images(f, "/events/image", N, H, W, NULL, 0, 6);
+        H5Fclose(f);
+        f = fx_create(vds);
+        fx_attr_i64(f, "experiment:event count", N);
+        fx_attr_f64(f, "imaging:pixel size", 0.5);
+        space = H5Screate_simple(3, dims, NULL);
+        dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        H5Pset_virtual(dcpl, space, src, "/events/image", space);
+        lcpl = H5Pcreate(H5P_LINK_CREATE);
+        H5Pset_create_intermediate_group(lcpl, 1);
+        d = H5Dcreate2(f, "/events/image", H5T_NATIVE_UINT8, space, lcpl, dcpl,
+                       H5P_DEFAULT);
+        CHECK(d >= 0);
+        H5Dclose(d);
+        H5Pclose(lcpl);
+        H5Pclose(dcpl);
+        H5Sclose(space);
+        H5Fclose(f);
+        CHECK_EQ(dcn_rtdc_open(&r, vds, NULL, &err), 0);
+        if (r != NULL) {
+            CHECK_EQ(dcn_rtdc_image_open(r, "image", &im, &err), 0);
+            CHECK(!dcn_rtdc_image_layout(im)->raw);
+            CHECK_STR_EQ(dcn_rtdc_image_storage(im), "virtual");
+            CHECK_EQ(dcn_rtdc_image_read(im, 0, N, got, &err), 0);
+            CHECK(pattern_ok(got, N, H, W, 6, 0));
+            dcn_rtdc_free(r);
+        } else {
+            fprintf(stderr, "    %s\n", err.msg);
+        }
+        unlink(vds);
+        unlink(src);
+    }
+    free(got);
+}
+
 int
 main(void)
 {
@@ -1052,6 +1183,7 @@ main(void)
     if (CHECK(mkdtemp(tmpl) != NULL)) {
         snprintf(tmpdir, sizeof tmpdir, "%s", tmpl);
         check_tap();
+        check_layouts();
         rmdir(tmpdir);
     }
     check_mapping();
