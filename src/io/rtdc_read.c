@@ -601,28 +601,56 @@ attr_text(const struct dcn_attr *v, size_t n, const char *name)
     return a->s;
 }
 
-/* §1.9 with D2: decoded strings. Owned result or NULL. */
+/*
+ * §1.9 with D2: decoded strings.  With quirk, dcnum's own variant instead:
+ * fixed-length string attrs enter as Python's bytes repr b'...' (§1.9),
+ * so that identifiers dcnum wrote into basins still match (NULL if no
+ * attr involved is fixed-length).  Owned result or NULL.
+ */
 static char *
-measurement_id(const struct dcn_attr *v, size_t n)
+measurement_id_variant(const struct dcn_attr *v, size_t n, bool quirk)
 {
-    const char *rid = attr_text(v, n, "experiment:run identifier");
-    const char *t = attr_text(v, n, "experiment:time");
-    const char *d = attr_text(v, n, "experiment:date");
-    const char *s = attr_text(v, n, "setup:identifier");
+    static const char *const keys[3] = {"experiment:time", "experiment:date",
+                                        "setup:identifier"};
+    const struct dcn_attr *rid = find_attr(v, n, "experiment:run identifier");
+    const char *parts[3];
+    bool fixed[3];
+    bool any_fixed = false;
     char *text;
     char hex[33];
     char *out;
-    size_t len;
+    size_t len = 16;
 
-    if (rid != NULL)
-        return dcn__strdup(rid);
-    if (t == NULL || d == NULL || s == NULL)
+    if (attr_text(v, n, "experiment:run identifier") != NULL) {
+        if (!quirk)
+            return dcn__strdup(rid->s);
+        if (!rid->str_fixed)
+            return NULL;
+        len = strlen(rid->s) + 4;
+        out = dcn__malloc(len);
+        if (out != NULL)
+            snprintf(out, len, "b'%s'", rid->s);
+        return out;
+    }
+    for (int i = 0; i < 3; i++) {
+        const struct dcn_attr *a = find_attr(v, n, keys[i]);
+
+        parts[i] = attr_text(v, n, keys[i]);
+        if (parts[i] == NULL)
+            return NULL;
+        fixed[i] = quirk && a->str_fixed;
+        any_fixed |= fixed[i];
+        len += strlen(parts[i]) + 3;
+    }
+    if (quirk && !any_fixed)
         return NULL;
-    len = strlen(t) + strlen(d) + strlen(s) + 3;
     text = dcn__malloc(len);
     if (text == NULL)
         return NULL;
-    snprintf(text, len, "%s_%s_%s", t, d, s);
+    snprintf(text, len, "%s%s%s_%s%s%s_%s%s%s", fixed[0] ? "b'" : "", parts[0],
+             fixed[0] ? "'" : "", fixed[1] ? "b'" : "", parts[1],
+             fixed[1] ? "'" : "", fixed[2] ? "b'" : "", parts[2],
+             fixed[2] ? "'" : "");
     dcn__md5_hex(hex, text, strlen(text));
     dcn__free(text);
     out = dcn__malloc(37);
@@ -634,19 +662,39 @@ measurement_id(const struct dcn_attr *v, size_t n)
 }
 
 static char *
-file_measurement_id(hid_t file, const char *fname, struct dcn_error *err)
+measurement_id(const struct dcn_attr *v, size_t n)
+{
+    return measurement_id_variant(v, n, false);
+}
+
+/* Does file's measurement identifier (D2, or dcnum's quirk) equal id?
+ * *mid gets the D2 identifier (owned, may be NULL). */
+static int
+file_id_matches(hid_t file, const char *fname, const char *id, char **mid,
+                bool *match, bool *quirk, struct dcn_error *err)
 {
     struct dcn_attr *v = NULL;
     size_t n = 0;
-    char *mid;
+    char *alt;
+    int rc;
 
-    if (read_root_attrs(file, fname, &v, &n, err) < 0)
-        return NULL;
-    mid = measurement_id(v, n);
+    *mid = NULL;
+    *match = false;
+    *quirk = false;
+    rc = read_root_attrs(file, fname, &v, &n, err);
+    if (rc < 0)
+        return rc;
+    *mid = measurement_id(v, n);
+    *match = *mid != NULL && strcmp(*mid, id) == 0;
+    if (!*match) {
+        alt = measurement_id_variant(v, n, true);
+        *quirk = *match = alt != NULL && strcmp(alt, id) == 0;
+        dcn__free(alt);
+    }
     for (size_t i = 0; i < n; i++)
         attr_release(&v[i]);
     dcn__free(v);
-    return mid;
+    return DCN_OK;
 }
 
 /* ---- basins -------------------------------------------------------------- */
@@ -999,8 +1047,14 @@ resolve_basins(struct dcn_rtdc *r, struct dcn_error *err)
             if (d->resolved == NULL)
                 return dcn_error_set(err, DCN_ENOMEM, "out of memory");
             if (d->identifier != NULL) {
-                mid = file_measurement_id(b->file, cand, err);
-                if (mid == NULL || strcmp(mid, d->identifier) != 0) {
+                bool match;
+                bool quirk;
+
+                rc = file_id_matches(b->file, cand, d->identifier, &mid, &match,
+                                     &quirk, err);
+                if (rc < 0)
+                    return rc;
+                if (!match) {
                     rc = dcn_error_set(err, DCN_EFORMAT,
                                        "%s: basin '%s': identifier mismatch: "
                                        "expected %s, %s has %s",
@@ -1009,6 +1063,11 @@ resolve_basins(struct dcn_rtdc *r, struct dcn_error *err)
                     dcn__free(mid);
                     return rc;
                 }
+                if (quirk)
+                    warn(r,
+                         "%s: basin '%s': identifier %s is dcnum's variant "
+                         "of %s's (fixed-length strings, D2); accepted",
+                         r->path, label, d->identifier, cand);
                 dcn__free(mid);
             }
             snprintf(b->group, sizeof b->group, "events");

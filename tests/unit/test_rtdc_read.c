@@ -875,6 +875,39 @@ check_tap(void)
         CHECK_EQ(dcn_rtdc_open(&r, d1, NULL, &err), DCN_EFORMAT);
         CHECK(strstr(err.msg, "identifier mismatch") != NULL);
         CHECK(strstr(err.msg, "cytoshot-x5.rtdc") != NULL);
+        /* dcnum's b'...' identifier of a fixed-length-string input (§1.9)
+         * is accepted with a warning, the D2 one silently */
+        for (int variant = 0; variant < 2; variant++) {
+            char json[512];
+            size_t nw2;
+            char *const *w2;
+            bool warned = false;
+
+            snprintf(json, sizeof json,
+                     "{\"name\": \"x\", \"type\": \"file\", \"format\": "
+                     "\"hdf5\", \"paths\": "
+                     "[\"../../inputs/file_with_variable_length_logs.rtdc\"], "
+                     "\"identifier\": \"%s\", \"features\": [\"image\"]}",
+                     variant == 0 ? "b26306f4-f46e-bd6a-95a1-dba4de02a794"
+                                  : "12b4490f-6c58-13b1-bddd-5d8e2332b60b");
+            f = fx_create(d1);
+            fx_attr_i64(f, "experiment:event count", 20);
+            fx_attr_f64(f, "imaging:pixel size", 0.34);
+            fx_basin(f, "aaaa", json);
+            H5Fclose(f);
+            dcn_error_clear(&err);
+            CHECK_EQ(dcn_rtdc_open(&r, d1, NULL, &err), 0);
+            if (r == NULL) {
+                fprintf(stderr, "    %s\n", err.msg);
+                continue;
+            }
+            w2 = dcn_rtdc_warnings(r, &nw2);
+            for (size_t i = 0; i < nw2; i++)
+                warned |= strstr(w2[i], "dcnum's variant") != NULL;
+            CHECK_EQ(warned, variant == 0);
+            dcn_rtdc_free(r);
+            r = NULL;
+        }
         unlink(d1);
     }
     unlink(out);
