@@ -8,6 +8,7 @@
  * D15, index mappings).
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1185,6 +1186,82 @@ check_layouts(void)
     free(got);
 }
 
+struct decode_job {
+    uint8_t *dst;
+    uint64_t a, b;
+    const struct dcn_image_layout *l;
+    const struct dcn_image_fetch *f;
+    int rc;
+};
+
+static void *
+decode_thread(void *arg)
+{
+    struct decode_job *j = arg;
+    size_t scap = dcn_rtdc_image_decode_scratch_size(j->l);
+    void *scratch = malloc(scap);
+    struct dcn_error err = DCN_ERROR_INIT;
+
+    j->rc = dcn_rtdc_image_decode(j->dst, j->a, j->b, j->l, j->f, scratch, scap,
+                                  NULL, &err);
+    free(scratch);
+    return NULL;
+}
+
+/* Four worker threads decode one fetched slot (synth-1000, 988 frames)
+ * in parallel, each with its own scratch: same bytes as the reference. */
+static void
+check_parallel_decode(void)
+{
+    char p[PATH_MAX];
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_rtdc *r = NULL;
+    struct dcn_rtdc_image *im = NULL;
+    struct dcn_image_fetch f;
+    struct td_array img;
+    uint64_t slot;
+    uint8_t *dst;
+    pthread_t th[4];
+    struct decode_job jobs[4];
+    size_t fb = 80 * 250;
+
+    td_path(p, "inputs/synth-1000.rtdc");
+    CHECK_EQ(dcn_rtdc_open(&r, p, NULL, &err), 0);
+    if (r == NULL)
+        return;
+    CHECK_EQ(td_read(&img, p, "/events/image", TD_U8), 0);
+    CHECK_EQ(dcn_rtdc_image_open(r, "image", &im, &err), 0);
+    slot = dcn_rtdc_image_chunk_size(r);
+    CHECK_EQ(slot, 988);
+    memset(&f, 0, sizeof f);
+    f.staging_cap = dcn_rtdc_image_fetch_bound(im, slot);
+    f.refs_cap = dcn_rtdc_image_fetch_max_refs(im, slot);
+    f.staging = malloc(f.staging_cap);
+    f.refs = calloc(f.refs_cap, sizeof *f.refs);
+    dst = malloc(slot * fb);
+    CHECK_EQ(dcn_rtdc_image_fetch(im, 0, slot, &f, dst, &err), 0);
+    CHECK(!f.decoded);
+    CHECK_EQ(f.nrefs, 19);
+    for (int t = 0; t < 4; t++) {
+        jobs[t].a = (uint64_t)t * 247;
+        jobs[t].b = jobs[t].a + 247;
+        jobs[t].dst = dst + jobs[t].a * fb;
+        jobs[t].l = dcn_rtdc_image_layout(im);
+        jobs[t].f = &f;
+        pthread_create(&th[t], NULL, decode_thread, &jobs[t]);
+    }
+    for (int t = 0; t < 4; t++) {
+        pthread_join(th[t], NULL);
+        CHECK_EQ(jobs[t].rc, 0);
+    }
+    CHECK(memcmp(dst, img.data, slot * fb) == 0);
+    free(dst);
+    free(f.staging);
+    free(f.refs);
+    td_array_release(&img);
+    dcn_rtdc_free(r);
+}
+
 int
 main(void)
 {
@@ -1220,5 +1297,6 @@ main(void)
         rmdir(tmpdir);
     }
     check_mapping();
+    check_parallel_decode();
     return check_report();
 }
