@@ -2077,7 +2077,7 @@ dcn_rtdc_image_read(struct dcn_rtdc_image *im, uint64_t a, uint64_t b,
                     uint8_t *dst, struct dcn_error *err)
 {
     struct dcn_image_fetch f;
-    size_t nref = dcn_rtdc_image_fetch_max_refs(im, b - a);
+    size_t nref = 0;
     size_t scap = dcn_rtdc_image_decode_scratch_size(&im->layout);
     void *scratch = NULL;
     int rc;
@@ -2085,6 +2085,13 @@ dcn_rtdc_image_read(struct dcn_rtdc_image *im, uint64_t a, uint64_t b,
     memset(&f, 0, sizeof f);
     if (b <= a)
         return DCN_OK;
+    if (im->layout.raw) {
+        uint64_t c0;
+        uint64_t c1;
+
+        chunk_span(im, im->rows, a, b, &c0, &c1);
+        nref = (size_t)(c1 - c0 + 1) * im->layout.ntiles;
+    }
     f.staging_cap = nref * im->max_stored;
     f.refs_cap = nref;
     f.staging = dcn__malloc(f.staging_cap > 0 ? f.staging_cap : 1);
