@@ -2341,6 +2341,14 @@ dcn_rtdc_open(struct dcn_rtdc **out, const char *path,
     if (rc < 0)
         goto fail;
     r->mid = measurement_id(r->attrs, r->nattrs);
+    if (r->mid == NULL &&
+        (attr_text(r->attrs, r->nattrs, "experiment:run identifier") != NULL ||
+         (attr_text(r->attrs, r->nattrs, "experiment:time") != NULL &&
+          attr_text(r->attrs, r->nattrs, "experiment:date") != NULL &&
+          attr_text(r->attrs, r->nattrs, "setup:identifier") != NULL))) {
+        rc = dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", r->path);
+        goto fail;
+    }
     rc = open_checks(r, opts, err);
     if (rc < 0)
         goto fail;
