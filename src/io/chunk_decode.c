@@ -78,6 +78,40 @@ dcn_filter_pipeline_describe(char *buf, size_t len,
     }
 }
 
+bool
+dcn_chunk_decode_exact_ok(const struct dcn_filter_pipeline *p,
+                          unsigned filter_mask)
+{
+    int compressors = 0;
+
+    for (int i = 0; i < p->nfilters && i < DCN_PIPELINE_MAX; i++) {
+        if (filter_mask & 1u << i)
+            continue;
+        if (p->filters[i].id == DCN_FILTER_FLETCHER32) {
+            /* a checksum applied before the compressor would leave 4
+             * extra bytes in the decompressed output */
+            if (compressors == 0)
+                continue;
+        } else if (!filter_known(p->filters[i].id)) {
+            return false;
+        } else {
+            compressors++;
+        }
+    }
+    if (compressors > 1)
+        return false;
+    /* fletcher before the (only) compressor: not exact */
+    for (int i = 0, seen = 0; i < p->nfilters && i < DCN_PIPELINE_MAX; i++) {
+        if (filter_mask & 1u << i)
+            continue;
+        if (p->filters[i].id != DCN_FILTER_FLETCHER32)
+            seen = 1;
+        else if (!seen && compressors == 1)
+            return false;
+    }
+    return true;
+}
+
 size_t
 dcn_chunk_decode_dst_size(size_t chunk_bytes)
 {

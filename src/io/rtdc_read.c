@@ -2011,6 +2011,7 @@ dcn_rtdc_image_decode(uint8_t *dst, uint64_t a, uint64_t b,
     unsigned char *chunk = scratch;
     const uint64_t *rows = NULL;
     size_t fbytes = (size_t)(l->extent[1] * l->extent[2]);
+    bool direct_ok;
 
     if (f->decoded || b <= a)
         return DCN_OK;
@@ -2025,9 +2026,12 @@ dcn_rtdc_image_decode(uint8_t *dst, uint64_t a, uint64_t b,
         return dcn_error_set(err, DCN_EINVAL, "decode scratch too small");
     if (l->mapped)
         rows = f->rows + (a - f->a);
+    direct_ok = l->chunk[1] == l->extent[1] && l->chunk[2] == l->extent[2];
     for (size_t i = 0; i < f->nrefs; i++) {
         const struct dcn_chunk_ref *ref = &f->refs[i];
         bool hit = false;
+        bool direct;
+        unsigned char *out;
         size_t got = 0;
         int rc;
 
@@ -2039,11 +2043,16 @@ dcn_rtdc_image_decode(uint8_t *dst, uint64_t a, uint64_t b,
         }
         if (!hit)
             continue;
+        /* a whole-image chunk inside [a, b): decode in place */
+        direct = rows == NULL && direct_ok && ref->coord[0] >= a &&
+                 ref->coord[0] + l->chunk[0] <= b && ref->nbytes > 0 &&
+                 dcn_chunk_decode_exact_ok(&l->pipeline, ref->filter_mask);
+        out = direct ? dst + (size_t)(ref->coord[0] - a) * fbytes : chunk;
         if (ref->nbytes == 0) {
             memset(chunk, 0, l->chunk_bytes);
         } else {
             rc = dcn_chunk_decode(
-                    chunk, cap, &got,
+                    out, direct ? l->chunk_bytes : cap, &got,
                     (const unsigned char *)f->staging + ref->offset,
                     (size_t)ref->nbytes, &l->pipeline, ref->filter_mask,
                     chunk + cap, scratch_cap - cap, NULL);
@@ -2064,11 +2073,12 @@ dcn_rtdc_image_decode(uint8_t *dst, uint64_t a, uint64_t b,
                                                         : dcn_strerror(rc));
             }
         }
+        if (direct)
+            continue;
         dcn_chunk_copy_overlap(dst, a, (size_t)(b - a), rows,
                                (size_t)l->extent[1], (size_t)l->extent[2], 1,
                                chunk, ref->coord, l->chunk);
     }
-    (void)fbytes;
     return DCN_OK;
 }
 
