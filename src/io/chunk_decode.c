@@ -66,6 +66,8 @@ dcn_filter_pipeline_describe(char *buf, size_t len,
                          f->cd_nelmts > 0 ? f->cd_values[0] : 0u);
         else if (f->id == DCN_FILTER_FLETCHER32)
             n = snprintf(buf + used, len - used, "%sfletcher32", sep);
+        else if (f->id == 2)
+            n = snprintf(buf + used, len - used, "%sshuffle", sep);
         else if (f->id == DCN_FILTER_SZIP)
             n = snprintf(buf + used, len - used, "%sszip", sep);
         else
@@ -74,6 +76,40 @@ dcn_filter_pipeline_describe(char *buf, size_t len,
             break;
         used += (size_t)n;
     }
+}
+
+bool
+dcn_chunk_decode_exact_ok(const struct dcn_filter_pipeline *p,
+                          unsigned filter_mask)
+{
+    int compressors = 0;
+
+    for (int i = 0; i < p->nfilters && i < DCN_PIPELINE_MAX; i++) {
+        if (filter_mask & 1u << i)
+            continue;
+        if (p->filters[i].id == DCN_FILTER_FLETCHER32) {
+            /* a checksum applied before the compressor would leave 4
+             * extra bytes in the decompressed output */
+            if (compressors == 0)
+                continue;
+        } else if (!filter_known(p->filters[i].id)) {
+            return false;
+        } else {
+            compressors++;
+        }
+    }
+    if (compressors > 1)
+        return false;
+    /* fletcher before the (only) compressor: not exact */
+    for (int i = 0, seen = 0; i < p->nfilters && i < DCN_PIPELINE_MAX; i++) {
+        if (filter_mask & 1u << i)
+            continue;
+        if (p->filters[i].id != DCN_FILTER_FLETCHER32)
+            seen = 1;
+        else if (!seen && compressors == 1)
+            return false;
+    }
+    return true;
 }
 
 size_t

@@ -85,6 +85,15 @@ int dcn_chunk_decode(void *dst, size_t dst_cap, size_t *dst_len,
                      struct dcn_error *err);
 
 /*
+ * True if dcn_chunk_decode() with this pipeline and mask needs no dst
+ * capacity beyond the decoded chunk itself (at most one compressor, and
+ * no checksum inside it), so a caller may decode straight into its
+ * destination with dst_cap = chunk bytes.
+ */
+bool dcn_chunk_decode_exact_ok(const struct dcn_filter_pipeline *p,
+                               unsigned filter_mask);
+
+/*
  * Copy the part of a decoded chunk that overlaps a stack of frames.
  *
  * The dataset is 3-D (frames, height, width) of elem-byte items; the

@@ -569,12 +569,13 @@ read_root_attrs(hid_t file, const char *fname, struct dcn_attr **out, size_t *n,
         int code = l.rc < 0 ? l.rc : DCN_EIO;
         const char *which = l.n > 0 ? l.v[l.n - 1].name : "?";
 
+        /* set the message before the names are freed */
+        dcn_error_set(err, code, "%s: cannot read root attribute near '%s'",
+                      fname, which);
         for (size_t i = 0; i < l.n; i++)
             attr_release(&l.v[i]);
         dcn__free(l.v);
-        return dcn_error_set(err, code,
-                             "%s: cannot read root attribute near '%s'", fname,
-                             which);
+        return code;
     }
     *out = l.v;
     *n = l.n;
@@ -600,28 +601,56 @@ attr_text(const struct dcn_attr *v, size_t n, const char *name)
     return a->s;
 }
 
-/* §1.9 with D2: decoded strings. Owned result or NULL. */
+/*
+ * §1.9 with D2: decoded strings.  With quirk, dcnum's own variant instead:
+ * fixed-length string attrs enter as Python's bytes repr b'...' (§1.9),
+ * so that identifiers dcnum wrote into basins still match (NULL if no
+ * attr involved is fixed-length).  Owned result or NULL.
+ */
 static char *
-measurement_id(const struct dcn_attr *v, size_t n)
+measurement_id_variant(const struct dcn_attr *v, size_t n, bool quirk)
 {
-    const char *rid = attr_text(v, n, "experiment:run identifier");
-    const char *t = attr_text(v, n, "experiment:time");
-    const char *d = attr_text(v, n, "experiment:date");
-    const char *s = attr_text(v, n, "setup:identifier");
+    static const char *const keys[3] = {"experiment:time", "experiment:date",
+                                        "setup:identifier"};
+    const struct dcn_attr *rid = find_attr(v, n, "experiment:run identifier");
+    const char *parts[3];
+    bool fixed[3];
+    bool any_fixed = false;
     char *text;
     char hex[33];
     char *out;
-    size_t len;
+    size_t len = 16;
 
-    if (rid != NULL)
-        return dcn__strdup(rid);
-    if (t == NULL || d == NULL || s == NULL)
+    if (attr_text(v, n, "experiment:run identifier") != NULL) {
+        if (!quirk)
+            return dcn__strdup(rid->s);
+        if (!rid->str_fixed)
+            return NULL;
+        len = strlen(rid->s) + 4;
+        out = dcn__malloc(len);
+        if (out != NULL)
+            snprintf(out, len, "b'%s'", rid->s);
+        return out;
+    }
+    for (int i = 0; i < 3; i++) {
+        const struct dcn_attr *a = find_attr(v, n, keys[i]);
+
+        parts[i] = attr_text(v, n, keys[i]);
+        if (parts[i] == NULL)
+            return NULL;
+        fixed[i] = quirk && a->str_fixed;
+        any_fixed |= fixed[i];
+        len += strlen(parts[i]) + 3;
+    }
+    if (quirk && !any_fixed)
         return NULL;
-    len = strlen(t) + strlen(d) + strlen(s) + 3;
     text = dcn__malloc(len);
     if (text == NULL)
         return NULL;
-    snprintf(text, len, "%s_%s_%s", t, d, s);
+    snprintf(text, len, "%s%s%s_%s%s%s_%s%s%s", fixed[0] ? "b'" : "", parts[0],
+             fixed[0] ? "'" : "", fixed[1] ? "b'" : "", parts[1],
+             fixed[1] ? "'" : "", fixed[2] ? "b'" : "", parts[2],
+             fixed[2] ? "'" : "");
     dcn__md5_hex(hex, text, strlen(text));
     dcn__free(text);
     out = dcn__malloc(37);
@@ -633,19 +662,39 @@ measurement_id(const struct dcn_attr *v, size_t n)
 }
 
 static char *
-file_measurement_id(hid_t file, const char *fname, struct dcn_error *err)
+measurement_id(const struct dcn_attr *v, size_t n)
+{
+    return measurement_id_variant(v, n, false);
+}
+
+/* Does file's measurement identifier (D2, or dcnum's quirk) equal id?
+ * *mid gets the D2 identifier (owned, may be NULL). */
+static int
+file_id_matches(hid_t file, const char *fname, const char *id, char **mid,
+                bool *match, bool *quirk, struct dcn_error *err)
 {
     struct dcn_attr *v = NULL;
     size_t n = 0;
-    char *mid;
+    char *alt;
+    int rc;
 
-    if (read_root_attrs(file, fname, &v, &n, err) < 0)
-        return NULL;
-    mid = measurement_id(v, n);
+    *mid = NULL;
+    *match = false;
+    *quirk = false;
+    rc = read_root_attrs(file, fname, &v, &n, err);
+    if (rc < 0)
+        return rc;
+    *mid = measurement_id(v, n);
+    *match = *mid != NULL && strcmp(*mid, id) == 0;
+    if (!*match) {
+        alt = measurement_id_variant(v, n, true);
+        *quirk = *match = alt != NULL && strcmp(alt, id) == 0;
+        dcn__free(alt);
+    }
     for (size_t i = 0; i < n; i++)
         attr_release(&v[i]);
     dcn__free(v);
-    return mid;
+    return DCN_OK;
 }
 
 /* ---- basins -------------------------------------------------------------- */
@@ -998,8 +1047,14 @@ resolve_basins(struct dcn_rtdc *r, struct dcn_error *err)
             if (d->resolved == NULL)
                 return dcn_error_set(err, DCN_ENOMEM, "out of memory");
             if (d->identifier != NULL) {
-                mid = file_measurement_id(b->file, cand, err);
-                if (mid == NULL || strcmp(mid, d->identifier) != 0) {
+                bool match;
+                bool quirk;
+
+                rc = file_id_matches(b->file, cand, d->identifier, &mid, &match,
+                                     &quirk, err);
+                if (rc < 0)
+                    return rc;
+                if (!match) {
                     rc = dcn_error_set(err, DCN_EFORMAT,
                                        "%s: basin '%s': identifier mismatch: "
                                        "expected %s, %s has %s",
@@ -1008,6 +1063,11 @@ resolve_basins(struct dcn_rtdc *r, struct dcn_error *err)
                     dcn__free(mid);
                     return rc;
                 }
+                if (quirk)
+                    warn(r,
+                         "%s: basin '%s': identifier %s is dcnum's variant "
+                         "of %s's (fixed-length strings, D2); accepted",
+                         r->path, label, d->identifier, cand);
                 dcn__free(mid);
             }
             snprintf(b->group, sizeof b->group, "events");
@@ -1951,6 +2011,7 @@ dcn_rtdc_image_decode(uint8_t *dst, uint64_t a, uint64_t b,
     unsigned char *chunk = scratch;
     const uint64_t *rows = NULL;
     size_t fbytes = (size_t)(l->extent[1] * l->extent[2]);
+    bool direct_ok;
 
     if (f->decoded || b <= a)
         return DCN_OK;
@@ -1965,9 +2026,12 @@ dcn_rtdc_image_decode(uint8_t *dst, uint64_t a, uint64_t b,
         return dcn_error_set(err, DCN_EINVAL, "decode scratch too small");
     if (l->mapped)
         rows = f->rows + (a - f->a);
+    direct_ok = l->chunk[1] == l->extent[1] && l->chunk[2] == l->extent[2];
     for (size_t i = 0; i < f->nrefs; i++) {
         const struct dcn_chunk_ref *ref = &f->refs[i];
         bool hit = false;
+        bool direct;
+        unsigned char *out;
         size_t got = 0;
         int rc;
 
@@ -1979,11 +2043,16 @@ dcn_rtdc_image_decode(uint8_t *dst, uint64_t a, uint64_t b,
         }
         if (!hit)
             continue;
+        /* a whole-image chunk inside [a, b): decode in place */
+        direct = rows == NULL && direct_ok && ref->coord[0] >= a &&
+                 ref->coord[0] + l->chunk[0] <= b && ref->nbytes > 0 &&
+                 dcn_chunk_decode_exact_ok(&l->pipeline, ref->filter_mask);
+        out = direct ? dst + (size_t)(ref->coord[0] - a) * fbytes : chunk;
         if (ref->nbytes == 0) {
             memset(chunk, 0, l->chunk_bytes);
         } else {
             rc = dcn_chunk_decode(
-                    chunk, cap, &got,
+                    out, direct ? l->chunk_bytes : cap, &got,
                     (const unsigned char *)f->staging + ref->offset,
                     (size_t)ref->nbytes, &l->pipeline, ref->filter_mask,
                     chunk + cap, scratch_cap - cap, NULL);
@@ -2004,11 +2073,12 @@ dcn_rtdc_image_decode(uint8_t *dst, uint64_t a, uint64_t b,
                                                         : dcn_strerror(rc));
             }
         }
+        if (direct)
+            continue;
         dcn_chunk_copy_overlap(dst, a, (size_t)(b - a), rows,
                                (size_t)l->extent[1], (size_t)l->extent[2], 1,
                                chunk, ref->coord, l->chunk);
     }
-    (void)fbytes;
     return DCN_OK;
 }
 
@@ -2017,7 +2087,7 @@ dcn_rtdc_image_read(struct dcn_rtdc_image *im, uint64_t a, uint64_t b,
                     uint8_t *dst, struct dcn_error *err)
 {
     struct dcn_image_fetch f;
-    size_t nref = dcn_rtdc_image_fetch_max_refs(im, b - a);
+    size_t nref = 0;
     size_t scap = dcn_rtdc_image_decode_scratch_size(&im->layout);
     void *scratch = NULL;
     int rc;
@@ -2025,6 +2095,13 @@ dcn_rtdc_image_read(struct dcn_rtdc_image *im, uint64_t a, uint64_t b,
     memset(&f, 0, sizeof f);
     if (b <= a)
         return DCN_OK;
+    if (im->layout.raw) {
+        uint64_t c0;
+        uint64_t c1;
+
+        chunk_span(im, im->rows, a, b, &c0, &c1);
+        nref = (size_t)(c1 - c0 + 1) * im->layout.ntiles;
+    }
     f.staging_cap = nref * im->max_stored;
     f.refs_cap = nref;
     f.staging = dcn__malloc(f.staging_cap > 0 ? f.staging_cap : 1);
@@ -2274,6 +2351,14 @@ dcn_rtdc_open(struct dcn_rtdc **out, const char *path,
     if (rc < 0)
         goto fail;
     r->mid = measurement_id(r->attrs, r->nattrs);
+    if (r->mid == NULL &&
+        (attr_text(r->attrs, r->nattrs, "experiment:run identifier") != NULL ||
+         (attr_text(r->attrs, r->nattrs, "experiment:time") != NULL &&
+          attr_text(r->attrs, r->nattrs, "experiment:date") != NULL &&
+          attr_text(r->attrs, r->nattrs, "setup:identifier") != NULL))) {
+        rc = dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", r->path);
+        goto fail;
+    }
     rc = open_checks(r, opts, err);
     if (rc < 0)
         goto fail;

@@ -6,7 +6,7 @@ target_include_directories(dcn_rtdc_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/u
 target_link_libraries(dcn_rtdc_fixture PUBLIC dcn_io hdf5::hdf5)
 dcn_target_warnings(dcn_rtdc_fixture)
 dcn_add_test(test_rtdc_read SOURCES unit/test_rtdc_read.c
-    LIBS dcn_io dcn_rtdc_fixture dcn_testsupport LABELS io)
+    LIBS dcn_io dcn_rtdc_fixture dcn_testsupport Threads::Threads LABELS io)
 dcn_add_test(test_rtdc_read_bad SOURCES unit/test_rtdc_read_bad.c
     LIBS dcn_io dcn_rtdc_fixture dcn_testsupport LABELS io)
 # `dcnumc info`: the command's source is compiled into the test until the

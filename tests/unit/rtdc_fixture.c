@@ -139,11 +139,17 @@ fx_images(hid_t file, const char *path, size_t n, size_t h, size_t w,
     H5Pset_create_intermediate_group(lcpl, 1);
     if (chunks != NULL) {
         H5Pset_chunk(dcpl, 3, chunks);
-        if (zstd) {
+        if (zstd == 1) {
             unsigned lvl = 5;
 
             H5Pset_filter(dcpl, 32015, H5Z_FLAG_OPTIONAL, 1, &lvl);
             H5Pset_fletcher32(dcpl);
+        } else if (zstd == 2) {
+            H5Pset_fletcher32(dcpl);
+            H5Pset_deflate(dcpl, 4);
+        } else if (zstd == 3) {
+            H5Pset_shuffle(dcpl);
+            H5Pset_deflate(dcpl, 2);
         }
     }
     d = H5Dcreate2(file, path, H5T_NATIVE_UINT8, space, lcpl, dcpl,

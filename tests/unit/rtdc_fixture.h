@@ -24,7 +24,8 @@ void fx_dataset(hid_t file, const char *path, hid_t mtype, hid_t ftype,
                 int rank, const hsize_t *dims, const hsize_t *chunks,
                 const void *data);
 /* n frames of h x w uint8 with the pattern value(k,y,x); chunks may be
- * NULL (contiguous).  zstd: add the zstd filter + Fletcher32. */
+ * NULL (contiguous).  zstd: 0 no filter, 1 zstd(5) + Fletcher32,
+ * 2 Fletcher32 + deflate(4), 3 shuffle + deflate(2). */
 void fx_images(hid_t file, const char *path, size_t n, size_t h, size_t w,
                const hsize_t *chunks, int zstd, unsigned seed);
 uint8_t fx_pixel(unsigned seed, size_t k, size_t y, size_t x);

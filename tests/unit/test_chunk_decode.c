@@ -424,6 +424,24 @@ check_pure(void)
         dcn_filter_pipeline_describe(buf, sizeof buf, &q);
         CHECK_STR_EQ(buf, "zstd(5)+fletcher32");
     }
+    {
+        struct dcn_filter_pipeline q = {0};
+
+        CHECK(dcn_chunk_decode_exact_ok(&q, 0));
+        q.nfilters = 2;
+        q.filters[0].id = DCN_FILTER_ZSTD;
+        q.filters[1].id = DCN_FILTER_FLETCHER32;
+        CHECK(dcn_chunk_decode_exact_ok(&q, 0));
+        CHECK(dcn_chunk_decode_exact_ok(&q, 1));
+        q.filters[0].id = DCN_FILTER_FLETCHER32;
+        q.filters[1].id = DCN_FILTER_DEFLATE;
+        CHECK(!dcn_chunk_decode_exact_ok(&q, 0));
+        CHECK(dcn_chunk_decode_exact_ok(&q, 2)); /* deflate skipped */
+        q.filters[0].id = DCN_FILTER_ZSTD;
+        CHECK(!dcn_chunk_decode_exact_ok(&q, 0)); /* two compressors */
+        q.filters[0].id = 32000;
+        CHECK(!dcn_chunk_decode_exact_ok(&q, 0));
+    }
     free(scratch);
 }
 

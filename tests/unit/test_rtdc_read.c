@@ -8,6 +8,7 @@
  * D15, index mappings).
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -875,6 +876,39 @@ check_tap(void)
         CHECK_EQ(dcn_rtdc_open(&r, d1, NULL, &err), DCN_EFORMAT);
         CHECK(strstr(err.msg, "identifier mismatch") != NULL);
         CHECK(strstr(err.msg, "cytoshot-x5.rtdc") != NULL);
+        /* dcnum's b'...' identifier of a fixed-length-string input (§1.9)
+         * is accepted with a warning, the D2 one silently */
+        for (int variant = 0; variant < 2; variant++) {
+            char json[512];
+            size_t nw2;
+            char *const *w2;
+            bool warned = false;
+
+            snprintf(json, sizeof json,
+                     "{\"name\": \"x\", \"type\": \"file\", \"format\": "
+                     "\"hdf5\", \"paths\": "
+                     "[\"../../inputs/file_with_variable_length_logs.rtdc\"], "
+                     "\"identifier\": \"%s\", \"features\": [\"image\"]}",
+                     variant == 0 ? "b26306f4-f46e-bd6a-95a1-dba4de02a794"
+                                  : "12b4490f-6c58-13b1-bddd-5d8e2332b60b");
+            f = fx_create(d1);
+            fx_attr_i64(f, "experiment:event count", 20);
+            fx_attr_f64(f, "imaging:pixel size", 0.34);
+            fx_basin(f, "aaaa", json);
+            H5Fclose(f);
+            dcn_error_clear(&err);
+            CHECK_EQ(dcn_rtdc_open(&r, d1, NULL, &err), 0);
+            if (r == NULL) {
+                fprintf(stderr, "    %s\n", err.msg);
+                continue;
+            }
+            w2 = dcn_rtdc_warnings(r, &nw2);
+            for (size_t i = 0; i < nw2; i++)
+                warned |= strstr(w2[i], "dcnum's variant") != NULL;
+            CHECK_EQ(warned, variant == 0);
+            dcn_rtdc_free(r);
+            r = NULL;
+        }
         unlink(d1);
     }
     unlink(out);
@@ -1021,6 +1055,213 @@ check_mapping(void)
     td_array_release(&tm);
 }
 
+static bool
+pattern_ok(const uint8_t *got, size_t n, size_t h, size_t w, unsigned seed,
+           size_t first)
+{
+    for (size_t k = 0; k < n; k++)
+        for (size_t y = 0; y < h; y++)
+            for (size_t x = 0; x < w; x++)
+                if (got[(k * h + y) * w + x] != fx_pixel(seed, first + k, y, x))
+                    return false;
+    return true;
+}
+
+/* Image layouts: raw decode for chunked zstd / deflate / unfiltered,
+ * H5Dread fallback for shuffle, contiguous and virtual datasets. */
+static void
+check_layouts(void)
+{
+    static const struct {
+        const char *tag;
+        int filters; /* fx_images */
+        int chunked;
+        bool raw;
+        const char *desc;
+    } cases[] = {
+            {"zstd", 1, 1, true, "zstd(5)+fletcher32"},
+            {"deflate", 2, 1, true, "fletcher32+deflate(4)"},
+            {"plain", 0, 1, true, "none"},
+            {"shuffle", 3, 1, false, "shuffle+deflate(2)"},
+            {"contiguous", 0, 0, false, "none"},
+    };
+    hsize_t ch[3] = {3, 7, 9}; /* splits images, edge chunks partial */
+    enum {
+        N = 17,
+        H = 20,
+        W = 30
+    };
+    uint8_t *got = malloc((size_t)N * H * W);
+
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char p[PATH_MAX];
+        char name[64];
+        struct dcn_error err = DCN_ERROR_INIT;
+        struct dcn_rtdc *r = NULL;
+        struct dcn_rtdc_image *im = NULL;
+        hid_t f;
+
+        snprintf(name, sizeof name, "layout_%s.rtdc", cases[i].tag);
+        tmp_path(p, name);
+        f = fx_create(p);
+        fx_attr_i64(f, "experiment:event count", N);
+        fx_attr_f64(f, "imaging:pixel size", 0.5);
+        fx_images(f, "/events/image", N, H, W, cases[i].chunked ? ch : NULL,
+                  cases[i].filters, 4);
+        H5Fclose(f);
+        CHECK_EQ(dcn_rtdc_open(&r, p, NULL, &err), 0);
+        if (r == NULL) {
+            fprintf(stderr, "    %s\n", err.msg);
+            continue;
+        }
+        CHECK_EQ(dcn_rtdc_image_open(r, "image", &im, &err), 0);
+        CHECK_EQ(dcn_rtdc_image_layout(im)->raw, cases[i].raw);
+        {
+            char d[64];
+
+            dcn_filter_pipeline_describe(d, sizeof d,
+                                         &dcn_rtdc_image_layout(im)->pipeline);
+            CHECK_STR_EQ(d, cases[i].desc);
+        }
+        CHECK_STR_EQ(dcn_rtdc_image_storage(im),
+                     cases[i].chunked ? "chunked" : "contiguous");
+        CHECK_EQ(dcn_rtdc_image_chunk_size(r), N); /* 999 / 1000, capped */
+        memset(got, 0, (size_t)N * H * W);
+        CHECK_EQ(dcn_rtdc_image_read(im, 0, N, got, &err), 0);
+        CHECK(pattern_ok(got, N, H, W, 4, 0));
+        CHECK_EQ(dcn_rtdc_image_read(im, 5, 11, got, &err), 0);
+        CHECK(pattern_ok(got, 6, H, W, 4, 5));
+        dcn_rtdc_free(r);
+        unlink(p);
+    }
+    /* a virtual dataset over a contiguous source file */
+    {
+        char src[PATH_MAX];
+        char vds[PATH_MAX];
+        struct dcn_error err = DCN_ERROR_INIT;
+        struct dcn_rtdc *r = NULL;
+        struct dcn_rtdc_image *im = NULL;
+        hsize_t dims[3] = {N, H, W};
+        hid_t f;
+        hid_t space;
+        hid_t dcpl;
+        hid_t lcpl;
+        hid_t d;
+
+        tmp_path(src, "vds_src.h5");
+        tmp_path(vds, "vds.rtdc");
+        f = fx_create(src);
+        fx_images(f, "/events/image", N, H, W, NULL, 0, 6);
+        H5Fclose(f);
+        f = fx_create(vds);
+        fx_attr_i64(f, "experiment:event count", N);
+        fx_attr_f64(f, "imaging:pixel size", 0.5);
+        space = H5Screate_simple(3, dims, NULL);
+        dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        H5Pset_virtual(dcpl, space, src, "/events/image", space);
+        lcpl = H5Pcreate(H5P_LINK_CREATE);
+        H5Pset_create_intermediate_group(lcpl, 1);
+        d = H5Dcreate2(f, "/events/image", H5T_NATIVE_UINT8, space, lcpl, dcpl,
+                       H5P_DEFAULT);
+        CHECK(d >= 0);
+        H5Dclose(d);
+        H5Pclose(lcpl);
+        H5Pclose(dcpl);
+        H5Sclose(space);
+        H5Fclose(f);
+        CHECK_EQ(dcn_rtdc_open(&r, vds, NULL, &err), 0);
+        if (r != NULL) {
+            CHECK_EQ(dcn_rtdc_image_open(r, "image", &im, &err), 0);
+            CHECK(!dcn_rtdc_image_layout(im)->raw);
+            CHECK_STR_EQ(dcn_rtdc_image_storage(im), "virtual");
+            CHECK_EQ(dcn_rtdc_image_read(im, 0, N, got, &err), 0);
+            CHECK(pattern_ok(got, N, H, W, 6, 0));
+            dcn_rtdc_free(r);
+        } else {
+            fprintf(stderr, "    %s\n", err.msg);
+        }
+        unlink(vds);
+        unlink(src);
+    }
+    free(got);
+}
+
+struct decode_job {
+    uint8_t *dst;
+    uint64_t a, b;
+    const struct dcn_image_layout *l;
+    const struct dcn_image_fetch *f;
+    int rc;
+};
+
+static void *
+decode_thread(void *arg)
+{
+    struct decode_job *j = arg;
+    size_t scap = dcn_rtdc_image_decode_scratch_size(j->l);
+    void *scratch = malloc(scap);
+    struct dcn_error err = DCN_ERROR_INIT;
+
+    j->rc = dcn_rtdc_image_decode(j->dst, j->a, j->b, j->l, j->f, scratch, scap,
+                                  NULL, &err);
+    free(scratch);
+    return NULL;
+}
+
+/* Four worker threads decode one fetched slot (synth-1000, 988 frames)
+ * in parallel, each with its own scratch: same bytes as the reference. */
+static void
+check_parallel_decode(void)
+{
+    char p[PATH_MAX];
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_rtdc *r = NULL;
+    struct dcn_rtdc_image *im = NULL;
+    struct dcn_image_fetch f;
+    struct td_array img;
+    uint64_t slot;
+    uint8_t *dst;
+    pthread_t th[4];
+    struct decode_job jobs[4];
+    size_t fb = 80 * 250;
+
+    td_path(p, "inputs/synth-1000.rtdc");
+    CHECK_EQ(dcn_rtdc_open(&r, p, NULL, &err), 0);
+    if (r == NULL)
+        return;
+    CHECK_EQ(td_read(&img, p, "/events/image", TD_U8), 0);
+    CHECK_EQ(dcn_rtdc_image_open(r, "image", &im, &err), 0);
+    slot = dcn_rtdc_image_chunk_size(r);
+    CHECK_EQ(slot, 988);
+    memset(&f, 0, sizeof f);
+    f.staging_cap = dcn_rtdc_image_fetch_bound(im, slot);
+    f.refs_cap = dcn_rtdc_image_fetch_max_refs(im, slot);
+    f.staging = malloc(f.staging_cap);
+    f.refs = calloc(f.refs_cap, sizeof *f.refs);
+    dst = malloc(slot * fb);
+    CHECK_EQ(dcn_rtdc_image_fetch(im, 0, slot, &f, dst, &err), 0);
+    CHECK(!f.decoded);
+    CHECK_EQ(f.nrefs, 19);
+    for (int t = 0; t < 4; t++) {
+        jobs[t].a = (uint64_t)t * 247;
+        jobs[t].b = jobs[t].a + 247;
+        jobs[t].dst = dst + jobs[t].a * fb;
+        jobs[t].l = dcn_rtdc_image_layout(im);
+        jobs[t].f = &f;
+        pthread_create(&th[t], NULL, decode_thread, &jobs[t]);
+    }
+    for (int t = 0; t < 4; t++) {
+        pthread_join(th[t], NULL);
+        CHECK_EQ(jobs[t].rc, 0);
+    }
+    CHECK(memcmp(dst, img.data, slot * fb) == 0);
+    free(dst);
+    free(f.staging);
+    free(f.refs);
+    td_array_release(&img);
+    dcn_rtdc_free(r);
+}
+
 int
 main(void)
 {
@@ -1052,8 +1293,10 @@ main(void)
     if (CHECK(mkdtemp(tmpl) != NULL)) {
         snprintf(tmpdir, sizeof tmpdir, "%s", tmpl);
         check_tap();
+        check_layouts();
         rmdir(tmpdir);
     }
     check_mapping();
+    check_parallel_decode();
     return check_report();
 }

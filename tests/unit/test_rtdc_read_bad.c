@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "check.h"
 #include "rtdc_fixture.h"
 #include "rtdc_read.h"
@@ -183,6 +184,59 @@ check_corrupt_chunk(void)
     }
     free(dst);
     unlink(p);
+}
+
+/* Open + image_bg through the internal basin + a scalar, with the nth
+ * allocation failing: a clean status with a message, never a crash or a
+ * leak (run under ASan), for every n until everything succeeds. */
+static int
+open_and_read(const char *path, struct dcn_error *err)
+{
+    struct dcn_rtdc *r = NULL;
+    struct dcn_rtdc_image *im = NULL;
+    uint8_t *buf = malloc(4 * 80 * 400);
+    double v[4];
+    int rc = dcn_rtdc_open(&r, path, NULL, err);
+
+    if (rc == 0)
+        rc = dcn_rtdc_image_open(r, "image_bg", &im, err);
+    if (rc == 0)
+        rc = dcn_rtdc_image_read(im, 0, 4, buf, err);
+    if (rc == 0)
+        rc = dcn_rtdc_scalar_read_f64(r, "deform", 0, 4, v, err);
+    dcn_rtdc_free(r);
+    free(buf);
+    return rc;
+}
+
+static void
+check_alloc_failures(void)
+{
+    char p[PATH_MAX];
+    long n;
+    long ok_run = 0;
+    long failures = 0;
+
+    td_path(p, "reference/cytoshot-test-data/default/dcnum_output.rtdc");
+    for (n = 1; n < 5000 && ok_run < 50; n++) {
+        struct dcn_error err = DCN_ERROR_INIT;
+        int rc;
+
+        dcn__alloc_fail_nth(n);
+        rc = open_and_read(p, &err);
+        dcn__alloc_fail_nth(0);
+        if (rc == 0) {
+            ok_run++;
+            continue;
+        }
+        ok_run = 0;
+        failures++;
+        if (!CHECK(err.code == rc && err.msg[0] != '\0'))
+            fprintf(stderr, "    n=%ld rc=%d without message\n", n, rc);
+    }
+    printf("allocation failure sweep: %ld runs, %ld failed cleanly\n", n - 1,
+           failures);
+    CHECK(failures > 20);
 }
 
 int
@@ -401,6 +455,7 @@ main(void)
     unlink(p);
 
     check_corrupt_chunk();
+    check_alloc_failures();
     rmdir(tmpdir);
     return check_report();
 }
