@@ -25,6 +25,9 @@ usage(FILE *out)
             "commands:\n"
             "  run      process .rtdc measurements into features "
             "(dcnumc run --help)\n"
+            "  info     summarise an .rtdc file: frames, features, "
+            "compression,\n"
+            "           pipeline identifiers, basins (dcnumc info --help)\n"
             "\n"
             "options:\n"
             "  -h, --help     show this help\n"
@@ -50,6 +53,8 @@ main(int argc, char **argv)
                DCN_PIPELINE_GENERATION);
         return 0;
     }
+    if (strcmp(argv[1], "info") == 0)
+        return dcn_cli_info(argc - 1, argv + 1);
     if (strcmp(argv[1], "run") == 0)
         return dcn_cli_run(argc - 1, argv + 1);
     fprintf(stderr, "dcnumc: unknown command '%s' (see dcnumc --help)\n",
