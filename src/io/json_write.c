@@ -165,7 +165,8 @@ dcn__json_add(struct dcn_json *c, const char *key, struct dcn_json *val)
     }
     if (c->n == c->cap) {
         size_t ncap = c->cap == 0 ? 4 : c->cap * 2;
-        struct dcn_json **items = dcn__realloc(c->items, ncap * sizeof(*items));
+        struct dcn_json **items =
+                dcn__realloc(c->items, ncap * sizeof(struct dcn_json *));
 
         if (items == NULL)
             goto nomem;
@@ -310,7 +311,7 @@ int
 dcn__json_format_double(struct dcn_strbuf *out, double v)
 {
     char buf[40];
-    char digits[20];
+    char digits[20] = {0};
     size_t nd = 0;
     int exp10;
     int decpt;
@@ -326,7 +327,7 @@ dcn__json_format_double(struct dcn_strbuf *out, double v)
         return dcn__strbuf_adds(out, signbit(v) ? "-0.0" : "0.0");
     /* shortest %e precision that reads back exactly (Python's repr) */
     for (prec = 0; prec < 17; prec++) {
-        snprintf(buf, sizeof(buf), "%.*e", prec, v);
+        (void)snprintf(buf, sizeof(buf), "%.*e", prec, v);
         if (strtod(buf, NULL) == v)
             break;
     }
@@ -338,7 +339,7 @@ dcn__json_format_double(struct dcn_strbuf *out, double v)
     for (; *p != 'e'; p++)
         if (*p >= '0' && *p <= '9')
             digits[nd++] = *p;
-    exp10 = atoi(p + 1);
+    exp10 = (int)strtol(p + 1, NULL, 10);
     while (nd > 1 && digits[nd - 1] == '0')
         nd--;
     decpt = exp10 + 1;

@@ -69,10 +69,31 @@ quiet(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-static int fail(struct dcn_writer *w, struct dcn_error *err, int code,
-                const char *fmt, ...) DCN_PRINTF(4, 5);
+/*
+ * Record a message (first one wins).  Used through ERR_SET() / FAIL(),
+ * which evaluate to the code, so "return FAIL(...)" returns it and the
+ * static analyser can follow the value (it does not look into variadic
+ * functions).
+ */
+static void set_error(struct dcn_error *err, int code, const char *fmt, ...)
+        DCN_PRINTF(3, 4);
 
-static int
+static void
+set_error(struct dcn_error *err, int code, const char *fmt, ...)
+{
+    char msg[DCN_ERROR_MSG_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    (void)dcn_error_set(err, code, "%s", msg);
+}
+
+static void fail(struct dcn_writer *w, struct dcn_error *err, int code,
+                 const char *fmt, ...) DCN_PRINTF(4, 5);
+
+static void
 fail(struct dcn_writer *w, struct dcn_error *err, int code, const char *fmt,
      ...)
 {
@@ -80,10 +101,14 @@ fail(struct dcn_writer *w, struct dcn_error *err, int code, const char *fmt,
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    (void)vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return dcn_error_set(err, code, "%s: %s", w != NULL ? w->temp : "?", msg);
+    (void)dcn_error_set(err, code, "%s: %s", w != NULL ? w->temp : "?", msg);
 }
+
+#define ERR_SET(err, code, ...) (set_error((err), (code), __VA_ARGS__), (code))
+/* The message is prefixed with the path of the file being written. */
+#define FAIL(w, err, code, ...) (fail((w), (err), (code), __VA_ARGS__), (code))
 
 static void
 close_id(hid_t id)
@@ -237,7 +262,7 @@ require_group(struct dcn_writer *w, const char *path, struct dcn_error *err)
         fail(w, err, DCN_EINVAL, "%s: group path too long", path);
         return H5I_INVALID_HID;
     }
-    strcpy(buf, path);
+    memcpy(buf, path, strlen(path) + 1);
     gcpl = group_cpl();
     if (gcpl < 0)
         goto h5fail;
@@ -301,7 +326,7 @@ ensure_parent(struct dcn_writer *w, const char *path, struct dcn_error *err)
         return DCN_OK;
     g = require_group(w, parent, err);
     if (g < 0)
-        return err != NULL && err->code != 0 ? err->code : DCN_EIO;
+        return err != NULL && err->code < 0 ? err->code : DCN_EIO;
     H5Gclose(g);
     return DCN_OK;
 }
@@ -315,7 +340,7 @@ path_exists(hid_t loc, const char *path)
 
     if (strlen(path) >= sizeof(buf))
         return -1;
-    strcpy(buf, path);
+    memcpy(buf, path, strlen(path) + 1);
     p = buf;
     for (;;) {
         char *slash = strchr(p, '/');
@@ -420,23 +445,23 @@ write_fixed_dataset(struct dcn_writer *w, const char *path, hid_t ftype,
     if (rc < 0)
         return rc;
     if (rank > 8)
-        return fail(w, err, DCN_EINVAL, "%s: rank %d too high", path, rank);
+        return FAIL(w, err, DCN_EINVAL, "%s: rank %d too high", path, rank);
     space = H5Screate_simple(rank, dims, dims);
     if (rank > 0)
         guess_chunk(chunks, rank, dims, H5Tget_size(ftype));
     dcpl = dataset_cpl(rank, rank > 0 ? chunks : NULL, level);
     if (space < 0 || dcpl < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot set up dataset", path);
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot set up dataset", path);
         goto out;
     }
     dset = H5Dcreate2(w->file, path, ftype, space, H5P_DEFAULT, dcpl,
                       H5P_DEFAULT);
     if (dset < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot create dataset", path);
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot create dataset", path);
         goto out;
     }
     if (H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot write dataset", path);
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot write dataset", path);
         goto out;
     }
     rc = DCN_OK;
@@ -548,7 +573,7 @@ make_temp_path(const char *target, const char *tag, const char *suffix)
         rc |= dcn__strbuf_adds(&sb, suffix);
     } else {
         if (gethostname(host, sizeof(host)) != 0)
-            strcpy(host, "host");
+            (void)snprintf(host, sizeof(host), "host");
         host[sizeof(host) - 1] = '\0';
         rc |= dcn__strbuf_addf(&sb, "%s_%05lx", host,
                                (unsigned long)getpid() & 0xfffffUL);
@@ -578,20 +603,18 @@ dcn__writer_new(struct dcn_writer **wp, const char *path_out,
         opts = &defaults;
     }
     if (path_out == NULL || path_out[0] == '\0')
-        return dcn_error_set(err, DCN_EINVAL, "writer: no output path");
+        return ERR_SET(err, DCN_EINVAL, "writer: no output path");
     if (opts->level < 0 || opts->level > DCN_CHUNK_LEVEL_MAX)
-        return dcn_error_set(err, DCN_EINVAL,
-                             "%s: compression level %d not in 0..9", path_out,
-                             opts->level);
+        return ERR_SET(err, DCN_EINVAL, "%s: compression level %d not in 0..9",
+                       path_out, opts->level);
     if (!(opts->flags & DCN_WRITER_OVERWRITE) && access(path_out, F_OK) == 0)
-        return dcn_error_set(err, DCN_EEXIST, "%s: output file exists",
-                             path_out);
+        return ERR_SET(err, DCN_EEXIST, "%s: output file exists", path_out);
     if (dcn__zstd_filter_register() < 0)
-        return dcn_error_set(err, DCN_EIO,
-                             "%s: cannot register the zstd filter", path_out);
+        return ERR_SET(err, DCN_EIO, "%s: cannot register the zstd filter",
+                       path_out);
     w = dcn__calloc(1, sizeof(*w));
     if (w == NULL)
-        return dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", path_out);
+        return ERR_SET(err, DCN_ENOMEM, "%s: out of memory", path_out);
     w->file = H5I_INVALID_HID;
     w->level = opts->level;
     w->flags = opts->flags;
@@ -603,7 +626,7 @@ dcn__writer_new(struct dcn_writer **wp, const char *path_out,
     else
         w->temp = make_temp_path(path_out, opts->tag, opts->suffix);
     if (w->target == NULL || w->temp == NULL || w->software == NULL) {
-        rc = dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", path_out);
+        rc = ERR_SET(err, DCN_ENOMEM, "%s: out of memory", path_out);
         goto out;
     }
     fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -611,12 +634,12 @@ dcn__writer_new(struct dcn_writer **wp, const char *path_out,
     if (fapl < 0 || fcpl < 0 ||
         H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0 ||
         H5Pset_obj_track_times(fcpl, 0) < 0) {
-        rc = fail(w, err, DCN_EIO, "cannot set up file properties");
+        rc = FAIL(w, err, DCN_EIO, "cannot set up file properties");
         goto out;
     }
     w->file = H5Fcreate(w->temp, H5F_ACC_TRUNC, fcpl, fapl);
     if (w->file < 0) {
-        rc = fail(w, err, DCN_EIO, "cannot create file");
+        rc = FAIL(w, err, DCN_EIO, "cannot create file");
         goto out;
     }
     rc = DCN_OK;
@@ -648,7 +671,7 @@ dcn__writer_flush(struct dcn_writer *w, struct dcn_error *err)
 {
     quiet();
     if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
-        return fail(w, err, DCN_EIO, "cannot flush file");
+        return FAIL(w, err, DCN_EIO, "cannot flush file");
     return DCN_OK;
 }
 
@@ -683,9 +706,9 @@ writer_close(struct dcn_writer *w, bool finish, struct dcn_error *err)
     }
     if (w->file >= 0) {
         if (finish && H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0 && rc == 0)
-            rc = fail(w, err, DCN_EIO, "cannot flush file");
+            rc = FAIL(w, err, DCN_EIO, "cannot flush file");
         if (H5Fclose(w->file) < 0 && finish && rc == 0)
-            rc = fail(w, err, DCN_EIO, "cannot close file");
+            rc = FAIL(w, err, DCN_EIO, "cannot close file");
         w->file = H5I_INVALID_HID;
     }
     return rc;
@@ -707,16 +730,15 @@ dcn__writer_commit(struct dcn_writer *w, struct dcn_error *err)
     int rc;
 
     if (w == NULL)
-        return dcn_error_set(err, DCN_EINVAL, "writer: NULL");
+        return ERR_SET(err, DCN_EINVAL, "writer: NULL");
     quiet();
     rc = writer_close(w, true, err);
     if (rc == DCN_OK && !(w->flags & DCN_WRITER_DIRECT)) {
         if (!(w->flags & DCN_WRITER_OVERWRITE) && access(w->target, F_OK) == 0)
-            rc = dcn_error_set(err, DCN_EEXIST, "%s: output file exists",
-                               w->target);
+            rc = ERR_SET(err, DCN_EEXIST, "%s: output file exists", w->target);
         else if (rename(w->temp, w->target) != 0)
-            rc = dcn_error_set(err, DCN_EIO, "%s: cannot rename to %s: %s",
-                               w->temp, w->target, strerror(errno));
+            rc = ERR_SET(err, DCN_EIO, "%s: cannot rename to %s (errno %d)",
+                         w->temp, w->target, errno);
     }
     if (rc < 0)
         unlink(w->temp);
@@ -802,18 +824,18 @@ feature_create(struct dcn_writer *w, struct dcn_wdset **dsp, const char *path,
 
     *dsp = NULL;
     if ((height == 0) != (width == 0))
-        return fail(w, err, DCN_EINVAL, "%s: image shape %zux%zu", path, height,
+        return FAIL(w, err, DCN_EINVAL, "%s: image shape %zux%zu", path, height,
                     width);
     ex = path_exists(w->file, path);
     if (ex != 0)
-        return ex < 0 ? fail(w, err, DCN_EIO, "%s: cannot look up", path)
-                      : fail(w, err, DCN_EEXIST, "%s: dataset exists", path);
+        return ex < 0 ? FAIL(w, err, DCN_EIO, "%s: cannot look up", path)
+                      : FAIL(w, err, DCN_EEXIST, "%s: dataset exists", path);
     rc = ensure_parent(w, path, err);
     if (rc < 0)
         return rc;
     ds = wdset_alloc(w, path, mtype, height, width);
     if (ds == NULL)
-        return fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
+        return FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
     chunks[0] = ds->chunk_len;
     chunks[1] = height;
     chunks[2] = width;
@@ -821,17 +843,17 @@ feature_create(struct dcn_writer *w, struct dcn_wdset **dsp, const char *path,
     dcpl = dataset_cpl(rank, chunks, ds->level);
     dapl = H5Pcreate(H5P_DATASET_ACCESS);
     if (space < 0 || dcpl < 0 || dapl < 0 ||
-        H5Pset_chunk_cache(dapl, 1000, 10 * 1024 * 1024, 1.0) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot set up dataset", path);
+        H5Pset_chunk_cache(dapl, 1000, (size_t)10 * 1024 * 1024, 1.0) < 0) {
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot set up dataset", path);
         goto out;
     }
     ds->dset = H5Dcreate2(w->file, path, ftype, space, H5P_DEFAULT, dcpl, dapl);
     if (ds->dset < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot create dataset", path);
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot create dataset", path);
         goto out;
     }
     if (height > 0 && write_image_attrs(ds->dset) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot write image attributes", path);
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot write image attributes", path);
         goto out;
     }
     rc = DCN_OK;
@@ -849,10 +871,10 @@ feature_path(struct dcn_writer *w, char *buf, size_t cap, const char *group,
 {
     if (group == NULL || name == NULL || name[0] == '\0' ||
         strchr(name, '/') != NULL)
-        return fail(w, err, DCN_EINVAL, "bad feature name \"%s\"",
+        return FAIL(w, err, DCN_EINVAL, "bad feature name \"%s\"",
                     name != NULL ? name : "(null)");
     if ((size_t)snprintf(buf, cap, "%s/%s", group, name) >= cap)
-        return fail(w, err, DCN_EINVAL, "%s/%s: path too long", group, name);
+        return FAIL(w, err, DCN_EINVAL, "%s/%s: path too long", group, name);
     return DCN_OK;
 }
 
@@ -871,7 +893,7 @@ dcn__writer_feature_new(struct dcn_writer *w, struct dcn_wdset **ds,
     if (rc < 0)
         return rc;
     if (wtype_file(type) < 0)
-        return fail(w, err, DCN_EINVAL, "%s: bad element type", path);
+        return FAIL(w, err, DCN_EINVAL, "%s: bad element type", path);
     return feature_create(w, ds, path, wtype_file(type), wtype_mem(type),
                           height, width, err);
 }
@@ -888,7 +910,7 @@ dcn__writer_feature_require(struct dcn_writer *w, struct dcn_wdset **dsp,
     hid_t space = H5I_INVALID_HID;
     hid_t ftype = H5I_INVALID_HID;
     hsize_t dims[3];
-    int rank;
+    int rank = 0;
     int ex;
     int rc;
 
@@ -901,7 +923,7 @@ dcn__writer_feature_require(struct dcn_writer *w, struct dcn_wdset **dsp,
         if (ds->dset >= 0 && strcmp(ds->path, path) == 0) {
             if (H5Tequal(ds->mtype, wtype_mem(type)) <= 0 ||
                 ds->height != height || ds->width != width)
-                return fail(w, err, DCN_EFORMAT,
+                return FAIL(w, err, DCN_EFORMAT,
                             "%s: exists with another type or shape", path);
             *dsp = ds;
             return DCN_OK;
@@ -909,31 +931,31 @@ dcn__writer_feature_require(struct dcn_writer *w, struct dcn_wdset **dsp,
     }
     ex = path_exists(w->file, path);
     if (ex < 0)
-        return fail(w, err, DCN_EIO, "%s: cannot look up", path);
+        return FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
     if (ex == 0)
         return dcn__writer_feature_new(w, dsp, group, name, type, height, width,
                                        err);
     dset = H5Dopen2(w->file, path, H5P_DEFAULT);
     if (dset < 0)
-        return fail(w, err, DCN_EIO, "%s: cannot open dataset", path);
+        return FAIL(w, err, DCN_EIO, "%s: cannot open dataset", path);
     space = H5Dget_space(dset);
     ftype = H5Dget_type(dset);
     rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
     if (ftype < 0 || rank < 1 || rank > 3 ||
         H5Sget_simple_extent_dims(space, dims, NULL) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot read shape", path);
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot read shape", path);
         goto out;
     }
     if (H5Tequal(ftype, wtype_file(type)) <= 0 ||
         (rank == 1 ? height != 0
                    : (rank != 3 || dims[1] != height || dims[2] != width))) {
-        rc = fail(w, err, DCN_EFORMAT, "%s: exists with another type or shape",
+        rc = FAIL(w, err, DCN_EFORMAT, "%s: exists with another type or shape",
                   path);
         goto out;
     }
     ds = wdset_alloc(w, path, wtype_mem(type), height, width);
     if (ds == NULL) {
-        rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
+        rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
         goto out;
     }
     ds->dset = dset;
@@ -981,7 +1003,7 @@ set_extent(struct dcn_wdset *ds, uint64_t len, struct dcn_error *err)
     hsize_t dims[3] = {len, ds->height, ds->width};
 
     if (H5Dset_extent(ds->dset, dims) < 0)
-        return fail(ds->w, err, DCN_EIO, "%s: cannot extend to %llu events",
+        return FAIL(ds->w, err, DCN_EIO, "%s: cannot extend to %llu events",
                     ds->path, (unsigned long long)len);
     ds->length = len;
     return DCN_OK;
@@ -1000,7 +1022,7 @@ dcn__wdset_append(struct dcn_wdset *ds, const void *data, size_t n,
 
     quiet();
     if (ds->dset < 0)
-        return fail(ds->w, err, DCN_EINVAL, "%s: dataset closed", ds->path);
+        return FAIL(ds->w, err, DCN_EINVAL, "%s: dataset closed", ds->path);
     if (n == 0)
         return DCN_OK;
     start[0] = ds->length;
@@ -1016,7 +1038,7 @@ dcn__wdset_append(struct dcn_wdset *ds, const void *data, size_t n,
         H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) <
                 0 ||
         H5Dwrite(ds->dset, ds->mtype, mspace, fspace, H5P_DEFAULT, data) < 0) {
-        rc = fail(ds->w, err, DCN_EIO, "%s: cannot write events %llu..%llu",
+        rc = FAIL(ds->w, err, DCN_EIO, "%s: cannot write events %llu..%llu",
                   ds->path, (unsigned long long)start[0],
                   (unsigned long long)(start[0] + n - 1));
         goto out;
@@ -1040,22 +1062,22 @@ dcn__wdset_write_chunk(struct dcn_wdset *ds, uint64_t index, size_t nevents,
 
     quiet();
     if (ds->dset < 0)
-        return fail(ds->w, err, DCN_EINVAL, "%s: dataset closed", ds->path);
+        return FAIL(ds->w, err, DCN_EINVAL, "%s: dataset closed", ds->path);
     if (index != ds->next_chunk || ds->partial_done)
-        return fail(ds->w, err, DCN_EINVAL,
+        return FAIL(ds->w, err, DCN_EINVAL,
                     "%s: chunk %llu out of order (next %llu%s)", ds->path,
                     (unsigned long long)index,
                     (unsigned long long)ds->next_chunk,
                     ds->partial_done ? ", after the last one" : "");
     if (nevents == 0 || nevents > ds->chunk_len)
-        return fail(ds->w, err, DCN_EINVAL, "%s: chunk %llu with %zu events",
+        return FAIL(ds->w, err, DCN_EINVAL, "%s: chunk %llu with %zu events",
                     ds->path, (unsigned long long)index, nevents);
     rc = set_extent(ds, index * ds->chunk_len + nevents, err);
     if (rc < 0)
         return rc;
     offset[0] = index * ds->chunk_len;
     if (H5Dwrite_chunk(ds->dset, H5P_DEFAULT, 0, offset, enc_len, enc) < 0)
-        return fail(ds->w, err, DCN_EIO, "%s: cannot write chunk %llu",
+        return FAIL(ds->w, err, DCN_EIO, "%s: cannot write chunk %llu",
                     ds->path, (unsigned long long)index);
     ds->next_chunk = index + 1;
     ds->partial_done = nevents < ds->chunk_len;
@@ -1091,21 +1113,21 @@ dcn__wdset_append_encoded(struct dcn_wdset *ds, const void *data, size_t n,
 
     quiet();
     if (ds->dset < 0)
-        return fail(ds->w, err, DCN_EINVAL, "%s: dataset closed", ds->path);
+        return FAIL(ds->w, err, DCN_EINVAL, "%s: dataset closed", ds->path);
     if (ds->acc_raw == NULL) {
         size_t bytes = ds->chunk_len * ds->event_bytes;
 
         if (ds->partial_done || ds->length % ds->chunk_len != 0)
-            return fail(ds->w, err, DCN_EINVAL,
+            return FAIL(ds->w, err, DCN_EINVAL,
                         "%s: cannot append chunks after a partial chunk",
                         ds->path);
         if (ds->w->enc == NULL && dcn__chunk_encoder_new(&ds->w->enc) < 0)
-            return fail(ds->w, err, DCN_ENOMEM, "%s: out of memory", ds->path);
+            return FAIL(ds->w, err, DCN_ENOMEM, "%s: out of memory", ds->path);
         ds->enc_cap = dcn__chunk_encode_bound(bytes, ds->level);
         ds->acc_raw = dcn__malloc(bytes);
         ds->enc_buf = dcn__malloc(ds->enc_cap);
         if (ds->acc_raw == NULL || ds->enc_buf == NULL)
-            return fail(ds->w, err, DCN_ENOMEM, "%s: out of memory", ds->path);
+            return FAIL(ds->w, err, DCN_ENOMEM, "%s: out of memory", ds->path);
         dcn__chunk_acc_init(&ds->acc, ds->acc_raw, ds->event_bytes,
                             ds->chunk_len, ds->next_chunk);
     }
@@ -1141,7 +1163,7 @@ dcn__wdset_close(struct dcn_wdset *ds, struct dcn_error *err)
         return DCN_OK;
     rc = dcn__wdset_finish(ds, err);
     if (H5Dclose(ds->dset) < 0 && rc == 0)
-        rc = fail(ds->w, err, DCN_EIO, "%s: cannot close dataset", ds->path);
+        rc = FAIL(ds->w, err, DCN_EIO, "%s: cannot close dataset", ds->path);
     ds->dset = H5I_INVALID_HID;
     return rc;
 }
@@ -1175,7 +1197,7 @@ dcn__writer_exists(struct dcn_writer *w, const char *path, bool *exists,
     quiet();
     ex = path_exists(w->file, path);
     if (ex < 0)
-        return fail(w, err, DCN_EIO, "%s: cannot look up", path);
+        return FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
     *exists = ex > 0;
     return DCN_OK;
 }
@@ -1206,10 +1228,10 @@ dcn__writer_link(struct dcn_writer *w, const char *src, const char *dst,
     if (rc < 0)
         return rc;
     if (path_exists(w->file, dst) != 0)
-        return fail(w, err, DCN_EEXIST, "%s: exists, cannot link %s", dst, src);
+        return FAIL(w, err, DCN_EEXIST, "%s: exists, cannot link %s", dst, src);
     if (H5Lcreate_hard(w->file, src, w->file, dst, H5P_DEFAULT, H5P_DEFAULT) <
         0)
-        return fail(w, err, DCN_EIO, "%s: cannot link to %s", dst, src);
+        return FAIL(w, err, DCN_EIO, "%s: cannot link to %s", dst, src);
     return DCN_OK;
 }
 
@@ -1224,9 +1246,9 @@ dcn__writer_delete(struct dcn_writer *w, const char *path,
     if (rc < 0)
         return rc;
     if (path_exists(w->file, path) <= 0)
-        return fail(w, err, DCN_ENOTFOUND, "%s: no such object", path);
+        return FAIL(w, err, DCN_ENOTFOUND, "%s: no such object", path);
     if (H5Ldelete(w->file, path, H5P_DEFAULT) < 0)
-        return fail(w, err, DCN_EIO, "%s: cannot delete", path);
+        return FAIL(w, err, DCN_EIO, "%s: cannot delete", path);
     return DCN_OK;
 }
 
@@ -1238,7 +1260,7 @@ dcn__writer_attr_str(struct dcn_writer *w, const char *name, const char *value,
 {
     quiet();
     if (write_str_attr(w->file, name, value) < 0)
-        return fail(w, err, DCN_EIO, "attribute \"%s\": cannot write", name);
+        return FAIL(w, err, DCN_EIO, "attribute \"%s\": cannot write", name);
     return DCN_OK;
 }
 
@@ -1249,7 +1271,7 @@ dcn__writer_attr_i64(struct dcn_writer *w, const char *name, int64_t value,
     quiet();
     if (write_scalar_attr(w->file, name, H5T_STD_I64LE, H5T_NATIVE_INT64,
                           &value) < 0)
-        return fail(w, err, DCN_EIO, "attribute \"%s\": cannot write", name);
+        return FAIL(w, err, DCN_EIO, "attribute \"%s\": cannot write", name);
     return DCN_OK;
 }
 
@@ -1260,7 +1282,7 @@ dcn__writer_attr_f64(struct dcn_writer *w, const char *name, double value,
     quiet();
     if (write_scalar_attr(w->file, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                           &value) < 0)
-        return fail(w, err, DCN_EIO, "attribute \"%s\": cannot write", name);
+        return FAIL(w, err, DCN_EIO, "attribute \"%s\": cannot write", name);
     return DCN_OK;
 }
 
@@ -1287,14 +1309,14 @@ write_string_lines(struct dcn_writer *w, const char *path,
     }
     buf = dcn__calloc(n, maxlen);
     if (buf == NULL)
-        return fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
+        return FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
     for (k = 0; k < n; k++)
         memcpy(buf + k * maxlen, lines[k],
                lens != NULL ? lens[k] : strlen(lines[k]));
     t = fixed_str_type(maxlen);
     if (t < 0) {
         dcn__free(buf);
-        return fail(w, err, DCN_EIO, "%s: cannot make string type", path);
+        return FAIL(w, err, DCN_EIO, "%s: cannot make string type", path);
     }
     rc = write_fixed_dataset(w, path, t, t, 1, dims, level, buf, out_dset, err);
     H5Tclose(t);
@@ -1313,18 +1335,18 @@ dcn__writer_log(struct dcn_writer *w, const char *name,
     quiet();
     if (name == NULL || name[0] == '\0' || strchr(name, '/') != NULL ||
         (size_t)snprintf(path, sizeof(path), "logs/%s", name) >= sizeof(path))
-        return fail(w, err, DCN_EINVAL, "bad log name \"%s\"",
+        return FAIL(w, err, DCN_EINVAL, "bad log name \"%s\"",
                     name != NULL ? name : "(null)");
     if (n == 0)
         return DCN_OK; /* D3 */
     ex = path_exists(w->file, path);
     if (ex < 0)
-        return fail(w, err, DCN_EIO, "%s: cannot look up", path);
+        return FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
     if (ex > 0) {
         if (!replace)
-            return fail(w, err, DCN_EEXIST, "%s: log exists", path);
+            return FAIL(w, err, DCN_EEXIST, "%s: log exists", path);
         if (H5Ldelete(w->file, path, H5P_DEFAULT) < 0)
-            return fail(w, err, DCN_EIO, "%s: cannot delete", path);
+            return FAIL(w, err, DCN_EIO, "%s: cannot delete", path);
     }
     return write_string_lines(w, path, lines, NULL, n, w->level, NULL, err);
 }
@@ -1342,7 +1364,7 @@ open_input(struct dcn_writer *w, const char *src_path, struct dcn_error *err)
     }
     f = H5Fopen(src_path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        dcn_error_set(err, DCN_EIO, "%s: cannot open input file", src_path);
+        set_error(err, DCN_EIO, "%s: cannot open input file", src_path);
     return f;
 }
 
@@ -1365,7 +1387,7 @@ is_bool_enum(hid_t t)
     return yes;
 }
 
-/* The type the copy gets (h5py's numpy round trip): bool enums become
+/* The type of the copy, as h5py's numpy round trip makes it: bool enums become
  * int8-based, vlen strings UTF-8; everything else verbatim. */
 static hid_t
 copy_type(hid_t src)
@@ -1437,10 +1459,8 @@ copy_attr(hid_t dst_obj, hid_t src_obj, const char *name)
     rc = DCN_OK;
 out:
     if (buf != NULL && type >= 0 && space >= 0 && npts > 0 &&
-        H5Tdetect_class(type, H5T_VLEN) > 0)
-        H5Dvlen_reclaim(type, space, H5P_DEFAULT, buf);
-    else if (buf != NULL && type >= 0 && space >= 0 && npts > 0 &&
-             H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0)
+        (H5Tdetect_class(type, H5T_VLEN) > 0 ||
+         (H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0)))
         H5Dvlen_reclaim(type, space, H5P_DEFAULT, buf);
     dcn__free(buf);
     close_id(out);
@@ -1471,7 +1491,7 @@ attr_copy_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
         return 0;
     ctx->code = copy_attr(ctx->dst, ctx->src, name);
     if (ctx->code < 0) {
-        snprintf(ctx->failed_name, sizeof(ctx->failed_name), "%s", name);
+        (void)snprintf(ctx->failed_name, sizeof(ctx->failed_name), "%s", name);
         ctx->failed = ctx->failed_name;
         return -1;
     }
@@ -1487,11 +1507,11 @@ copy_all_attrs(hid_t dst, hid_t src, const char *skip, char *failed)
     struct attr_copy_ctx ctx = {dst, src, skip, NULL, {0}, DCN_OK};
     hsize_t idx = 0;
 
-    strcpy(failed, "?");
+    (void)snprintf(failed, ATTR_NAME_MAX, "?");
     if (H5Aiterate2(src, H5_INDEX_NAME, H5_ITER_INC, &idx, attr_copy_cb, &ctx) <
         0) {
         if (ctx.failed != NULL)
-            snprintf(failed, ATTR_NAME_MAX, "%s", ctx.failed);
+            (void)snprintf(failed, ATTR_NAME_MAX, "%s", ctx.failed);
         return ctx.code < 0 ? ctx.code : DCN_EIO;
     }
     return DCN_OK;
@@ -1511,7 +1531,7 @@ dcn__writer_copy_attrs(struct dcn_writer *w, const char *src_path,
         return DCN_EIO;
     rc = copy_all_attrs(w->file, src, NULL, aname);
     if (rc < 0)
-        rc = fail(w, err, rc, "cannot copy root attribute \"%s\" from %s",
+        rc = FAIL(w, err, rc, "cannot copy root attribute \"%s\" from %s",
                   aname, src_path);
     H5Fclose(src);
     return rc;
@@ -1579,21 +1599,20 @@ copy_meta_dataset(struct dcn_writer *w, hid_t src_file, const char *path,
     void *buf = NULL;
     hsize_t dims[8];
     hssize_t npts;
-    int rank;
+    int rank = 0;
     int rc;
 
     sd = H5Dopen2(src_file, path, H5P_DEFAULT);
     if (sd < 0)
-        return dcn_error_set(err, DCN_EIO, "%s: %s: cannot open dataset",
-                             src_path, path);
+        return ERR_SET(err, DCN_EIO, "%s: %s: cannot open dataset", src_path,
+                       path);
     space = H5Dget_space(sd);
     ftype = H5Dget_type(sd);
     rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
     npts = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
     if (ftype < 0 || rank < 0 || rank > 8 || npts < 0 ||
         H5Sget_simple_extent_dims(space, dims, NULL) < 0) {
-        rc = dcn_error_set(err, DCN_EIO, "%s: %s: cannot read shape", src_path,
-                           path);
+        rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read shape", src_path, path);
         goto out;
     }
     if (npts == 0 || rank == 0) {
@@ -1609,14 +1628,14 @@ copy_meta_dataset(struct dcn_writer *w, hid_t src_file, const char *path,
         if (strs == NULL || lens == NULL || mtype < 0) {
             dcn__free(strs);
             dcn__free(lens);
-            rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
+            rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
             goto out;
         }
         if (H5Dread(sd, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, strs) < 0) {
             dcn__free(strs);
             dcn__free(lens);
-            rc = dcn_error_set(err, DCN_EIO, "%s: %s: cannot read strings",
-                               src_path, path);
+            rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read strings", src_path,
+                         path);
             goto out;
         }
         for (hssize_t k = 0; k < npts; k++)
@@ -1625,7 +1644,7 @@ copy_meta_dataset(struct dcn_writer *w, hid_t src_file, const char *path,
             const char **lines = dcn__calloc((size_t)npts, sizeof(char *));
 
             if (lines == NULL) {
-                rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
+                rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
             } else {
                 for (hssize_t k = 0; k < npts; k++)
                     lines[k] = strs[k] != NULL ? strs[k] : "";
@@ -1645,20 +1664,19 @@ copy_meta_dataset(struct dcn_writer *w, hid_t src_file, const char *path,
 
         if (H5Tdetect_class(ftype, H5T_VLEN) > 0 ||
             H5Tdetect_class(ftype, H5T_REFERENCE) > 0) {
-            rc = dcn_error_set(err, DCN_EFORMAT,
-                               "%s: %s: variable-length or reference data "
-                               "cannot be copied",
-                               src_path, path);
+            rc = ERR_SET(err, DCN_EFORMAT,
+                         "%s: %s: variable-length or reference data "
+                         "cannot be copied",
+                         src_path, path);
             goto out;
         }
         buf = dcn__malloc(bytes > 0 ? bytes : 1);
         if (buf == NULL) {
-            rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
+            rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
             goto out;
         }
         if (H5Dread(sd, ftype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-            rc = dcn_error_set(err, DCN_EIO, "%s: %s: cannot read", src_path,
-                               path);
+            rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read", src_path, path);
             goto out;
         }
         rc = write_fixed_dataset(w, path, ftype, ftype, rank, dims, META_LEVEL,
@@ -1668,13 +1686,13 @@ copy_meta_dataset(struct dcn_writer *w, hid_t src_file, const char *path,
     }
     rc = copy_all_attrs(dd, sd, "software", aname);
     if (rc < 0) {
-        rc = fail(w, err, rc, "%s: cannot copy attribute \"%s\" of %s", path,
+        rc = FAIL(w, err, rc, "%s: cannot copy attribute \"%s\" of %s", path,
                   aname, src_path);
         goto out;
     }
     rc = set_software_attr(w, dd, sd);
     if (rc < 0) {
-        rc = fail(w, err, rc, "%s: cannot write attribute \"software\"", path);
+        rc = FAIL(w, err, rc, "%s: cannot write attribute \"software\"", path);
         goto out;
     }
     rc = DCN_OK;
@@ -1746,7 +1764,7 @@ dcn__writer_copy_metadata(struct dcn_writer *w, const char *src_path,
         return DCN_EIO;
     rc = copy_all_attrs(w->file, src, NULL, aname);
     if (rc < 0) {
-        rc = fail(w, err, rc, "cannot copy root attribute \"%s\" from %s",
+        rc = FAIL(w, err, rc, "cannot copy root attribute \"%s\" from %s",
                   aname, src_path);
         goto out;
     }
@@ -1760,22 +1778,22 @@ dcn__writer_copy_metadata(struct dcn_writer *w, const char *src_path,
         g = H5Gopen2(src, groups[gi], H5P_DEFAULT);
         if (g < 0 || H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, member_cb,
                                 &l) < 0) {
-            rc = l.oom ? fail(w, err, DCN_ENOMEM, "out of memory")
-                       : dcn_error_set(err, DCN_EIO, "%s: cannot list group %s",
-                                       src_path, groups[gi]);
+            rc = l.oom ? FAIL(w, err, DCN_ENOMEM, "out of memory")
+                       : ERR_SET(err, DCN_EIO, "%s: cannot list group %s",
+                                 src_path, groups[gi]);
         }
         for (k = 0; k < l.n && rc == DCN_OK; k++) {
             char path[512];
             H5O_info_t oi;
             int ex;
 
-            snprintf(path, sizeof(path), "%s/%s", groups[gi], l.names[k]);
+            (void)snprintf(path, sizeof(path), "%s/%s", groups[gi], l.names[k]);
             if (H5Oget_info_by_name(src, path, &oi, H5P_DEFAULT) < 0 ||
                 oi.type != H5O_TYPE_DATASET)
                 continue;
             ex = path_exists(w->file, path);
             if (ex < 0)
-                rc = fail(w, err, DCN_EIO, "%s: cannot look up", path);
+                rc = FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
             else if (ex == 0)
                 rc = copy_meta_dataset(w, src, path, src_path, err);
         }
@@ -1787,7 +1805,7 @@ out:
     return rc;
 }
 
-/* Read rows [r0, r0+nr) of an (N, ...) dataset into buf with mtype. */
+/* Read rows [r0, r0+nr) of an (N, ...) dataset (rank 1 or 3) into buf. */
 static int
 read_rows(hid_t dset, hid_t mtype, int rank, const hsize_t *dims, hsize_t r0,
           hsize_t nr, void *buf)
@@ -1803,7 +1821,7 @@ read_rows(hid_t dset, hid_t mtype, int rank, const hsize_t *dims, hsize_t r0,
         return -1;
     start[0] = r0;
     count[0] = nr;
-    for (k = 1; k < rank; k++)
+    for (k = 1; k < rank && k < 3; k++)
         count[k] = dims[k];
     mspace = H5Screate_simple(rank, count, NULL);
     if (mspace >= 0 &&
@@ -1828,27 +1846,27 @@ open_source_feature(struct dcn_writer *w, hid_t src, const char *src_path,
     (void)w;
     *dset = H5Dopen2(src, src_dset, H5P_DEFAULT);
     if (*dset < 0)
-        return dcn_error_set(err, DCN_ENOTFOUND, "%s: %s: cannot open dataset",
-                             src_path, src_dset);
+        return ERR_SET(err, DCN_ENOTFOUND, "%s: %s: cannot open dataset",
+                       src_path, src_dset);
     space = H5Dget_space(*dset);
     *rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
     if (*rank != 1 && *rank != 3) {
         close_id(space);
-        return dcn_error_set(err, DCN_EFORMAT,
-                             "%s: %s: rank %d (need 1 or 3) cannot be copied",
-                             src_path, src_dset, *rank);
+        return ERR_SET(err, DCN_EFORMAT,
+                       "%s: %s: rank %d (need 1 or 3) cannot be copied",
+                       src_path, src_dset, *rank);
     }
     H5Sget_simple_extent_dims(space, dims, NULL);
     H5Sclose(space);
     *ftype = H5Dget_type(*dset);
     if (*ftype < 0 || (H5Tget_class(*ftype) != H5T_INTEGER &&
                        H5Tget_class(*ftype) != H5T_FLOAT))
-        return dcn_error_set(err, DCN_EFORMAT, "%s: %s: not a numeric feature",
-                             src_path, src_dset);
+        return ERR_SET(err, DCN_EFORMAT, "%s: %s: not a numeric feature",
+                       src_path, src_dset);
     *mtype = H5Tget_native_type(*ftype, H5T_DIR_ASCEND);
     if (*mtype < 0)
-        return dcn_error_set(err, DCN_EIO, "%s: %s: cannot map type", src_path,
-                             src_dset);
+        return ERR_SET(err, DCN_EIO, "%s: %s: cannot map type", src_path,
+                       src_dset);
     return DCN_OK;
 }
 
@@ -1866,7 +1884,7 @@ materialize(struct dcn_writer *w, hid_t src, const char *src_path,
     void *buf = NULL;
     hsize_t r;
     size_t block;
-    int rank;
+    int rank = 0;
     int rc;
 
     rc = open_source_feature(w, src, src_path, src_dset, &sd, &ftype, &mtype,
@@ -1881,15 +1899,15 @@ materialize(struct dcn_writer *w, hid_t src, const char *src_path,
     block = ds->chunk_len * 10;
     buf = dcn__mallocarray(block, ds->event_bytes);
     if (buf == NULL) {
-        rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", dst);
+        rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", dst);
         goto out;
     }
     for (r = 0; r < dims[0]; r += block) {
         hsize_t nr = dims[0] - r < block ? dims[0] - r : block;
 
         if (read_rows(sd, mtype, rank, dims, r, nr, buf) < 0) {
-            rc = dcn_error_set(err, DCN_EIO, "%s: %s: cannot read rows %llu+",
-                               src_path, src_dset, (unsigned long long)r);
+            rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read rows %llu+",
+                         src_path, src_dset, (unsigned long long)r);
             goto out;
         }
         rc = dcn__wdset_append(ds, buf, (size_t)nr, err);
@@ -1898,7 +1916,7 @@ materialize(struct dcn_writer *w, hid_t src, const char *src_path,
     }
     rc = copy_all_attrs(ds->dset, sd, NULL, aname);
     if (rc < 0) {
-        rc = fail(w, err, rc, "%s: cannot copy attribute \"%s\" of %s", dst,
+        rc = FAIL(w, err, rc, "%s: cannot copy attribute \"%s\" of %s", dst,
                   aname, src_path);
         goto out;
     }
@@ -1927,15 +1945,15 @@ dcn__writer_copy_dataset(struct dcn_writer *w, const char *src_path,
     quiet();
     ex = path_exists(w->file, dst);
     if (ex != 0)
-        return ex < 0 ? fail(w, err, DCN_EIO, "%s: cannot look up", dst)
-                      : fail(w, err, DCN_EEXIST, "%s: dataset exists", dst);
+        return ex < 0 ? FAIL(w, err, DCN_EIO, "%s: cannot look up", dst)
+                      : FAIL(w, err, DCN_EEXIST, "%s: dataset exists", dst);
     src = open_input(w, src_path, err);
     if (src < 0)
         return DCN_EIO;
     sd = H5Dopen2(src, src_dset, H5P_DEFAULT);
     if (sd < 0) {
-        rc = dcn_error_set(err, DCN_ENOTFOUND, "%s: %s: cannot open dataset",
-                           src_path, src_dset);
+        rc = ERR_SET(err, DCN_ENOTFOUND, "%s: %s: cannot open dataset",
+                     src_path, src_dset);
         goto out;
     }
     dcpl = H5Dget_create_plist(sd);
@@ -1943,8 +1961,8 @@ dcn__writer_copy_dataset(struct dcn_writer *w, const char *src_path,
     close_id(sd);
     sd = H5I_INVALID_HID;
     if (layout == H5D_LAYOUT_ERROR) {
-        rc = dcn_error_set(err, DCN_EIO, "%s: %s: cannot read layout", src_path,
-                           src_dset);
+        rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read layout", src_path,
+                     src_dset);
         goto out;
     }
     if (layout == H5D_VIRTUAL) {
@@ -1957,7 +1975,7 @@ dcn__writer_copy_dataset(struct dcn_writer *w, const char *src_path,
     ocpl = H5Pcreate(H5P_OBJECT_COPY);
     if (ocpl < 0 ||
         H5Ocopy(src, src_dset, w->file, dst, ocpl, H5P_DEFAULT) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot copy %s from %s", dst, src_dset,
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot copy %s from %s", dst, src_dset,
                   src_path);
         goto out;
     }
@@ -1987,7 +2005,7 @@ dcn__writer_copy_mapped(struct dcn_writer *w, const char *src_path,
     uint8_t *out = NULL;
     size_t span_cap;
     size_t i0;
-    int rank;
+    int rank = 0;
     int rc;
 
     quiet();
@@ -2010,7 +2028,7 @@ dcn__writer_copy_mapped(struct dcn_writer *w, const char *src_path,
     rows = dcn__mallocarray(span_cap, ds->event_bytes);
     out = dcn__mallocarray(ds->chunk_len, ds->event_bytes);
     if (rows == NULL || out == NULL) {
-        rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
+        rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
         goto out;
     }
     for (i0 = 0; i0 < n; i0 += ds->chunk_len) {
@@ -2021,7 +2039,7 @@ dcn__writer_copy_mapped(struct dcn_writer *w, const char *src_path,
 
         for (k = 0; k < nb; k++) {
             if (map[i0 + k] >= dims[0]) {
-                rc = fail(w, err, DCN_ERANGE,
+                rc = FAIL(w, err, DCN_ERANGE,
                           "%s: event %zu maps to row %llu of %s:%s (%llu "
                           "rows)",
                           path, i0 + k, (unsigned long long)map[i0 + k],
@@ -2054,8 +2072,7 @@ dcn__writer_copy_mapped(struct dcn_writer *w, const char *src_path,
     rc = dcn__wdset_close(ds, err);
     goto out;
 readfail:
-    rc = dcn_error_set(err, DCN_EIO, "%s: %s: cannot read rows", src_path,
-                       src_dset);
+    rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read rows", src_path, src_dset);
 out:
     dcn__free(out);
     dcn__free(rows);
@@ -2146,17 +2163,17 @@ dcn__writer_basin(struct dcn_writer *w, const struct dcn_basin *b, char *key,
     quiet();
     rc = dcn__basin_json(&text, b);
     if (rc < 0) {
-        rc = fail(w, err, rc, "basin \"%s\": cannot build JSON (%s)",
+        rc = FAIL(w, err, rc, "basin \"%s\": cannot build JSON (%s)",
                   b->name != NULL ? b->name : "", dcn_strerror(rc));
         goto out;
     }
     dcn__md5_hex(hex, text.buf, text.len);
     if (key != NULL)
         memcpy(key, hex, 33);
-    snprintf(path, sizeof(path), "basins/%s", hex);
+    (void)snprintf(path, sizeof(path), "basins/%s", hex);
     ex = path_exists(w->file, path);
     if (ex != 0) {
-        rc = ex < 0 ? fail(w, err, DCN_EIO, "%s: cannot look up", path)
+        rc = ex < 0 ? FAIL(w, err, DCN_EIO, "%s: cannot look up", path)
                     : DCN_OK; /* deduplicated */
         goto out;
     }
@@ -2165,10 +2182,10 @@ dcn__writer_basin(struct dcn_writer *w, const struct dcn_basin *b, char *key,
     lines = dcn__calloc(nlines, sizeof(*lines));
     lens = dcn__calloc(nlines, sizeof(*lens));
     if (lines == NULL || lens == NULL) {
-        rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
+        rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
         goto out;
     }
-    for (k = 0, pos = 0; k < nlines; k++) {
+    for (k = 0, pos = 0; k < nlines && text.buf != NULL; k++) {
         const char *nl = memchr(text.buf + pos, '\n', text.len - pos);
         size_t end = nl != NULL ? (size_t)(nl - text.buf) : text.len;
 
@@ -2215,7 +2232,7 @@ map_equal(struct dcn_writer *w, const char *path, const void *map,
     hid_t space = H5I_INVALID_HID;
     int64_t *vals = NULL;
     hsize_t dims[8];
-    int rank;
+    int rank = 0;
     int rc = DCN_OK;
     size_t k;
 
@@ -2227,19 +2244,19 @@ map_equal(struct dcn_writer *w, const char *path, const void *map,
     rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
     if (rank < 0 || rank > 8 ||
         H5Sget_simple_extent_dims(space, dims, NULL) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot read", path);
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot read", path);
         goto out;
     }
     if (rank != 1 || dims[0] != n)
         goto out;
     vals = dcn__mallocarray(n > 0 ? n : 1, sizeof(*vals));
     if (vals == NULL) {
-        rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
+        rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
         goto out;
     }
     if (n > 0 &&
         H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, vals) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot read", path);
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot read", path);
         goto out;
     }
     for (k = 0; k < n; k++)
@@ -2266,10 +2283,10 @@ dcn__writer_basinmap(struct dcn_writer *w, const void *map, enum dcn_wtype type,
         bool equal;
         int rc;
 
-        snprintf(path, sizeof(path), "events/basinmap%d", k);
+        (void)snprintf(path, sizeof(path), "events/basinmap%d", k);
         ex = path_exists(w->file, path);
         if (ex < 0)
-            return fail(w, err, DCN_EIO, "%s: cannot look up", path);
+            return FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
         if (ex > 0) {
             rc = map_equal(w, path, map, type, n, &equal, err);
             if (rc < 0)
@@ -2282,9 +2299,9 @@ dcn__writer_basinmap(struct dcn_writer *w, const void *map, enum dcn_wtype type,
             if (rc < 0)
                 return rc;
         }
-        snprintf(name, 16, "basinmap%d", k);
+        (void)snprintf(name, 16, "basinmap%d", k);
         return DCN_OK;
     }
-    return fail(w, err, DCN_ERANGE,
+    return FAIL(w, err, DCN_ERANGE,
                 "events: basinmap0..9 all hold other mappings");
 }

@@ -96,7 +96,7 @@ dcn__strbuf_addf(struct dcn_strbuf *sb, const char *fmt, ...)
     if (dcn__strbuf_grow(sb, (size_t)n) < 0)
         return DCN_ENOMEM;
     va_start(ap, fmt);
-    vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+    (void)vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     sb->len += (size_t)n;
     return DCN_OK;
