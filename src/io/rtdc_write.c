@@ -1537,51 +1537,139 @@ dcn__writer_copy_attrs(struct dcn_writer *w, const char *src_path,
     return rc;
 }
 
-/* software attr of a copied log/table. */
+/* Append the string attribute name of obj (vlen or fixed) to sb; nothing
+ * if it is absent or not a string.  0 or DCN_ENOMEM. */
+static int
+add_str_attr(struct dcn_strbuf *sb, hid_t obj, const char *name)
+{
+    hid_t attr = H5I_INVALID_HID;
+    hid_t type = H5I_INVALID_HID;
+    hid_t mt = H5I_INVALID_HID;
+    char *s = NULL;
+    int rc = DCN_OK;
+
+    if (H5Aexists(obj, name) <= 0)
+        return DCN_OK;
+    attr = H5Aopen(obj, name, H5P_DEFAULT);
+    type = attr >= 0 ? H5Aget_type(attr) : H5I_INVALID_HID;
+    if (type < 0 || H5Tget_class(type) != H5T_STRING)
+        goto out;
+    if (H5Tis_variable_str(type) > 0) {
+        mt = vlen_str_type();
+        if (mt >= 0 && H5Aread(attr, mt, &s) >= 0 && s != NULL)
+            rc = dcn__strbuf_adds(sb, s);
+        H5free_memory(s);
+    } else {
+        s = dcn__calloc(1, H5Tget_size(type) + 1);
+        if (s == NULL)
+            rc = DCN_ENOMEM;
+        else if (H5Aread(attr, type, s) >= 0)
+            rc = dcn__strbuf_adds(sb, s);
+        dcn__free(s);
+    }
+out:
+    close_id(mt);
+    close_id(type);
+    close_id(attr);
+    return rc;
+}
+
+/* software attr of a copied log/table: "<old> | <software>" or
+ * "<software>". */
 static int
 set_software_attr(struct dcn_writer *w, hid_t dst, hid_t src)
 {
     struct dcn_strbuf sb = DCN_STRBUF_INIT;
-    hid_t attr = H5I_INVALID_HID;
-    hid_t type = H5I_INVALID_HID;
-    hid_t mt = H5I_INVALID_HID;
-    int rc = DCN_EIO;
+    int rc = add_str_attr(&sb, src, "software");
 
-    bool oom = false;
-
-    if (H5Aexists(src, "software") > 0) {
-        attr = H5Aopen(src, "software", H5P_DEFAULT);
-        type = attr >= 0 ? H5Aget_type(attr) : H5I_INVALID_HID;
-        if (type >= 0 && H5Tget_class(type) == H5T_STRING) {
-            if (H5Tis_variable_str(type) > 0) {
-                char *s = NULL;
-
-                mt = vlen_str_type();
-                if (mt >= 0 && H5Aread(attr, mt, &s) >= 0 && s != NULL) {
-                    oom |= dcn__strbuf_adds(&sb, s) < 0 ||
-                           dcn__strbuf_adds(&sb, " | ") < 0;
-                    H5free_memory(s);
-                }
-            } else {
-                size_t len = H5Tget_size(type);
-                char *s = dcn__calloc(1, len + 1);
-
-                oom |= s == NULL;
-                if (s != NULL && H5Aread(attr, type, s) >= 0)
-                    oom |= dcn__strbuf_adds(&sb, s) < 0 ||
-                           dcn__strbuf_adds(&sb, " | ") < 0;
-                dcn__free(s);
-            }
-        }
-    }
-    if (oom || dcn__strbuf_adds(&sb, w->software) < 0)
-        rc = DCN_ENOMEM;
-    else if (write_str_attr(dst, "software", dcn__strbuf_str(&sb)) == 0)
-        rc = DCN_OK;
-    close_id(mt);
-    close_id(type);
-    close_id(attr);
+    if (rc == DCN_OK && sb.len > 0)
+        rc = dcn__strbuf_adds(&sb, " | ");
+    if (rc == DCN_OK)
+        rc = dcn__strbuf_adds(&sb, w->software);
+    if (rc == DCN_OK &&
+        write_str_attr(dst, "software", dcn__strbuf_str(&sb)) < 0)
+        rc = DCN_EIO;
     dcn__strbuf_release(&sb);
+    return rc;
+}
+
+/* An opened /logs or /tables member of the input. */
+struct meta_src {
+    const char *src_path; /* input file */
+    const char *path;     /* "logs/x", same in the output */
+    hid_t sd;
+    hid_t space;
+    hid_t ftype;
+    hsize_t dims[8];
+    int rank;
+    hssize_t npts;
+};
+
+/* Variable-length strings -> S<max bytes> 1-D dataset *dd. */
+static int
+copy_vlen_lines(struct dcn_writer *w, const struct meta_src *m, hid_t *dd,
+                struct dcn_error *err)
+{
+    size_t n = (size_t)m->npts;
+    char **strs = dcn__calloc(n, sizeof(char *));
+    size_t *lens = dcn__calloc(n, sizeof(size_t));
+    const char **lines = dcn__calloc(n, sizeof(char *));
+    hid_t mtype = vlen_str_type();
+    bool read = false;
+    size_t k;
+    int rc;
+
+    if (strs == NULL || lens == NULL || lines == NULL || mtype < 0) {
+        rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", m->path);
+        goto out;
+    }
+    if (H5Dread(m->sd, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, strs) < 0) {
+        rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read strings", m->src_path,
+                     m->path);
+        goto out;
+    }
+    read = true;
+    for (k = 0; k < n; k++) {
+        lines[k] = strs[k] != NULL ? strs[k] : "";
+        lens[k] = strlen(lines[k]);
+    }
+    /* a multi-dimensional vlen log is flattened to 1-D */
+    rc = write_string_lines(w, m->path, lines, lens, n, META_LEVEL, dd, err);
+out:
+    if (read)
+        H5Dvlen_reclaim(mtype, m->space, H5P_DEFAULT, strs);
+    close_id(mtype);
+    dcn__free(lines);
+    dcn__free(lens);
+    dcn__free(strs);
+    return rc;
+}
+
+/* Fixed-size data (fixed strings, numbers, compounds) copied as they are
+ * into *dd. */
+static int
+copy_plain_data(struct dcn_writer *w, const struct meta_src *m, hid_t *dd,
+                struct dcn_error *err)
+{
+    size_t bytes = H5Tget_size(m->ftype) * (size_t)m->npts;
+    void *buf;
+    int rc;
+
+    if (H5Tdetect_class(m->ftype, H5T_VLEN) > 0 ||
+        H5Tdetect_class(m->ftype, H5T_REFERENCE) > 0)
+        return ERR_SET(err, DCN_EFORMAT,
+                       "%s: %s: variable-length or reference data cannot be "
+                       "copied",
+                       m->src_path, m->path);
+    buf = dcn__malloc(bytes > 0 ? bytes : 1);
+    if (buf == NULL)
+        return FAIL(w, err, DCN_ENOMEM, "%s: out of memory", m->path);
+    if (H5Dread(m->sd, m->ftype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read", m->src_path, m->path);
+    else
+        rc = write_fixed_dataset(w, m->path, m->ftype, m->ftype, m->rank,
+                                 m->dims, META_LEVEL, buf, dd, err);
+    dcn__free(buf);
     return rc;
 }
 
@@ -1590,119 +1678,55 @@ static int
 copy_meta_dataset(struct dcn_writer *w, hid_t src_file, const char *path,
                   const char *src_path, struct dcn_error *err)
 {
+    struct meta_src m = {src_path,
+                         path,
+                         H5I_INVALID_HID,
+                         H5I_INVALID_HID,
+                         H5I_INVALID_HID,
+                         {0},
+                         0,
+                         0};
     char aname[ATTR_NAME_MAX];
-    hid_t sd = H5I_INVALID_HID;
-    hid_t space = H5I_INVALID_HID;
-    hid_t ftype = H5I_INVALID_HID;
-    hid_t mtype = H5I_INVALID_HID;
     hid_t dd = H5I_INVALID_HID;
-    void *buf = NULL;
-    hsize_t dims[8];
-    hssize_t npts;
-    int rank = 0;
     int rc;
 
-    sd = H5Dopen2(src_file, path, H5P_DEFAULT);
-    if (sd < 0)
+    m.sd = H5Dopen2(src_file, path, H5P_DEFAULT);
+    if (m.sd < 0)
         return ERR_SET(err, DCN_EIO, "%s: %s: cannot open dataset", src_path,
                        path);
-    space = H5Dget_space(sd);
-    ftype = H5Dget_type(sd);
-    rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-    npts = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
-    if (ftype < 0 || rank < 0 || rank > 8 || npts < 0 ||
-        H5Sget_simple_extent_dims(space, dims, NULL) < 0) {
+    m.space = H5Dget_space(m.sd);
+    m.ftype = H5Dget_type(m.sd);
+    m.rank = m.space >= 0 ? H5Sget_simple_extent_ndims(m.space) : -1;
+    m.npts = m.space >= 0 ? H5Sget_simple_extent_npoints(m.space) : -1;
+    if (m.ftype < 0 || m.rank < 0 || m.rank > 8 || m.npts < 0 ||
+        H5Sget_simple_extent_dims(m.space, m.dims, NULL) < 0) {
         rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read shape", src_path, path);
         goto out;
     }
-    if (npts == 0 || rank == 0) {
+    if (m.npts == 0 || m.rank == 0) {
         rc = DCN_OK; /* empty: skipped, as dcnum does */
         goto out;
     }
-    if (H5Tget_class(ftype) == H5T_STRING && H5Tis_variable_str(ftype) > 0) {
-        char **strs = dcn__calloc((size_t)npts, sizeof(char *));
-        size_t *lens = dcn__calloc((size_t)npts, sizeof(size_t));
-        hsize_t n1 = (hsize_t)npts;
-
-        mtype = vlen_str_type();
-        if (strs == NULL || lens == NULL || mtype < 0) {
-            dcn__free(strs);
-            dcn__free(lens);
-            rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
-            goto out;
-        }
-        if (H5Dread(sd, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, strs) < 0) {
-            dcn__free(strs);
-            dcn__free(lens);
-            rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read strings", src_path,
-                         path);
-            goto out;
-        }
-        for (hssize_t k = 0; k < npts; k++)
-            lens[k] = strs[k] != NULL ? strlen(strs[k]) : 0;
-        {
-            const char **lines = dcn__calloc((size_t)npts, sizeof(char *));
-
-            if (lines == NULL) {
-                rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
-            } else {
-                for (hssize_t k = 0; k < npts; k++)
-                    lines[k] = strs[k] != NULL ? strs[k] : "";
-                /* a multi-dimensional vlen log is flattened to 1-D */
-                rc = write_string_lines(w, path, lines, lens, (size_t)n1,
-                                        META_LEVEL, &dd, err);
-                dcn__free(lines);
-            }
-        }
-        H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, strs);
-        dcn__free(strs);
-        dcn__free(lens);
-        if (rc < 0)
-            goto out;
-    } else {
-        size_t bytes = H5Tget_size(ftype) * (size_t)npts;
-
-        if (H5Tdetect_class(ftype, H5T_VLEN) > 0 ||
-            H5Tdetect_class(ftype, H5T_REFERENCE) > 0) {
-            rc = ERR_SET(err, DCN_EFORMAT,
-                         "%s: %s: variable-length or reference data "
-                         "cannot be copied",
-                         src_path, path);
-            goto out;
-        }
-        buf = dcn__malloc(bytes > 0 ? bytes : 1);
-        if (buf == NULL) {
-            rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
-            goto out;
-        }
-        if (H5Dread(sd, ftype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-            rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read", src_path, path);
-            goto out;
-        }
-        rc = write_fixed_dataset(w, path, ftype, ftype, rank, dims, META_LEVEL,
-                                 buf, &dd, err);
-        if (rc < 0)
-            goto out;
-    }
-    rc = copy_all_attrs(dd, sd, "software", aname);
+    if (H5Tget_class(m.ftype) == H5T_STRING && H5Tis_variable_str(m.ftype) > 0)
+        rc = copy_vlen_lines(w, &m, &dd, err);
+    else
+        rc = copy_plain_data(w, &m, &dd, err);
+    if (rc < 0)
+        goto out;
+    rc = copy_all_attrs(dd, m.sd, "software", aname);
     if (rc < 0) {
         rc = FAIL(w, err, rc, "%s: cannot copy attribute \"%s\" of %s", path,
                   aname, src_path);
         goto out;
     }
-    rc = set_software_attr(w, dd, sd);
-    if (rc < 0) {
+    rc = set_software_attr(w, dd, m.sd);
+    if (rc < 0)
         rc = FAIL(w, err, rc, "%s: cannot write attribute \"software\"", path);
-        goto out;
-    }
-    rc = DCN_OK;
 out:
-    dcn__free(buf);
     close_id(dd);
-    close_id(mtype);
-    close_id(ftype);
-    close_id(space);
-    close_id(sd);
+    close_id(m.ftype);
+    close_id(m.space);
+    close_id(m.sd);
     return rc;
 }
 
@@ -1748,59 +1772,64 @@ member_list_release(struct member_list *l)
     dcn__free(l->names);
 }
 
+/* Copy the members of group (logs or tables) absent from the output. */
+static int
+copy_meta_group(struct dcn_writer *w, hid_t src, const char *group,
+                const char *src_path, struct dcn_error *err)
+{
+    struct member_list l = {NULL, 0, 0, false};
+    hid_t g = H5I_INVALID_HID;
+    int rc = DCN_OK;
+    size_t k;
+
+    if (H5Lexists(src, group, H5P_DEFAULT) <= 0)
+        return DCN_OK;
+    g = H5Gopen2(src, group, H5P_DEFAULT);
+    if (g < 0 ||
+        H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, member_cb, &l) < 0)
+        rc = l.oom ? FAIL(w, err, DCN_ENOMEM, "out of memory")
+                   : ERR_SET(err, DCN_EIO, "%s: cannot list group %s", src_path,
+                             group);
+    for (k = 0; k < l.n && rc == DCN_OK; k++) {
+        char path[512];
+        H5O_info_t oi;
+        int ex;
+
+        (void)snprintf(path, sizeof(path), "%s/%s", group, l.names[k]);
+        if (H5Oget_info_by_name(src, path, &oi, H5P_DEFAULT) < 0 ||
+            oi.type != H5O_TYPE_DATASET)
+            continue;
+        ex = path_exists(w->file, path);
+        if (ex < 0)
+            rc = FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
+        else if (ex == 0)
+            rc = copy_meta_dataset(w, src, path, src_path, err);
+    }
+    member_list_release(&l);
+    close_id(g);
+    return rc;
+}
+
 int
 dcn__writer_copy_metadata(struct dcn_writer *w, const char *src_path,
                           struct dcn_error *err)
 {
     char aname[ATTR_NAME_MAX];
-    static const char *const groups[2] = {"logs", "tables"};
     hid_t src;
-    int rc = DCN_OK;
-    int gi;
+    int rc;
 
     quiet();
     src = open_input(w, src_path, err);
     if (src < 0)
         return DCN_EIO;
     rc = copy_all_attrs(w->file, src, NULL, aname);
-    if (rc < 0) {
+    if (rc < 0)
         rc = FAIL(w, err, rc, "cannot copy root attribute \"%s\" from %s",
                   aname, src_path);
-        goto out;
-    }
-    for (gi = 0; gi < 2 && rc == DCN_OK; gi++) {
-        struct member_list l = {NULL, 0, 0, false};
-        hid_t g;
-        size_t k;
-
-        if (H5Lexists(src, groups[gi], H5P_DEFAULT) <= 0)
-            continue;
-        g = H5Gopen2(src, groups[gi], H5P_DEFAULT);
-        if (g < 0 || H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, member_cb,
-                                &l) < 0) {
-            rc = l.oom ? FAIL(w, err, DCN_ENOMEM, "out of memory")
-                       : ERR_SET(err, DCN_EIO, "%s: cannot list group %s",
-                                 src_path, groups[gi]);
-        }
-        for (k = 0; k < l.n && rc == DCN_OK; k++) {
-            char path[512];
-            H5O_info_t oi;
-            int ex;
-
-            (void)snprintf(path, sizeof(path), "%s/%s", groups[gi], l.names[k]);
-            if (H5Oget_info_by_name(src, path, &oi, H5P_DEFAULT) < 0 ||
-                oi.type != H5O_TYPE_DATASET)
-                continue;
-            ex = path_exists(w->file, path);
-            if (ex < 0)
-                rc = FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
-            else if (ex == 0)
-                rc = copy_meta_dataset(w, src, path, src_path, err);
-        }
-        member_list_release(&l);
-        close_id(g);
-    }
-out:
+    if (rc == DCN_OK)
+        rc = copy_meta_group(w, src, "logs", src_path, err);
+    if (rc == DCN_OK)
+        rc = copy_meta_group(w, src, "tables", src_path, err);
     H5Fclose(src);
     return rc;
 }
