@@ -1863,39 +1863,83 @@ read_rows(hid_t dset, hid_t mtype, int rank, const hsize_t *dims, hsize_t r0,
     return rc;
 }
 
-/* Open src_dset for a feature copy: type, rank 1 or 3, dims. */
+/* A feature of an input file being copied. */
+struct feat_src {
+    const char *src_path; /* input file */
+    const char *src_dset; /* dataset in it */
+    hid_t sd;
+    hid_t ftype; /* file type, used for the copy too */
+    hid_t mtype; /* its native memory type */
+    hsize_t dims[3];
+    int rank; /* 1 or 3 */
+};
+
+#define FEAT_SRC_INIT(file, dset)                                          \
+    {                                                                      \
+        (file), (dset), H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID, \
+                {0, 0, 0}, 0                                               \
+    }
+
+static void
+feat_src_release(struct feat_src *f)
+{
+    close_id(f->mtype);
+    close_id(f->ftype);
+    close_id(f->sd);
+}
+
+/* Open f->src_dset in src for a feature copy: numeric, rank 1 or 3. */
 static int
-open_source_feature(struct dcn_writer *w, hid_t src, const char *src_path,
-                    const char *src_dset, hid_t *dset, hid_t *ftype,
-                    hid_t *mtype, hsize_t *dims, int *rank,
-                    struct dcn_error *err)
+feat_src_open(struct feat_src *f, hid_t src, struct dcn_error *err)
 {
     hid_t space;
 
-    (void)w;
-    *dset = H5Dopen2(src, src_dset, H5P_DEFAULT);
-    if (*dset < 0)
+    f->sd = H5Dopen2(src, f->src_dset, H5P_DEFAULT);
+    if (f->sd < 0)
         return ERR_SET(err, DCN_ENOTFOUND, "%s: %s: cannot open dataset",
-                       src_path, src_dset);
-    space = H5Dget_space(*dset);
-    *rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-    if (*rank != 1 && *rank != 3) {
-        close_id(space);
+                       f->src_path, f->src_dset);
+    space = H5Dget_space(f->sd);
+    f->rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    if (f->rank == 1 || f->rank == 3)
+        H5Sget_simple_extent_dims(space, f->dims, NULL);
+    close_id(space);
+    if (f->rank != 1 && f->rank != 3)
         return ERR_SET(err, DCN_EFORMAT,
                        "%s: %s: rank %d (need 1 or 3) cannot be copied",
-                       src_path, src_dset, *rank);
-    }
-    H5Sget_simple_extent_dims(space, dims, NULL);
-    H5Sclose(space);
-    *ftype = H5Dget_type(*dset);
-    if (*ftype < 0 || (H5Tget_class(*ftype) != H5T_INTEGER &&
-                       H5Tget_class(*ftype) != H5T_FLOAT))
+                       f->src_path, f->src_dset, f->rank);
+    f->ftype = H5Dget_type(f->sd);
+    if (f->ftype < 0 || (H5Tget_class(f->ftype) != H5T_INTEGER &&
+                         H5Tget_class(f->ftype) != H5T_FLOAT))
         return ERR_SET(err, DCN_EFORMAT, "%s: %s: not a numeric feature",
-                       src_path, src_dset);
-    *mtype = H5Tget_native_type(*ftype, H5T_DIR_ASCEND);
-    if (*mtype < 0)
-        return ERR_SET(err, DCN_EIO, "%s: %s: cannot map type", src_path,
-                       src_dset);
+                       f->src_path, f->src_dset);
+    f->mtype = H5Tget_native_type(f->ftype, H5T_DIR_ASCEND);
+    if (f->mtype < 0)
+        return ERR_SET(err, DCN_EIO, "%s: %s: cannot map type", f->src_path,
+                       f->src_dset);
+    return DCN_OK;
+}
+
+/* A dcnum feature dataset at path shaped like f. */
+static int
+feat_src_create(struct dcn_writer *w, struct dcn_wdset **ds, const char *path,
+                const struct feat_src *f, struct dcn_error *err)
+{
+    bool image = f->rank == 3;
+
+    return feature_create(w, ds, path, f->ftype, f->mtype,
+                          image ? (size_t)f->dims[1] : 0,
+                          image ? (size_t)f->dims[2] : 0, err);
+}
+
+/* Rows [r0, r0+nr) of f into buf. */
+static int
+feat_src_read(const struct feat_src *f, hsize_t r0, hsize_t nr, void *buf,
+              struct dcn_error *err)
+{
+    if (read_rows(f->sd, f->mtype, f->rank, f->dims, r0, nr, buf) < 0)
+        return ERR_SET(err, DCN_EIO, "%s: %s: cannot read rows %llu..%llu",
+                       f->src_path, f->src_dset, (unsigned long long)r0,
+                       (unsigned long long)(r0 + nr - 1));
     return DCN_OK;
 }
 
@@ -1904,25 +1948,17 @@ static int
 materialize(struct dcn_writer *w, hid_t src, const char *src_path,
             const char *src_dset, const char *dst, struct dcn_error *err)
 {
+    struct feat_src f = FEAT_SRC_INIT(src_path, src_dset);
     char aname[ATTR_NAME_MAX];
-    hid_t sd = H5I_INVALID_HID;
-    hid_t ftype = H5I_INVALID_HID;
-    hid_t mtype = H5I_INVALID_HID;
     struct dcn_wdset *ds = NULL;
-    hsize_t dims[3] = {0, 0, 0};
     void *buf = NULL;
     hsize_t r;
     size_t block;
-    int rank = 0;
     int rc;
 
-    rc = open_source_feature(w, src, src_path, src_dset, &sd, &ftype, &mtype,
-                             dims, &rank, err);
-    if (rc < 0)
-        goto out;
-    rc = feature_create(w, &ds, dst, ftype, mtype,
-                        rank == 3 ? (size_t)dims[1] : 0,
-                        rank == 3 ? (size_t)dims[2] : 0, err);
+    rc = feat_src_open(&f, src, err);
+    if (rc == DCN_OK)
+        rc = feat_src_create(w, &ds, dst, &f, err);
     if (rc < 0)
         goto out;
     block = ds->chunk_len * 10;
@@ -1931,19 +1967,16 @@ materialize(struct dcn_writer *w, hid_t src, const char *src_path,
         rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", dst);
         goto out;
     }
-    for (r = 0; r < dims[0]; r += block) {
-        hsize_t nr = dims[0] - r < block ? dims[0] - r : block;
+    for (r = 0; r < f.dims[0] && rc == DCN_OK; r += block) {
+        hsize_t nr = f.dims[0] - r < block ? f.dims[0] - r : block;
 
-        if (read_rows(sd, mtype, rank, dims, r, nr, buf) < 0) {
-            rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read rows %llu+",
-                         src_path, src_dset, (unsigned long long)r);
-            goto out;
-        }
-        rc = dcn__wdset_append(ds, buf, (size_t)nr, err);
-        if (rc < 0)
-            goto out;
+        rc = feat_src_read(&f, r, nr, buf, err);
+        if (rc == DCN_OK)
+            rc = dcn__wdset_append(ds, buf, (size_t)nr, err);
     }
-    rc = copy_all_attrs(ds->dset, sd, NULL, aname);
+    if (rc < 0)
+        goto out;
+    rc = copy_all_attrs(ds->dset, f.sd, NULL, aname);
     if (rc < 0) {
         rc = FAIL(w, err, rc, "%s: cannot copy attribute \"%s\" of %s", dst,
                   aname, src_path);
@@ -1952,9 +1985,7 @@ materialize(struct dcn_writer *w, hid_t src, const char *src_path,
     rc = dcn__wdset_close(ds, err);
 out:
     dcn__free(buf);
-    close_id(mtype);
-    close_id(ftype);
-    close_id(sd);
+    feat_src_release(&f);
     return rc;
 }
 
@@ -2017,24 +2048,54 @@ out:
     return rc;
 }
 
+/* Scratch of a mapped copy: a span of source rows and one output block. */
+struct gather {
+    uint8_t *rows;   /* span_cap rows */
+    size_t span_cap; /* rows read in one go at most */
+    uint8_t *out;    /* chunk_len rows */
+    size_t event_bytes;
+};
+
+/* Output rows out[k] = source row map[k], k < nb: one block read when the
+ * rows are close together (the usual non-decreasing basinmap0), else row
+ * by row.  map values are in range. */
+static int
+gather_rows(const struct feat_src *f, const struct gather *g,
+            const uint64_t *map, size_t nb, struct dcn_error *err)
+{
+    uint64_t lo = map[0];
+    uint64_t hi = map[0];
+    size_t eb = g->event_bytes;
+    size_t k;
+    int rc = DCN_OK;
+
+    for (k = 1; k < nb; k++) {
+        lo = map[k] < lo ? map[k] : lo;
+        hi = map[k] > hi ? map[k] : hi;
+    }
+    if (hi - lo + 1 > g->span_cap) {
+        for (k = 0; k < nb && rc == DCN_OK; k++)
+            rc = feat_src_read(f, map[k], 1, g->out + k * eb, err);
+        return rc;
+    }
+    rc = feat_src_read(f, lo, hi - lo + 1, g->rows, err);
+    for (k = 0; k < nb && rc == DCN_OK; k++)
+        memcpy(g->out + k * eb, g->rows + (map[k] - lo) * eb, eb);
+    return rc;
+}
+
 int
 dcn__writer_copy_mapped(struct dcn_writer *w, const char *src_path,
                         const char *src_dset, const char *dst_group,
                         const char *name, const uint64_t *map, size_t n,
                         struct dcn_error *err)
 {
-    char path[512];
-    hid_t src = H5I_INVALID_HID;
-    hid_t sd = H5I_INVALID_HID;
-    hid_t ftype = H5I_INVALID_HID;
-    hid_t mtype = H5I_INVALID_HID;
+    struct feat_src f = FEAT_SRC_INIT(src_path, src_dset);
+    struct gather g = {NULL, 0, NULL, 0};
     struct dcn_wdset *ds = NULL;
-    hsize_t dims[3] = {0, 0, 0};
-    uint8_t *rows = NULL;
-    uint8_t *out = NULL;
-    size_t span_cap;
+    char path[512];
+    hid_t src;
     size_t i0;
-    int rank = 0;
     int rc;
 
     quiet();
@@ -2044,70 +2105,36 @@ dcn__writer_copy_mapped(struct dcn_writer *w, const char *src_path,
     src = open_input(w, src_path, err);
     if (src < 0)
         return DCN_EIO;
-    rc = open_source_feature(w, src, src_path, src_dset, &sd, &ftype, &mtype,
-                             dims, &rank, err);
+    rc = feat_src_open(&f, src, err);
+    for (i0 = 0; i0 < n && rc == DCN_OK; i0++)
+        if (map[i0] >= f.dims[0])
+            rc = FAIL(w, err, DCN_ERANGE,
+                      "%s: event %zu maps to row %llu of %s:%s (%llu rows)",
+                      path, i0, (unsigned long long)map[i0], src_path, src_dset,
+                      (unsigned long long)f.dims[0]);
+    if (rc == DCN_OK)
+        rc = feat_src_create(w, &ds, path, &f, err);
     if (rc < 0)
         goto out;
-    rc = feature_create(w, &ds, path, ftype, mtype,
-                        rank == 3 ? (size_t)dims[1] : 0,
-                        rank == 3 ? (size_t)dims[2] : 0, err);
-    if (rc < 0)
-        goto out;
-    span_cap = 4 * ds->chunk_len;
-    rows = dcn__mallocarray(span_cap, ds->event_bytes);
-    out = dcn__mallocarray(ds->chunk_len, ds->event_bytes);
-    if (rows == NULL || out == NULL) {
+    g.event_bytes = ds->event_bytes;
+    g.span_cap = 4 * ds->chunk_len;
+    g.rows = dcn__mallocarray(g.span_cap, g.event_bytes);
+    g.out = dcn__mallocarray(ds->chunk_len, g.event_bytes);
+    if (g.rows == NULL || g.out == NULL)
         rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
-        goto out;
-    }
-    for (i0 = 0; i0 < n; i0 += ds->chunk_len) {
+    for (i0 = 0; i0 < n && rc == DCN_OK; i0 += ds->chunk_len) {
         size_t nb = n - i0 < ds->chunk_len ? n - i0 : ds->chunk_len;
-        uint64_t lo = map[i0];
-        uint64_t hi = map[i0];
-        size_t k;
 
-        for (k = 0; k < nb; k++) {
-            if (map[i0 + k] >= dims[0]) {
-                rc = FAIL(w, err, DCN_ERANGE,
-                          "%s: event %zu maps to row %llu of %s:%s (%llu "
-                          "rows)",
-                          path, i0 + k, (unsigned long long)map[i0 + k],
-                          src_path, src_dset, (unsigned long long)dims[0]);
-                goto out;
-            }
-            if (map[i0 + k] < lo)
-                lo = map[i0 + k];
-            if (map[i0 + k] > hi)
-                hi = map[i0 + k];
-        }
-        if (hi - lo + 1 <= span_cap) {
-            /* one block read (the usual non-decreasing basinmap0) */
-            if (read_rows(sd, mtype, rank, dims, lo, hi - lo + 1, rows) < 0)
-                goto readfail;
-            for (k = 0; k < nb; k++)
-                memcpy(out + k * ds->event_bytes,
-                       rows + (map[i0 + k] - lo) * ds->event_bytes,
-                       ds->event_bytes);
-        } else {
-            for (k = 0; k < nb; k++)
-                if (read_rows(sd, mtype, rank, dims, map[i0 + k], 1,
-                              out + k * ds->event_bytes) < 0)
-                    goto readfail;
-        }
-        rc = dcn__wdset_append(ds, out, nb, err);
-        if (rc < 0)
-            goto out;
+        rc = gather_rows(&f, &g, map + i0, nb, err);
+        if (rc == DCN_OK)
+            rc = dcn__wdset_append(ds, g.out, nb, err);
     }
-    rc = dcn__wdset_close(ds, err);
-    goto out;
-readfail:
-    rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read rows", src_path, src_dset);
+    if (rc == DCN_OK)
+        rc = dcn__wdset_close(ds, err);
 out:
-    dcn__free(out);
-    dcn__free(rows);
-    close_id(mtype);
-    close_id(ftype);
-    close_id(sd);
+    dcn__free(g.out);
+    dcn__free(g.rows);
+    feat_src_release(&f);
     close_id(src);
     return rc;
 }
