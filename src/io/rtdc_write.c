@@ -2147,23 +2147,43 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int
-dcn__basin_json(struct dcn_strbuf *out, const struct dcn_basin *b)
+/* "features": sorted for internal basins, in the given order (and only
+ * if non-empty) for file basins. */
+static int
+basin_add_features(struct dcn_json *o, const struct dcn_basin *b)
 {
-    static const char *const internal_paths[1] = {"basin_events"};
-    struct dcn_json *o = dcn__json_object();
-    const char **sorted = NULL;
-    bool internal = b->type == DCN_BASIN_INTERNAL;
+    const char **sorted;
     int rc;
 
-    if (o == NULL)
+    if (b->type != DCN_BASIN_INTERNAL)
+        return b->nfeatures > 0
+                       ? dcn__json_add_strings(o, "features", b->features,
+                                               b->nfeatures)
+                       : DCN_OK;
+    sorted = dcn__calloc(b->nfeatures > 0 ? b->nfeatures : 1, sizeof(*sorted));
+    if (sorted == NULL)
         return DCN_ENOMEM;
-    rc = dcn__json_add(
-            o, "description",
-            dcn__json_string(b->description != NULL ? b->description : ""));
+    if (b->nfeatures > 0)
+        memcpy(sorted, b->features, b->nfeatures * sizeof(*sorted));
+    qsort(sorted, b->nfeatures, sizeof(*sorted), cmp_str);
+    rc = dcn__json_add_strings(o, "features", sorted, b->nfeatures);
+    dcn__free(sorted);
+    return rc;
+}
+
+/* dcnum's key order up to "features" (format.md §2.5). */
+static int
+basin_add_head(struct dcn_json *o, const struct dcn_basin *b)
+{
+    static const char *const internal_paths[1] = {"basin_events"};
+    bool internal = b->type == DCN_BASIN_INTERNAL;
+    const char *desc = b->description != NULL ? b->description : "";
+    const char *name = b->name != NULL ? b->name : "";
+    int rc;
+
+    rc = dcn__json_add(o, "description", dcn__json_string(desc));
     if (rc == 0)
-        rc = dcn__json_add(o, "name",
-                           dcn__json_string(b->name != NULL ? b->name : ""));
+        rc = dcn__json_add(o, "name", dcn__json_string(name));
     if (rc == 0)
         rc = dcn__json_add(o, "format",
                            dcn__json_string(internal ? "h5dataset" : "hdf5"));
@@ -2178,25 +2198,24 @@ dcn__basin_json(struct dcn_strbuf *out, const struct dcn_basin *b)
                            b->identifier != NULL
                                    ? dcn__json_string(b->identifier)
                                    : dcn__json_null());
-    if (rc == 0 && internal) {
-        sorted = dcn__calloc(b->nfeatures > 0 ? b->nfeatures : 1,
-                             sizeof(*sorted));
-        if (sorted == NULL) {
-            rc = DCN_ENOMEM;
-        } else {
-            if (b->nfeatures > 0)
-                memcpy(sorted, b->features, b->nfeatures * sizeof(*sorted));
-            qsort(sorted, b->nfeatures, sizeof(*sorted), cmp_str);
-            rc = dcn__json_add_strings(o, "features", sorted, b->nfeatures);
-        }
-    } else if (rc == 0 && b->nfeatures > 0) {
-        rc = dcn__json_add_strings(o, "features", b->features, b->nfeatures);
-    }
+    return rc;
+}
+
+int
+dcn__basin_json(struct dcn_strbuf *out, const struct dcn_basin *b)
+{
+    struct dcn_json *o = dcn__json_object();
+    int rc;
+
+    if (o == NULL)
+        return DCN_ENOMEM;
+    rc = basin_add_head(o, b);
+    if (rc == 0)
+        rc = basin_add_features(o, b);
     if (rc == 0 && b->mapping != NULL)
         rc = dcn__json_add(o, "mapping", dcn__json_string(b->mapping));
     if (rc == 0)
         rc = dcn__json_dump(out, o, 2, 0);
-    dcn__free(sorted);
     dcn__json_free(o);
     return rc;
 }
