@@ -805,12 +805,21 @@ wdset_alloc(struct dcn_writer *w, const char *path, hid_t mtype, size_t height,
     return ds;
 }
 
-/* Create a dcnum feature dataset of file type ftype at path. */
+/* Element types and item shape of a feature dataset to create. */
+struct feat_type {
+    hid_t ftype; /* in the file */
+    hid_t mtype; /* in memory */
+    size_t height;
+    size_t width;
+};
+
+/* Create a dcnum feature dataset of type t at path. */
 static int
 feature_create(struct dcn_writer *w, struct dcn_wdset **dsp, const char *path,
-               hid_t ftype, hid_t mtype, size_t height, size_t width,
-               struct dcn_error *err)
+               const struct feat_type *t, struct dcn_error *err)
 {
+    size_t height = t->height;
+    size_t width = t->width;
     struct dcn_wdset *ds = NULL;
     hid_t space = H5I_INVALID_HID;
     hid_t dcpl = H5I_INVALID_HID;
@@ -833,7 +842,7 @@ feature_create(struct dcn_writer *w, struct dcn_wdset **dsp, const char *path,
     rc = ensure_parent(w, path, err);
     if (rc < 0)
         return rc;
-    ds = wdset_alloc(w, path, mtype, height, width);
+    ds = wdset_alloc(w, path, t->mtype, height, width);
     if (ds == NULL)
         return FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
     chunks[0] = ds->chunk_len;
@@ -847,7 +856,8 @@ feature_create(struct dcn_writer *w, struct dcn_wdset **dsp, const char *path,
         rc = FAIL(w, err, DCN_EIO, "%s: cannot set up dataset", path);
         goto out;
     }
-    ds->dset = H5Dcreate2(w->file, path, ftype, space, H5P_DEFAULT, dcpl, dapl);
+    ds->dset =
+            H5Dcreate2(w->file, path, t->ftype, space, H5P_DEFAULT, dcpl, dapl);
     if (ds->dset < 0) {
         rc = FAIL(w, err, DCN_EIO, "%s: cannot create dataset", path);
         goto out;
@@ -880,30 +890,32 @@ feature_path(struct dcn_writer *w, char *buf, size_t cap, const char *group,
 
 int
 dcn__writer_feature_new(struct dcn_writer *w, struct dcn_wdset **ds,
-                        const char *group, const char *name,
-                        enum dcn_wtype type, size_t height, size_t width,
+                        const struct dcn_feature_spec *spec,
                         struct dcn_error *err)
 {
+    struct feat_type t = {wtype_file(spec->type), wtype_mem(spec->type),
+                          spec->height, spec->width};
     char path[512];
     int rc;
 
     quiet();
     *ds = NULL;
-    rc = feature_path(w, path, sizeof(path), group, name, err);
+    rc = feature_path(w, path, sizeof(path), spec->group, spec->name, err);
     if (rc < 0)
         return rc;
-    if (wtype_file(type) < 0)
+    if (t.ftype < 0)
         return FAIL(w, err, DCN_EINVAL, "%s: bad element type", path);
-    return feature_create(w, ds, path, wtype_file(type), wtype_mem(type),
-                          height, width, err);
+    return feature_create(w, ds, path, &t, err);
 }
 
 int
 dcn__writer_feature_require(struct dcn_writer *w, struct dcn_wdset **dsp,
-                            const char *group, const char *name,
-                            enum dcn_wtype type, size_t height, size_t width,
+                            const struct dcn_feature_spec *spec,
                             struct dcn_error *err)
 {
+    enum dcn_wtype type = spec->type;
+    size_t height = spec->height;
+    size_t width = spec->width;
     char path[512];
     struct dcn_wdset *ds;
     hid_t dset = H5I_INVALID_HID;
@@ -916,7 +928,7 @@ dcn__writer_feature_require(struct dcn_writer *w, struct dcn_wdset **dsp,
 
     quiet();
     *dsp = NULL;
-    rc = feature_path(w, path, sizeof(path), group, name, err);
+    rc = feature_path(w, path, sizeof(path), spec->group, spec->name, err);
     if (rc < 0)
         return rc;
     for (ds = w->dsets; ds != NULL; ds = ds->next) {
@@ -933,8 +945,7 @@ dcn__writer_feature_require(struct dcn_writer *w, struct dcn_wdset **dsp,
     if (ex < 0)
         return FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
     if (ex == 0)
-        return dcn__writer_feature_new(w, dsp, group, name, type, height, width,
-                                       err);
+        return dcn__writer_feature_new(w, dsp, spec, err);
     dset = H5Dopen2(w->file, path, H5P_DEFAULT);
     if (dset < 0)
         return FAIL(w, err, DCN_EIO, "%s: cannot open dataset", path);
@@ -1169,15 +1180,14 @@ dcn__wdset_close(struct dcn_wdset *ds, struct dcn_error *err)
 }
 
 int
-dcn__writer_feature_write(struct dcn_writer *w, const char *group,
-                          const char *name, enum dcn_wtype type, size_t height,
-                          size_t width, const void *data, size_t n,
-                          struct dcn_error *err)
+dcn__writer_feature_write(struct dcn_writer *w,
+                          const struct dcn_feature_spec *spec, const void *data,
+                          size_t n, struct dcn_error *err)
 {
     struct dcn_wdset *ds;
     int rc;
 
-    rc = dcn__writer_feature_new(w, &ds, group, name, type, height, width, err);
+    rc = dcn__writer_feature_new(w, &ds, spec, err);
     if (rc < 0)
         return rc;
     rc = dcn__wdset_append(ds, data, n, err);
@@ -1925,10 +1935,10 @@ feat_src_create(struct dcn_writer *w, struct dcn_wdset **ds, const char *path,
                 const struct feat_src *f, struct dcn_error *err)
 {
     bool image = f->rank == 3;
+    struct feat_type t = {f->ftype, f->mtype, image ? (size_t)f->dims[1] : 0,
+                          image ? (size_t)f->dims[2] : 0};
 
-    return feature_create(w, ds, path, f->ftype, f->mtype,
-                          image ? (size_t)f->dims[1] : 0,
-                          image ? (size_t)f->dims[2] : 0, err);
+    return feature_create(w, ds, path, &t, err);
 }
 
 /* Rows [r0, r0+nr) of f into buf. */
@@ -2369,8 +2379,9 @@ dcn__writer_basinmap(struct dcn_writer *w, const void *map, enum dcn_wtype type,
             if (!equal)
                 continue;
         } else {
-            rc = dcn__writer_feature_write(w, "events", path + 7, type, 0, 0,
-                                           map, n, err);
+            struct dcn_feature_spec spec = {"events", path + 7, type, 0, 0};
+
+            rc = dcn__writer_feature_write(w, &spec, map, n, err);
             if (rc < 0)
                 return rc;
         }

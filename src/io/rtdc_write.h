@@ -130,21 +130,28 @@ int dcn__writer_flush(struct dcn_writer *w, struct dcn_error *err);
 
 /* ---- feature datasets ------------------------------------------------ */
 
+/* What a feature dataset holds (strings borrowed for the call). */
+struct dcn_feature_spec {
+    const char *group; /* "events" or "basin_events" */
+    const char *name;  /* the feature, e.g. "area_um", "mask" */
+    enum dcn_wtype type;
+    size_t height; /* 0 for a scalar feature, else image rows */
+    size_t width;  /* 0 for a scalar feature, else image columns */
+};
+
 /*
- * Create group/name (group "events" or "basin_events"), 0 events, item
- * shape () if height == 0, else (height, width) with the three IMAGE
- * attrs.  *ds is owned by w (closed at commit/abort); DCN_EEXIST if the
- * dataset exists.
+ * Create spec->group/spec->name with 0 events, item shape () or (height,
+ * width); images get the three IMAGE attrs.  *ds is owned by w (closed at
+ * commit/abort); DCN_EEXIST if the dataset exists.
  */
 int dcn__writer_feature_new(struct dcn_writer *w, struct dcn_wdset **ds,
-                            const char *group, const char *name,
-                            enum dcn_wtype type, size_t height, size_t width,
+                            const struct dcn_feature_spec *spec,
                             struct dcn_error *err);
-/* Create or, if it exists with the same type and item shape, reopen. */
+/* Create or, if it exists with the same type and item shape, reopen
+ * (the chunk path then continues only on a chunk boundary). */
 int dcn__writer_feature_require(struct dcn_writer *w, struct dcn_wdset **ds,
-                                const char *group, const char *name,
-                                enum dcn_wtype type, size_t height,
-                                size_t width, struct dcn_error *err);
+                                const struct dcn_feature_spec *spec,
+                                struct dcn_error *err);
 /* Close a dataset early (also done at commit/abort).  Finishes a pending
  * partial chunk of dcn__wdset_append_encoded(). */
 int dcn__wdset_close(struct dcn_wdset *ds, struct dcn_error *err);
@@ -173,11 +180,11 @@ int dcn__wdset_append_encoded(struct dcn_wdset *ds, const void *data, size_t n,
                               struct dcn_error *err);
 int dcn__wdset_finish(struct dcn_wdset *ds, struct dcn_error *err);
 
-/* Write a whole 1-D or image dataset in one call (creates it). */
-int dcn__writer_feature_write(struct dcn_writer *w, const char *group,
-                              const char *name, enum dcn_wtype type,
-                              size_t height, size_t width, const void *data,
-                              size_t n, struct dcn_error *err);
+/* Create the feature and write its n events in one call (H5Dwrite). */
+int dcn__writer_feature_write(struct dcn_writer *w,
+                              const struct dcn_feature_spec *spec,
+                              const void *data, size_t n,
+                              struct dcn_error *err);
 
 /* ---- objects --------------------------------------------------------- */
 
