@@ -429,12 +429,24 @@ guess_chunk(hsize_t *chunks, int rank, const hsize_t *shape, size_t typesize)
         chunks[k] = (hsize_t)c[k];
 }
 
-/* Write a fixed-shape, auto-chunked dataset (logs, basins, tables). */
+/* A fixed-shape dataset to create (logs, basins, tables). */
+struct fixed_ds {
+    const char *path;
+    hid_t ftype; /* in the file */
+    hid_t mtype; /* of the data in memory */
+    int rank;    /* 1..8 */
+    const hsize_t *dims;
+    int level; /* filters: zstd level or 0, then Fletcher32 */
+};
+
+/* Write d with h5py's auto chunks; the open dataset goes to *out_dset
+ * unless that is NULL. */
 static int
-write_fixed_dataset(struct dcn_writer *w, const char *path, hid_t ftype,
-                    hid_t mtype, int rank, const hsize_t *dims, int level,
+write_fixed_dataset(struct dcn_writer *w, const struct fixed_ds *d,
                     const void *data, hid_t *out_dset, struct dcn_error *err)
 {
+    const char *path = d->path;
+    int rank = d->rank;
     hid_t space = H5I_INVALID_HID;
     hid_t dcpl = H5I_INVALID_HID;
     hid_t dset = H5I_INVALID_HID;
@@ -446,21 +458,21 @@ write_fixed_dataset(struct dcn_writer *w, const char *path, hid_t ftype,
         return rc;
     if (rank > 8)
         return FAIL(w, err, DCN_EINVAL, "%s: rank %d too high", path, rank);
-    space = H5Screate_simple(rank, dims, dims);
+    space = H5Screate_simple(rank, d->dims, d->dims);
     if (rank > 0)
-        guess_chunk(chunks, rank, dims, H5Tget_size(ftype));
-    dcpl = dataset_cpl(rank, rank > 0 ? chunks : NULL, level);
+        guess_chunk(chunks, rank, d->dims, H5Tget_size(d->ftype));
+    dcpl = dataset_cpl(rank, rank > 0 ? chunks : NULL, d->level);
     if (space < 0 || dcpl < 0) {
         rc = FAIL(w, err, DCN_EIO, "%s: cannot set up dataset", path);
         goto out;
     }
-    dset = H5Dcreate2(w->file, path, ftype, space, H5P_DEFAULT, dcpl,
+    dset = H5Dcreate2(w->file, path, d->ftype, space, H5P_DEFAULT, dcpl,
                       H5P_DEFAULT);
     if (dset < 0) {
         rc = FAIL(w, err, DCN_EIO, "%s: cannot create dataset", path);
         goto out;
     }
-    if (H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+    if (H5Dwrite(dset, d->mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
         rc = FAIL(w, err, DCN_EIO, "%s: cannot write dataset", path);
         goto out;
     }
@@ -1298,12 +1310,23 @@ dcn__writer_attr_f64(struct dcn_writer *w, const char *name, double value,
 
 /* ---- logs ------------------------------------------------------------ */
 
-/* n strings into one S<max> dataset at path. */
+/* n strings, lens[k] bytes each (or NUL-terminated if lens is NULL). */
+struct str_lines {
+    const char *const *s;
+    const size_t *lens;
+    size_t n;
+};
+
+/* The lines into one S<max> dataset at path (open dataset to *out_dset
+ * unless NULL). */
 static int
 write_string_lines(struct dcn_writer *w, const char *path,
-                   const char *const *lines, const size_t *lens, size_t n,
-                   int level, hid_t *out_dset, struct dcn_error *err)
+                   const struct str_lines *sl, int level, hid_t *out_dset,
+                   struct dcn_error *err)
 {
+    const char *const *lines = sl->s;
+    const size_t *lens = sl->lens;
+    size_t n = sl->n;
     size_t maxlen = 1;
     size_t k;
     char *buf;
@@ -1328,7 +1351,11 @@ write_string_lines(struct dcn_writer *w, const char *path,
         dcn__free(buf);
         return FAIL(w, err, DCN_EIO, "%s: cannot make string type", path);
     }
-    rc = write_fixed_dataset(w, path, t, t, 1, dims, level, buf, out_dset, err);
+    {
+        struct fixed_ds d = {path, t, t, 1, dims, level};
+
+        rc = write_fixed_dataset(w, &d, buf, out_dset, err);
+    }
     H5Tclose(t);
     dcn__free(buf);
     return rc;
@@ -1358,7 +1385,11 @@ dcn__writer_log(struct dcn_writer *w, const char *name,
         if (H5Ldelete(w->file, path, H5P_DEFAULT) < 0)
             return FAIL(w, err, DCN_EIO, "%s: cannot delete", path);
     }
-    return write_string_lines(w, path, lines, NULL, n, w->level, NULL, err);
+    {
+        struct str_lines sl = {lines, NULL, n};
+
+        return write_string_lines(w, path, &sl, w->level, NULL, err);
+    }
 }
 
 /* ---- copying from an input ------------------------------------------- */
@@ -1644,7 +1675,11 @@ copy_vlen_lines(struct dcn_writer *w, const struct meta_src *m, hid_t *dd,
         lens[k] = strlen(lines[k]);
     }
     /* a multi-dimensional vlen log is flattened to 1-D */
-    rc = write_string_lines(w, m->path, lines, lens, n, META_LEVEL, dd, err);
+    {
+        struct str_lines sl = {lines, lens, n};
+
+        rc = write_string_lines(w, m->path, &sl, META_LEVEL, dd, err);
+    }
 out:
     if (read)
         H5Dvlen_reclaim(mtype, m->space, H5P_DEFAULT, strs);
@@ -1676,9 +1711,12 @@ copy_plain_data(struct dcn_writer *w, const struct meta_src *m, hid_t *dd,
         return FAIL(w, err, DCN_ENOMEM, "%s: out of memory", m->path);
     if (H5Dread(m->sd, m->ftype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
         rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read", m->src_path, m->path);
-    else
-        rc = write_fixed_dataset(w, m->path, m->ftype, m->ftype, m->rank,
-                                 m->dims, META_LEVEL, buf, dd, err);
+    else {
+        struct fixed_ds d = {m->path, m->ftype, m->ftype,
+                             m->rank, m->dims,  META_LEVEL};
+
+        rc = write_fixed_dataset(w, &d, buf, dd, err);
+    }
     dcn__free(buf);
     return rc;
 }
@@ -1844,35 +1882,6 @@ dcn__writer_copy_metadata(struct dcn_writer *w, const char *src_path,
     return rc;
 }
 
-/* Read rows [r0, r0+nr) of an (N, ...) dataset (rank 1 or 3) into buf. */
-static int
-read_rows(hid_t dset, hid_t mtype, int rank, const hsize_t *dims, hsize_t r0,
-          hsize_t nr, void *buf)
-{
-    hid_t fspace = H5Dget_space(dset);
-    hid_t mspace = H5I_INVALID_HID;
-    hsize_t start[8] = {0};
-    hsize_t count[8];
-    int rc = -1;
-    int k;
-
-    if (fspace < 0)
-        return -1;
-    start[0] = r0;
-    count[0] = nr;
-    for (k = 1; k < rank && k < 3; k++)
-        count[k] = dims[k];
-    mspace = H5Screate_simple(rank, count, NULL);
-    if (mspace >= 0 &&
-        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >=
-                0 &&
-        H5Dread(dset, mtype, mspace, fspace, H5P_DEFAULT, buf) >= 0)
-        rc = 0;
-    close_id(mspace);
-    close_id(fspace);
-    return rc;
-}
-
 /* A feature of an input file being copied. */
 struct feat_src {
     const char *src_path; /* input file */
@@ -1941,12 +1950,41 @@ feat_src_create(struct dcn_writer *w, struct dcn_wdset **ds, const char *path,
     return feature_create(w, ds, path, &t, err);
 }
 
+/* Read rows [r0, r0+nr) of an (N, ...) dataset (rank 1 or 3) into buf. */
+static int
+read_rows(const struct feat_src *f, hsize_t r0, hsize_t nr, void *buf)
+{
+    int rank = f->rank;
+    hid_t fspace = H5Dget_space(f->sd);
+    hid_t mspace = H5I_INVALID_HID;
+    hsize_t start[8] = {0};
+    hsize_t count[8];
+    int rc = -1;
+    int k;
+
+    if (fspace < 0)
+        return -1;
+    start[0] = r0;
+    count[0] = nr;
+    for (k = 1; k < rank && k < 3; k++)
+        count[k] = f->dims[k];
+    mspace = H5Screate_simple(rank, count, NULL);
+    if (mspace >= 0 &&
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >=
+                0 &&
+        H5Dread(f->sd, f->mtype, mspace, fspace, H5P_DEFAULT, buf) >= 0)
+        rc = 0;
+    close_id(mspace);
+    close_id(fspace);
+    return rc;
+}
+
 /* Rows [r0, r0+nr) of f into buf. */
 static int
 feat_src_read(const struct feat_src *f, hsize_t r0, hsize_t nr, void *buf,
               struct dcn_error *err)
 {
-    if (read_rows(f->sd, f->mtype, f->rank, f->dims, r0, nr, buf) < 0)
+    if (read_rows(f, r0, nr, buf) < 0)
         return ERR_SET(err, DCN_EIO, "%s: %s: cannot read rows %llu..%llu",
                        f->src_path, f->src_dset, (unsigned long long)r0,
                        (unsigned long long)(r0 + nr - 1));
@@ -2278,7 +2316,11 @@ dcn__writer_basin(struct dcn_writer *w, const struct dcn_basin *b, char *key,
         lens[k] = end - pos;
         pos = end + 1;
     }
-    rc = write_string_lines(w, path, lines, lens, nlines, w->level, NULL, err);
+    {
+        struct str_lines sl = {lines, lens, nlines};
+
+        rc = write_string_lines(w, path, &sl, w->level, NULL, err);
+    }
 out:
     dcn__free(lens);
     dcn__free(lines);
@@ -2308,10 +2350,11 @@ map_value(const void *map, enum dcn_wtype type, size_t i)
     return 0;
 }
 
-/* *equal = dataset path holds exactly the n values of map. */
+/* 1 if dataset path holds exactly the n values of map, 0 if not, or a
+ * negative status. */
 static int
 map_equal(struct dcn_writer *w, const char *path, const void *map,
-          enum dcn_wtype type, size_t n, bool *equal, struct dcn_error *err)
+          enum dcn_wtype type, size_t n, struct dcn_error *err)
 {
     hid_t d = H5I_INVALID_HID;
     hid_t space = H5I_INVALID_HID;
@@ -2321,7 +2364,6 @@ map_equal(struct dcn_writer *w, const char *path, const void *map,
     int rc = DCN_OK;
     size_t k;
 
-    *equal = false;
     if (forget_dataset(w, path, err) < 0)
         return DCN_EIO;
     d = H5Dopen2(w->file, path, H5P_DEFAULT);
@@ -2344,10 +2386,9 @@ map_equal(struct dcn_writer *w, const char *path, const void *map,
         rc = FAIL(w, err, DCN_EIO, "%s: cannot read", path);
         goto out;
     }
-    for (k = 0; k < n; k++)
-        if (vals[k] != map_value(map, type, k))
-            goto out;
-    *equal = true;
+    for (k = 0; k < n && vals[k] == map_value(map, type, k); k++)
+        ;
+    rc = k == n;
 out:
     dcn__free(vals);
     close_id(space);
@@ -2365,7 +2406,6 @@ dcn__writer_basinmap(struct dcn_writer *w, const void *map, enum dcn_wtype type,
     quiet();
     for (k = 0; k < 10; k++) {
         int ex;
-        bool equal;
         int rc;
 
         (void)snprintf(path, sizeof(path), "events/basinmap%d", k);
@@ -2373,10 +2413,10 @@ dcn__writer_basinmap(struct dcn_writer *w, const void *map, enum dcn_wtype type,
         if (ex < 0)
             return FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
         if (ex > 0) {
-            rc = map_equal(w, path, map, type, n, &equal, err);
+            rc = map_equal(w, path, map, type, n, err);
             if (rc < 0)
                 return rc;
-            if (!equal)
+            if (rc == 0)
                 continue;
         } else {
             struct dcn_feature_spec spec = {"events", path + 7, type, 0, 0};
