@@ -248,58 +248,61 @@ group_cpl(void)
     return gcpl;
 }
 
-/* Open or create the group at path (one level below an existing one, or
- * nested: each missing level is created). */
+/* Create the group prefix (NUL-terminated copy) unless it exists; an
+ * empty prefix is the root.  0 or -1. */
+static int
+create_level(hid_t file, const char *prefix, hid_t gcpl)
+{
+    htri_t ex;
+    hid_t g;
+
+    if (prefix[0] == '\0')
+        return 0;
+    ex = H5Lexists(file, prefix, H5P_DEFAULT);
+    if (ex != 0)
+        return ex < 0 ? -1 : 0;
+    g = H5Gcreate2(file, prefix, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (g < 0)
+        return -1;
+    H5Gclose(g);
+    return 0;
+}
+
+/* Open or create the group at path, creating each missing level (without
+ * time stamps). */
 static hid_t
 require_group(struct dcn_writer *w, const char *path, struct dcn_error *err)
 {
     char buf[512];
-    hid_t g = H5I_INVALID_HID;
-    hid_t gcpl = H5I_INVALID_HID;
-    char *p;
+    size_t len = strlen(path);
+    hid_t gcpl;
+    hid_t g;
+    size_t k;
+    int rc = 0;
 
-    if (strlen(path) >= sizeof(buf)) {
+    if (len >= sizeof(buf)) {
         fail(w, err, DCN_EINVAL, "%s: group path too long", path);
         return H5I_INVALID_HID;
     }
-    memcpy(buf, path, strlen(path) + 1);
     gcpl = group_cpl();
-    if (gcpl < 0)
-        goto h5fail;
-    p = buf;
-    for (;;) {
-        htri_t ex;
-        char *slash = strchr(p, '/');
-
-        if (slash != NULL)
-            *slash = '\0';
-        if (buf[0] != '\0') {
-            ex = H5Lexists(w->file, buf, H5P_DEFAULT);
-            if (ex < 0)
-                goto h5fail;
-            if (ex == 0) {
-                hid_t ng = H5Gcreate2(w->file, buf, H5P_DEFAULT, gcpl,
-                                      H5P_DEFAULT);
-                if (ng < 0)
-                    goto h5fail;
-                H5Gclose(ng);
-            }
-        }
-        if (slash == NULL)
-            break;
-        *slash = '/';
-        p = slash + 1;
+    rc = gcpl < 0 ? -1 : 0;
+    /* every prefix ending before a '/', then the whole path */
+    for (k = 0; k <= len && rc == 0; k++) {
+        if (path[k] != '/' && path[k] != '\0')
+            continue;
+        memcpy(buf, path, k);
+        buf[k] = '\0';
+        rc = create_level(w->file, buf, gcpl);
     }
-    H5Pclose(gcpl);
-    g = H5Gopen2(w->file, path[0] != '\0' ? path : "/", H5P_DEFAULT);
+    close_id(gcpl);
+    if (rc < 0) {
+        fail(w, err, DCN_EIO, "%s: cannot create group", path);
+        return H5I_INVALID_HID;
+    }
+    g = H5Gopen2(w->file, len > 0 ? path : "/", H5P_DEFAULT);
     if (g < 0)
         fail(w, err, DCN_EIO, "%s: cannot open group", path);
     return g;
-h5fail:
-    if (gcpl >= 0)
-        H5Pclose(gcpl);
-    fail(w, err, DCN_EIO, "%s: cannot create group", path);
-    return H5I_INVALID_HID;
 }
 
 /* Parent group part of "a/b/c" into buf ("a/b"), "" if none. */
@@ -598,22 +601,11 @@ make_temp_path(const char *target, const char *tag, const char *suffix)
     return dcn__strbuf_detach(&sb, NULL);
 }
 
-int
-dcn__writer_new(struct dcn_writer **wp, const char *path_out,
-                const struct dcn_writer_opts *opts, struct dcn_error *err)
+/* Argument checks and the existing-target rule of dcn__writer_new(). */
+static int
+check_new(const char *path_out, const struct dcn_writer_opts *opts,
+          struct dcn_error *err)
 {
-    struct dcn_writer_opts defaults;
-    struct dcn_writer *w = NULL;
-    hid_t fapl = H5I_INVALID_HID;
-    hid_t fcpl = H5I_INVALID_HID;
-    int rc;
-
-    quiet();
-    *wp = NULL;
-    if (opts == NULL) {
-        dcn__writer_opts_init(&defaults);
-        opts = &defaults;
-    }
     if (path_out == NULL || path_out[0] == '\0')
         return ERR_SET(err, DCN_EINVAL, "writer: no output path");
     if (opts->level < 0 || opts->level > DCN_CHUNK_LEVEL_MAX)
@@ -624,6 +616,48 @@ dcn__writer_new(struct dcn_writer **wp, const char *path_out,
     if (dcn__zstd_filter_register() < 0)
         return ERR_SET(err, DCN_EIO, "%s: cannot register the zstd filter",
                        path_out);
+    return DCN_OK;
+}
+
+/* Create w->temp: libver latest (superblock v3), no time stamps. */
+static int
+create_file(struct dcn_writer *w, struct dcn_error *err)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    int rc = DCN_OK;
+
+    if (fapl < 0 || fcpl < 0 ||
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0 ||
+        H5Pset_obj_track_times(fcpl, 0) < 0)
+        rc = FAIL(w, err, DCN_EIO, "cannot set up file properties");
+    if (rc == DCN_OK) {
+        w->file = H5Fcreate(w->temp, H5F_ACC_TRUNC, fcpl, fapl);
+        if (w->file < 0)
+            rc = FAIL(w, err, DCN_EIO, "cannot create file");
+    }
+    close_id(fcpl);
+    close_id(fapl);
+    return rc;
+}
+
+int
+dcn__writer_new(struct dcn_writer **wp, const char *path_out,
+                const struct dcn_writer_opts *opts, struct dcn_error *err)
+{
+    struct dcn_writer_opts defaults;
+    struct dcn_writer *w;
+    int rc;
+
+    quiet();
+    *wp = NULL;
+    if (opts == NULL) {
+        dcn__writer_opts_init(&defaults);
+        opts = &defaults;
+    }
+    rc = check_new(path_out, opts, err);
+    if (rc < 0)
+        return rc;
     w = dcn__calloc(1, sizeof(*w));
     if (w == NULL)
         return ERR_SET(err, DCN_ENOMEM, "%s: out of memory", path_out);
@@ -637,27 +671,10 @@ dcn__writer_new(struct dcn_writer **wp, const char *path_out,
         w->temp = dcn__strdup(path_out);
     else
         w->temp = make_temp_path(path_out, opts->tag, opts->suffix);
-    if (w->target == NULL || w->temp == NULL || w->software == NULL) {
+    if (w->target == NULL || w->temp == NULL || w->software == NULL)
         rc = ERR_SET(err, DCN_ENOMEM, "%s: out of memory", path_out);
-        goto out;
-    }
-    fapl = H5Pcreate(H5P_FILE_ACCESS);
-    fcpl = H5Pcreate(H5P_FILE_CREATE);
-    if (fapl < 0 || fcpl < 0 ||
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0 ||
-        H5Pset_obj_track_times(fcpl, 0) < 0) {
-        rc = FAIL(w, err, DCN_EIO, "cannot set up file properties");
-        goto out;
-    }
-    w->file = H5Fcreate(w->temp, H5F_ACC_TRUNC, fcpl, fapl);
-    if (w->file < 0) {
-        rc = FAIL(w, err, DCN_EIO, "cannot create file");
-        goto out;
-    }
-    rc = DCN_OK;
-out:
-    close_id(fcpl);
-    close_id(fapl);
+    else
+        rc = create_file(w, err);
     if (rc < 0)
         dcn__writer_abort(w);
     else
@@ -920,21 +937,72 @@ dcn__writer_feature_new(struct dcn_writer *w, struct dcn_wdset **ds,
     return feature_create(w, ds, path, &t, err);
 }
 
+/* Does dataset dset hold the type and item shape of spec?  Its length
+ * goes to *length.  1 yes, 0 no, -1 on HDF5 errors. */
+static int
+dataset_matches(hid_t dset, const struct dcn_feature_spec *spec,
+                uint64_t *length)
+{
+    hid_t space = H5Dget_space(dset);
+    hid_t ftype = H5Dget_type(dset);
+    hsize_t dims[3] = {0, 0, 0};
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    int rc = -1;
+
+    if (ftype >= 0 && rank >= 1 && rank <= 3 &&
+        H5Sget_simple_extent_dims(space, dims, NULL) >= 0) {
+        bool shape_ok = rank == 1 ? spec->height == 0
+                                  : rank == 3 && dims[1] == spec->height &&
+                                            dims[2] == spec->width;
+
+        rc = shape_ok && H5Tequal(ftype, wtype_file(spec->type)) > 0;
+        *length = dims[0];
+    }
+    close_id(ftype);
+    close_id(space);
+    return rc;
+}
+
+/* Open the existing feature path of the file as a writer dataset. */
+static int
+feature_reopen(struct dcn_writer *w, struct dcn_wdset **dsp, const char *path,
+               const struct dcn_feature_spec *spec, struct dcn_error *err)
+{
+    struct dcn_wdset *ds;
+    uint64_t len = 0;
+    hid_t dset = H5Dopen2(w->file, path, H5P_DEFAULT);
+    int m;
+
+    if (dset < 0)
+        return FAIL(w, err, DCN_EIO, "%s: cannot open dataset", path);
+    m = dataset_matches(dset, spec, &len);
+    if (m <= 0) {
+        close_id(dset);
+        return m < 0 ? FAIL(w, err, DCN_EIO, "%s: cannot read shape", path)
+                     : FAIL(w, err, DCN_EFORMAT,
+                            "%s: exists with another type or shape", path);
+    }
+    ds = wdset_alloc(w, path, wtype_mem(spec->type), spec->height, spec->width);
+    if (ds == NULL) {
+        close_id(dset);
+        return FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
+    }
+    ds->dset = dset;
+    ds->length = len;
+    /* the chunk path may continue only on a chunk boundary */
+    ds->next_chunk = len / ds->chunk_len;
+    ds->partial_done = len % ds->chunk_len != 0;
+    *dsp = ds;
+    return DCN_OK;
+}
+
 int
 dcn__writer_feature_require(struct dcn_writer *w, struct dcn_wdset **dsp,
                             const struct dcn_feature_spec *spec,
                             struct dcn_error *err)
 {
-    enum dcn_wtype type = spec->type;
-    size_t height = spec->height;
-    size_t width = spec->width;
     char path[512];
     struct dcn_wdset *ds;
-    hid_t dset = H5I_INVALID_HID;
-    hid_t space = H5I_INVALID_HID;
-    hid_t ftype = H5I_INVALID_HID;
-    hsize_t dims[3];
-    int rank = 0;
     int ex;
     int rc;
 
@@ -944,56 +1012,21 @@ dcn__writer_feature_require(struct dcn_writer *w, struct dcn_wdset **dsp,
     if (rc < 0)
         return rc;
     for (ds = w->dsets; ds != NULL; ds = ds->next) {
-        if (ds->dset >= 0 && strcmp(ds->path, path) == 0) {
-            if (H5Tequal(ds->mtype, wtype_mem(type)) <= 0 ||
-                ds->height != height || ds->width != width)
-                return FAIL(w, err, DCN_EFORMAT,
-                            "%s: exists with another type or shape", path);
-            *dsp = ds;
-            return DCN_OK;
-        }
+        if (ds->dset < 0 || strcmp(ds->path, path) != 0)
+            continue;
+        if (H5Tequal(ds->mtype, wtype_mem(spec->type)) <= 0 ||
+            ds->height != spec->height || ds->width != spec->width)
+            return FAIL(w, err, DCN_EFORMAT,
+                        "%s: exists with another type or shape", path);
+        *dsp = ds;
+        return DCN_OK;
     }
     ex = path_exists(w->file, path);
     if (ex < 0)
         return FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
     if (ex == 0)
         return dcn__writer_feature_new(w, dsp, spec, err);
-    dset = H5Dopen2(w->file, path, H5P_DEFAULT);
-    if (dset < 0)
-        return FAIL(w, err, DCN_EIO, "%s: cannot open dataset", path);
-    space = H5Dget_space(dset);
-    ftype = H5Dget_type(dset);
-    rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-    if (ftype < 0 || rank < 1 || rank > 3 ||
-        H5Sget_simple_extent_dims(space, dims, NULL) < 0) {
-        rc = FAIL(w, err, DCN_EIO, "%s: cannot read shape", path);
-        goto out;
-    }
-    if (H5Tequal(ftype, wtype_file(type)) <= 0 ||
-        (rank == 1 ? height != 0
-                   : (rank != 3 || dims[1] != height || dims[2] != width))) {
-        rc = FAIL(w, err, DCN_EFORMAT, "%s: exists with another type or shape",
-                  path);
-        goto out;
-    }
-    ds = wdset_alloc(w, path, wtype_mem(type), height, width);
-    if (ds == NULL) {
-        rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
-        goto out;
-    }
-    ds->dset = dset;
-    dset = H5I_INVALID_HID;
-    ds->length = dims[0];
-    /* the chunk path may continue only on a chunk boundary */
-    ds->next_chunk = dims[0] / ds->chunk_len;
-    ds->partial_done = dims[0] % ds->chunk_len != 0;
-    *dsp = ds;
-    rc = DCN_OK;
-out:
-    close_id(ftype);
-    close_id(space);
-    close_id(dset);
-    return rc;
+    return feature_reopen(w, dsp, path, spec, err);
 }
 
 size_t
