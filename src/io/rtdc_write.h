@@ -191,7 +191,9 @@ int dcn__writer_feature_write(struct dcn_writer *w,
 /* *exists = whether path (e.g. "events/basinmap0") names an object. */
 int dcn__writer_exists(struct dcn_writer *w, const char *path, bool *exists,
                        struct dcn_error *err);
-/* Hard link: new name dst for the object src (format.md §3.6). */
+/* Hard link: new name dst for the object src (format.md §3.6).  An open
+ * writer handle of src is closed first (finishing its last chunk); the
+ * same applies to dcn__writer_delete(). */
 int dcn__writer_link(struct dcn_writer *w, const char *src, const char *dst,
                      struct dcn_error *err);
 /* Remove the name path (the data go when no link is left). */
@@ -290,7 +292,8 @@ int dcn__writer_basin(struct dcn_writer *w, const struct dcn_basin *b,
  * events/basinmapN for the first N in 0..9 that is free, or reuse an
  * existing basinmapN whose values equal map.  name (16 bytes) receives
  * "basinmapN".  DCN_ERANGE if all ten differ.  map values are read as
- * type (DCN_WT_U32 / DCN_WT_I64 / DCN_WT_U64).
+ * type (DCN_WT_U32 / DCN_WT_I64 / DCN_WT_U64); a new basinmapN gets that
+ * type.  An open writer handle of a compared basinmapN is closed first.
  */
 int dcn__writer_basinmap(struct dcn_writer *w, const void *map,
                          enum dcn_wtype type, size_t n, char *name,
