@@ -1079,6 +1079,10 @@ dcn__wdset_append(struct dcn_wdset *ds, const void *data, size_t n,
     quiet();
     if (ds->dset < 0)
         return FAIL(ds->w, err, DCN_EINVAL, "%s: dataset closed", ds->path);
+    if (ds->acc_raw != NULL && ds->acc.nevents > 0)
+        return FAIL(ds->w, err, DCN_EINVAL,
+                    "%s: H5Dwrite append while encoded events are pending",
+                    ds->path);
     if (n == 0)
         return DCN_OK;
     start[0] = ds->length;

@@ -430,6 +430,8 @@ test_roundtrip(void)
                      &err),
              0);
     CHECK_EQ(dcn__wdset_append_encoded(ds, area, 20, &err), 0);
+    CHECK_EQ(dcn__wdset_append(ds, area, 1, &err), DCN_EINVAL); /* mixed */
+    dcn_error_clear(&err);
     CHECK_EQ(dcn__wdset_append_encoded(ds, area + 20, n - 20, &err), 0);
     CHECK_EQ(dcn__writer_feature_write(
                      w,
