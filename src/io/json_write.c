@@ -165,7 +165,8 @@ dcn__json_add(struct dcn_json *c, const char *key, struct dcn_json *val)
     }
     if (c->n == c->cap) {
         size_t ncap = c->cap == 0 ? 4 : c->cap * 2;
-        struct dcn_json **items = dcn__realloc(c->items, ncap * sizeof(*items));
+        struct dcn_json **items =
+                dcn__realloc(c->items, ncap * sizeof(struct dcn_json *));
 
         if (items == NULL)
             goto nomem;
@@ -306,16 +307,68 @@ dcn__json_quote(struct dcn_strbuf *out, const char *str, size_t len)
     return rc;
 }
 
+/* Shortest "%e" text of v that reads back exactly: its decimal digits
+ * (no sign, no trailing zeros) and the exponent of the first digit. */
+static size_t
+shortest_digits(char digits[20], int *exp10, double v)
+{
+    char buf[40];
+    const char *p;
+    size_t nd = 0;
+    int prec;
+
+    for (prec = 0; prec < 17; prec++) {
+        (void)snprintf(buf, sizeof(buf), "%.*e", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    for (p = buf; *p != 'e' && *p != '\0'; p++)
+        if (*p >= '0' && *p <= '9' && nd < 19)
+            digits[nd++] = *p;
+    *exp10 = *p == 'e' ? (int)strtol(p + 1, NULL, 10) : 0;
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    return nd;
+}
+
+static int
+add_zeros(struct dcn_strbuf *out, long n)
+{
+    int rc = 0;
+
+    for (; n > 0 && rc == 0; n--)
+        rc = dcn__strbuf_addch(out, '0');
+    return rc;
+}
+
+/* Python's positional form for -4 < decpt <= 16: "0.00ddd", "ddd00.0",
+ * "dd.ddd". */
+static int
+add_positional(struct dcn_strbuf *out, const char *digits, size_t nd, int decpt)
+{
+    int rc;
+
+    if (decpt <= 0) {
+        rc = dcn__strbuf_add(out, "0.", 2);
+        rc |= add_zeros(out, -(long)decpt);
+        return rc | dcn__strbuf_add(out, digits, nd);
+    }
+    if ((size_t)decpt >= nd) {
+        rc = dcn__strbuf_add(out, digits, nd);
+        rc |= add_zeros(out, (long)decpt - (long)nd);
+        return rc | dcn__strbuf_add(out, ".0", 2);
+    }
+    rc = dcn__strbuf_add(out, digits, (size_t)decpt);
+    rc |= dcn__strbuf_addch(out, '.');
+    return rc | dcn__strbuf_add(out, digits + decpt, nd - (size_t)decpt);
+}
+
 int
 dcn__json_format_double(struct dcn_strbuf *out, double v)
 {
-    char buf[40];
-    char digits[20];
-    size_t nd = 0;
-    int exp10;
-    int decpt;
-    int prec;
-    const char *p;
+    char digits[20] = {0};
+    size_t nd;
+    int exp10 = 0;
     int rc = 0;
 
     if (isnan(v))
@@ -324,40 +377,11 @@ dcn__json_format_double(struct dcn_strbuf *out, double v)
         return dcn__strbuf_adds(out, v > 0 ? "Infinity" : "-Infinity");
     if (v == 0.0)
         return dcn__strbuf_adds(out, signbit(v) ? "-0.0" : "0.0");
-    /* shortest %e precision that reads back exactly (Python's repr) */
-    for (prec = 0; prec < 17; prec++) {
-        snprintf(buf, sizeof(buf), "%.*e", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    p = buf;
-    if (*p == '-') {
+    nd = shortest_digits(digits, &exp10, v);
+    if (v < 0)
         rc = dcn__strbuf_addch(out, '-');
-        p++;
-    }
-    for (; *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9')
-            digits[nd++] = *p;
-    exp10 = atoi(p + 1);
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    decpt = exp10 + 1;
-    if (decpt > -4 && decpt <= 16) {
-        if (decpt <= 0) {
-            rc |= dcn__strbuf_add(out, "0.", 2);
-            for (int k = 0; k < -decpt; k++)
-                rc |= dcn__strbuf_addch(out, '0');
-            rc |= dcn__strbuf_add(out, digits, nd);
-        } else if ((size_t)decpt >= nd) {
-            rc |= dcn__strbuf_add(out, digits, nd);
-            for (size_t k = nd; k < (size_t)decpt; k++)
-                rc |= dcn__strbuf_addch(out, '0');
-            rc |= dcn__strbuf_add(out, ".0", 2);
-        } else {
-            rc |= dcn__strbuf_add(out, digits, (size_t)decpt);
-            rc |= dcn__strbuf_addch(out, '.');
-            rc |= dcn__strbuf_add(out, digits + decpt, nd - (size_t)decpt);
-        }
+    if (exp10 + 1 > -4 && exp10 + 1 <= 16) {
+        rc |= add_positional(out, digits, nd, exp10 + 1);
     } else {
         rc |= dcn__strbuf_addch(out, digits[0]);
         if (nd > 1) {
@@ -398,13 +422,72 @@ cmp_key_index(const void *a, const void *b)
     return ka->idx < kb->idx ? -1 : ka->idx > kb->idx;
 }
 
+struct dump_ctx {
+    struct dcn_strbuf *out;
+    int indent; /* < 0: one line */
+    unsigned flags;
+};
+
+static int dump(const struct dump_ctx *c, const struct dcn_json *v, int level);
+
+/* Member k of a container: separator, indent, "key": for objects, value. */
 static int
-dump(struct dcn_strbuf *out, const struct dcn_json *v, int indent,
-     unsigned flags, int level)
+dump_member(const struct dump_ctx *c, const struct dcn_json *v, size_t k,
+            size_t idx, int level)
 {
+    struct dcn_strbuf *out = c->out;
+    int rc = 0;
+
+    if (k > 0)
+        rc = dcn__strbuf_addch(out, ',');
+    if (rc == 0 && c->indent >= 0)
+        rc = add_indent(out, c->indent, level + 1);
+    else if (rc == 0 && k > 0)
+        rc = dcn__strbuf_addch(out, ' ');
+    if (rc == 0 && v->kind == J_OBJECT) {
+        rc = dcn__json_quote(out, v->keys[idx], strlen(v->keys[idx]));
+        if (rc == 0)
+            rc = dcn__strbuf_add(out, ": ", 2);
+    }
+    if (rc == 0)
+        rc = dump(c, v->items[idx], level + 1);
+    return rc;
+}
+
+static int
+dump_container(const struct dump_ctx *c, const struct dcn_json *v, int level)
+{
+    struct dcn_strbuf *out = c->out;
     struct key_index *order = NULL;
     size_t k;
-    int rc = 0;
+    int rc;
+
+    if (v->n == 0)
+        return dcn__strbuf_adds(out, v->kind == J_OBJECT ? "{}" : "[]");
+    if (v->kind == J_OBJECT) {
+        order = dcn__mallocarray(v->n, sizeof(*order));
+        if (order == NULL)
+            return DCN_ENOMEM;
+        for (k = 0; k < v->n; k++)
+            order[k] = (struct key_index){v->keys[k], k};
+        if (c->flags & DCN_JSON_SORT_KEYS)
+            qsort(order, v->n, sizeof(*order), cmp_key_index);
+    }
+    rc = dcn__strbuf_addch(out, v->kind == J_OBJECT ? '{' : '[');
+    for (k = 0; rc == 0 && k < v->n; k++)
+        rc = dump_member(c, v, k, order != NULL ? order[k].idx : k, level);
+    if (rc == 0 && c->indent >= 0)
+        rc = add_indent(out, c->indent, level);
+    if (rc == 0)
+        rc = dcn__strbuf_addch(out, v->kind == J_OBJECT ? '}' : ']');
+    dcn__free(order);
+    return rc;
+}
+
+static int
+dump(const struct dump_ctx *c, const struct dcn_json *v, int level)
+{
+    struct dcn_strbuf *out = c->out;
 
     switch (v->kind) {
     case J_STRING:
@@ -423,46 +506,15 @@ dump(struct dcn_strbuf *out, const struct dcn_json *v, int indent,
     case J_ARRAY:
         break;
     }
-    if (v->n == 0)
-        return dcn__strbuf_adds(out, v->kind == J_OBJECT ? "{}" : "[]");
-    if (v->kind == J_OBJECT) {
-        order = dcn__mallocarray(v->n, sizeof(*order));
-        if (order == NULL)
-            return DCN_ENOMEM;
-        for (k = 0; k < v->n; k++)
-            order[k] = (struct key_index){v->keys[k], k};
-        if (flags & DCN_JSON_SORT_KEYS)
-            qsort(order, v->n, sizeof(*order), cmp_key_index);
-    }
-    rc = dcn__strbuf_addch(out, v->kind == J_OBJECT ? '{' : '[');
-    for (k = 0; rc == 0 && k < v->n; k++) {
-        size_t idx = order != NULL ? order[k].idx : k;
-
-        if (k > 0)
-            rc = dcn__strbuf_addch(out, ',');
-        if (rc == 0)
-            rc = indent >= 0 ? add_indent(out, indent, level + 1)
-                             : (k > 0 ? dcn__strbuf_addch(out, ' ') : 0);
-        if (rc == 0 && v->kind == J_OBJECT) {
-            rc = dcn__json_quote(out, v->keys[idx], strlen(v->keys[idx]));
-            if (rc == 0)
-                rc = dcn__strbuf_add(out, ": ", 2);
-        }
-        if (rc == 0)
-            rc = dump(out, v->items[idx], indent, flags, level + 1);
-    }
-    if (rc == 0 && indent >= 0)
-        rc = add_indent(out, indent, level);
-    if (rc == 0)
-        rc = dcn__strbuf_addch(out, v->kind == J_OBJECT ? '}' : ']');
-    dcn__free(order);
-    return rc;
+    return dump_container(c, v, level);
 }
 
 int
 dcn__json_dump(struct dcn_strbuf *out, const struct dcn_json *v, int indent,
                unsigned flags)
 {
+    struct dump_ctx c = {out, indent, flags};
+
     assert(v != NULL);
-    return dump(out, v, indent, flags, 0);
+    return dump(&c, v, 0);
 }

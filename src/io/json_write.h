@@ -39,10 +39,10 @@ struct dcn_json *dcn__json_object(void);
 struct dcn_json *dcn__json_array(void);
 struct dcn_json *dcn__json_string(const char *utf8);
 struct dcn_json *dcn__json_string_n(const char *utf8, size_t len);
-struct dcn_json *dcn__json_int(int64_t v);
-struct dcn_json *dcn__json_uint(uint64_t v);
-struct dcn_json *dcn__json_double(double v);
-struct dcn_json *dcn__json_bool(bool v);
+struct dcn_json *dcn__json_int(int64_t x);
+struct dcn_json *dcn__json_uint(uint64_t x);
+struct dcn_json *dcn__json_double(double x);
+struct dcn_json *dcn__json_bool(bool x);
 struct dcn_json *dcn__json_null(void);
 
 /*

@@ -69,10 +69,31 @@ quiet(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-static int fail(struct dcn_writer *w, struct dcn_error *err, int code,
-                const char *fmt, ...) DCN_PRINTF(4, 5);
+/*
+ * Record a message (first one wins).  Used through ERR_SET() / FAIL(),
+ * which evaluate to the code, so "return FAIL(...)" returns it and the
+ * static analyser can follow the value (it does not look into variadic
+ * functions).
+ */
+static void set_error(struct dcn_error *err, int code, const char *fmt, ...)
+        DCN_PRINTF(3, 4);
 
-static int
+static void
+set_error(struct dcn_error *err, int code, const char *fmt, ...)
+{
+    char msg[DCN_ERROR_MSG_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    (void)dcn_error_set(err, code, "%s", msg);
+}
+
+static void fail(struct dcn_writer *w, struct dcn_error *err, int code,
+                 const char *fmt, ...) DCN_PRINTF(4, 5);
+
+static void
 fail(struct dcn_writer *w, struct dcn_error *err, int code, const char *fmt,
      ...)
 {
@@ -80,10 +101,14 @@ fail(struct dcn_writer *w, struct dcn_error *err, int code, const char *fmt,
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    (void)vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return dcn_error_set(err, code, "%s: %s", w != NULL ? w->temp : "?", msg);
+    (void)dcn_error_set(err, code, "%s: %s", w != NULL ? w->temp : "?", msg);
 }
+
+#define ERR_SET(err, code, ...) (set_error((err), (code), __VA_ARGS__), (code))
+/* The message is prefixed with the path of the file being written. */
+#define FAIL(w, err, code, ...) (fail((w), (err), (code), __VA_ARGS__), (code))
 
 static void
 close_id(hid_t id)
@@ -223,58 +248,61 @@ group_cpl(void)
     return gcpl;
 }
 
-/* Open or create the group at path (one level below an existing one, or
- * nested: each missing level is created). */
+/* Create the group prefix (NUL-terminated copy) unless it exists; an
+ * empty prefix is the root.  0 or -1. */
+static int
+create_level(hid_t file, const char *prefix, hid_t gcpl)
+{
+    htri_t ex;
+    hid_t g;
+
+    if (prefix[0] == '\0')
+        return 0;
+    ex = H5Lexists(file, prefix, H5P_DEFAULT);
+    if (ex != 0)
+        return ex < 0 ? -1 : 0;
+    g = H5Gcreate2(file, prefix, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (g < 0)
+        return -1;
+    H5Gclose(g);
+    return 0;
+}
+
+/* Open or create the group at path, creating each missing level (without
+ * time stamps). */
 static hid_t
 require_group(struct dcn_writer *w, const char *path, struct dcn_error *err)
 {
     char buf[512];
-    hid_t g = H5I_INVALID_HID;
-    hid_t gcpl = H5I_INVALID_HID;
-    char *p;
+    size_t len = strlen(path);
+    hid_t gcpl;
+    hid_t g;
+    size_t k;
+    int rc = 0;
 
-    if (strlen(path) >= sizeof(buf)) {
+    if (len >= sizeof(buf)) {
         fail(w, err, DCN_EINVAL, "%s: group path too long", path);
         return H5I_INVALID_HID;
     }
-    strcpy(buf, path);
     gcpl = group_cpl();
-    if (gcpl < 0)
-        goto h5fail;
-    p = buf;
-    for (;;) {
-        htri_t ex;
-        char *slash = strchr(p, '/');
-
-        if (slash != NULL)
-            *slash = '\0';
-        if (buf[0] != '\0') {
-            ex = H5Lexists(w->file, buf, H5P_DEFAULT);
-            if (ex < 0)
-                goto h5fail;
-            if (ex == 0) {
-                hid_t ng = H5Gcreate2(w->file, buf, H5P_DEFAULT, gcpl,
-                                      H5P_DEFAULT);
-                if (ng < 0)
-                    goto h5fail;
-                H5Gclose(ng);
-            }
-        }
-        if (slash == NULL)
-            break;
-        *slash = '/';
-        p = slash + 1;
+    rc = gcpl < 0 ? -1 : 0;
+    /* every prefix ending before a '/', then the whole path */
+    for (k = 0; k <= len && rc == 0; k++) {
+        if (path[k] != '/' && path[k] != '\0')
+            continue;
+        memcpy(buf, path, k);
+        buf[k] = '\0';
+        rc = create_level(w->file, buf, gcpl);
     }
-    H5Pclose(gcpl);
-    g = H5Gopen2(w->file, path[0] != '\0' ? path : "/", H5P_DEFAULT);
+    close_id(gcpl);
+    if (rc < 0) {
+        fail(w, err, DCN_EIO, "%s: cannot create group", path);
+        return H5I_INVALID_HID;
+    }
+    g = H5Gopen2(w->file, len > 0 ? path : "/", H5P_DEFAULT);
     if (g < 0)
         fail(w, err, DCN_EIO, "%s: cannot open group", path);
     return g;
-h5fail:
-    if (gcpl >= 0)
-        H5Pclose(gcpl);
-    fail(w, err, DCN_EIO, "%s: cannot create group", path);
-    return H5I_INVALID_HID;
 }
 
 /* Parent group part of "a/b/c" into buf ("a/b"), "" if none. */
@@ -301,7 +329,7 @@ ensure_parent(struct dcn_writer *w, const char *path, struct dcn_error *err)
         return DCN_OK;
     g = require_group(w, parent, err);
     if (g < 0)
-        return err != NULL && err->code != 0 ? err->code : DCN_EIO;
+        return err != NULL && err->code < 0 ? err->code : DCN_EIO;
     H5Gclose(g);
     return DCN_OK;
 }
@@ -315,7 +343,7 @@ path_exists(hid_t loc, const char *path)
 
     if (strlen(path) >= sizeof(buf))
         return -1;
-    strcpy(buf, path);
+    memcpy(buf, path, strlen(path) + 1);
     p = buf;
     for (;;) {
         char *slash = strchr(p, '/');
@@ -404,12 +432,24 @@ guess_chunk(hsize_t *chunks, int rank, const hsize_t *shape, size_t typesize)
         chunks[k] = (hsize_t)c[k];
 }
 
-/* Write a fixed-shape, auto-chunked dataset (logs, basins, tables). */
+/* A fixed-shape dataset to create (logs, basins, tables). */
+struct fixed_ds {
+    const char *path;
+    hid_t ftype; /* in the file */
+    hid_t mtype; /* of the data in memory */
+    int rank;    /* 1..8 */
+    const hsize_t *dims;
+    int level; /* filters: zstd level or 0, then Fletcher32 */
+};
+
+/* Write d with h5py's auto chunks; the open dataset goes to *out_dset
+ * unless that is NULL. */
 static int
-write_fixed_dataset(struct dcn_writer *w, const char *path, hid_t ftype,
-                    hid_t mtype, int rank, const hsize_t *dims, int level,
+write_fixed_dataset(struct dcn_writer *w, const struct fixed_ds *d,
                     const void *data, hid_t *out_dset, struct dcn_error *err)
 {
+    const char *path = d->path;
+    int rank = d->rank;
     hid_t space = H5I_INVALID_HID;
     hid_t dcpl = H5I_INVALID_HID;
     hid_t dset = H5I_INVALID_HID;
@@ -420,23 +460,23 @@ write_fixed_dataset(struct dcn_writer *w, const char *path, hid_t ftype,
     if (rc < 0)
         return rc;
     if (rank > 8)
-        return fail(w, err, DCN_EINVAL, "%s: rank %d too high", path, rank);
-    space = H5Screate_simple(rank, dims, dims);
+        return FAIL(w, err, DCN_EINVAL, "%s: rank %d too high", path, rank);
+    space = H5Screate_simple(rank, d->dims, d->dims);
     if (rank > 0)
-        guess_chunk(chunks, rank, dims, H5Tget_size(ftype));
-    dcpl = dataset_cpl(rank, rank > 0 ? chunks : NULL, level);
+        guess_chunk(chunks, rank, d->dims, H5Tget_size(d->ftype));
+    dcpl = dataset_cpl(rank, rank > 0 ? chunks : NULL, d->level);
     if (space < 0 || dcpl < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot set up dataset", path);
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot set up dataset", path);
         goto out;
     }
-    dset = H5Dcreate2(w->file, path, ftype, space, H5P_DEFAULT, dcpl,
+    dset = H5Dcreate2(w->file, path, d->ftype, space, H5P_DEFAULT, dcpl,
                       H5P_DEFAULT);
     if (dset < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot create dataset", path);
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot create dataset", path);
         goto out;
     }
-    if (H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot write dataset", path);
+    if (H5Dwrite(dset, d->mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot write dataset", path);
         goto out;
     }
     rc = DCN_OK;
@@ -548,7 +588,7 @@ make_temp_path(const char *target, const char *tag, const char *suffix)
         rc |= dcn__strbuf_adds(&sb, suffix);
     } else {
         if (gethostname(host, sizeof(host)) != 0)
-            strcpy(host, "host");
+            (void)snprintf(host, sizeof(host), "host");
         host[sizeof(host) - 1] = '\0';
         rc |= dcn__strbuf_addf(&sb, "%s_%05lx", host,
                                (unsigned long)getpid() & 0xfffffUL);
@@ -561,14 +601,52 @@ make_temp_path(const char *target, const char *tag, const char *suffix)
     return dcn__strbuf_detach(&sb, NULL);
 }
 
+/* Argument checks and the existing-target rule of dcn__writer_new(). */
+static int
+check_new(const char *path_out, const struct dcn_writer_opts *opts,
+          struct dcn_error *err)
+{
+    if (path_out == NULL || path_out[0] == '\0')
+        return ERR_SET(err, DCN_EINVAL, "writer: no output path");
+    if (opts->level < 0 || opts->level > DCN_CHUNK_LEVEL_MAX)
+        return ERR_SET(err, DCN_EINVAL, "%s: compression level %d not in 0..9",
+                       path_out, opts->level);
+    if (!(opts->flags & DCN_WRITER_OVERWRITE) && access(path_out, F_OK) == 0)
+        return ERR_SET(err, DCN_EEXIST, "%s: output file exists", path_out);
+    if (dcn__zstd_filter_register() < 0)
+        return ERR_SET(err, DCN_EIO, "%s: cannot register the zstd filter",
+                       path_out);
+    return DCN_OK;
+}
+
+/* Create w->temp: libver latest (superblock v3), no time stamps. */
+static int
+create_file(struct dcn_writer *w, struct dcn_error *err)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    int rc = DCN_OK;
+
+    if (fapl < 0 || fcpl < 0 ||
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0 ||
+        H5Pset_obj_track_times(fcpl, 0) < 0)
+        rc = FAIL(w, err, DCN_EIO, "cannot set up file properties");
+    if (rc == DCN_OK) {
+        w->file = H5Fcreate(w->temp, H5F_ACC_TRUNC, fcpl, fapl);
+        if (w->file < 0)
+            rc = FAIL(w, err, DCN_EIO, "cannot create file");
+    }
+    close_id(fcpl);
+    close_id(fapl);
+    return rc;
+}
+
 int
 dcn__writer_new(struct dcn_writer **wp, const char *path_out,
                 const struct dcn_writer_opts *opts, struct dcn_error *err)
 {
     struct dcn_writer_opts defaults;
-    struct dcn_writer *w = NULL;
-    hid_t fapl = H5I_INVALID_HID;
-    hid_t fcpl = H5I_INVALID_HID;
+    struct dcn_writer *w;
     int rc;
 
     quiet();
@@ -577,21 +655,12 @@ dcn__writer_new(struct dcn_writer **wp, const char *path_out,
         dcn__writer_opts_init(&defaults);
         opts = &defaults;
     }
-    if (path_out == NULL || path_out[0] == '\0')
-        return dcn_error_set(err, DCN_EINVAL, "writer: no output path");
-    if (opts->level < 0 || opts->level > DCN_CHUNK_LEVEL_MAX)
-        return dcn_error_set(err, DCN_EINVAL,
-                             "%s: compression level %d not in 0..9", path_out,
-                             opts->level);
-    if (!(opts->flags & DCN_WRITER_OVERWRITE) && access(path_out, F_OK) == 0)
-        return dcn_error_set(err, DCN_EEXIST, "%s: output file exists",
-                             path_out);
-    if (dcn__zstd_filter_register() < 0)
-        return dcn_error_set(err, DCN_EIO,
-                             "%s: cannot register the zstd filter", path_out);
+    rc = check_new(path_out, opts, err);
+    if (rc < 0)
+        return rc;
     w = dcn__calloc(1, sizeof(*w));
     if (w == NULL)
-        return dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", path_out);
+        return ERR_SET(err, DCN_ENOMEM, "%s: out of memory", path_out);
     w->file = H5I_INVALID_HID;
     w->level = opts->level;
     w->flags = opts->flags;
@@ -602,27 +671,10 @@ dcn__writer_new(struct dcn_writer **wp, const char *path_out,
         w->temp = dcn__strdup(path_out);
     else
         w->temp = make_temp_path(path_out, opts->tag, opts->suffix);
-    if (w->target == NULL || w->temp == NULL || w->software == NULL) {
-        rc = dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", path_out);
-        goto out;
-    }
-    fapl = H5Pcreate(H5P_FILE_ACCESS);
-    fcpl = H5Pcreate(H5P_FILE_CREATE);
-    if (fapl < 0 || fcpl < 0 ||
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0 ||
-        H5Pset_obj_track_times(fcpl, 0) < 0) {
-        rc = fail(w, err, DCN_EIO, "cannot set up file properties");
-        goto out;
-    }
-    w->file = H5Fcreate(w->temp, H5F_ACC_TRUNC, fcpl, fapl);
-    if (w->file < 0) {
-        rc = fail(w, err, DCN_EIO, "cannot create file");
-        goto out;
-    }
-    rc = DCN_OK;
-out:
-    close_id(fcpl);
-    close_id(fapl);
+    if (w->target == NULL || w->temp == NULL || w->software == NULL)
+        rc = ERR_SET(err, DCN_ENOMEM, "%s: out of memory", path_out);
+    else
+        rc = create_file(w, err);
     if (rc < 0)
         dcn__writer_abort(w);
     else
@@ -648,7 +700,7 @@ dcn__writer_flush(struct dcn_writer *w, struct dcn_error *err)
 {
     quiet();
     if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
-        return fail(w, err, DCN_EIO, "cannot flush file");
+        return FAIL(w, err, DCN_EIO, "cannot flush file");
     return DCN_OK;
 }
 
@@ -683,9 +735,9 @@ writer_close(struct dcn_writer *w, bool finish, struct dcn_error *err)
     }
     if (w->file >= 0) {
         if (finish && H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0 && rc == 0)
-            rc = fail(w, err, DCN_EIO, "cannot flush file");
+            rc = FAIL(w, err, DCN_EIO, "cannot flush file");
         if (H5Fclose(w->file) < 0 && finish && rc == 0)
-            rc = fail(w, err, DCN_EIO, "cannot close file");
+            rc = FAIL(w, err, DCN_EIO, "cannot close file");
         w->file = H5I_INVALID_HID;
     }
     return rc;
@@ -707,16 +759,15 @@ dcn__writer_commit(struct dcn_writer *w, struct dcn_error *err)
     int rc;
 
     if (w == NULL)
-        return dcn_error_set(err, DCN_EINVAL, "writer: NULL");
+        return ERR_SET(err, DCN_EINVAL, "writer: NULL");
     quiet();
     rc = writer_close(w, true, err);
     if (rc == DCN_OK && !(w->flags & DCN_WRITER_DIRECT)) {
         if (!(w->flags & DCN_WRITER_OVERWRITE) && access(w->target, F_OK) == 0)
-            rc = dcn_error_set(err, DCN_EEXIST, "%s: output file exists",
-                               w->target);
+            rc = ERR_SET(err, DCN_EEXIST, "%s: output file exists", w->target);
         else if (rename(w->temp, w->target) != 0)
-            rc = dcn_error_set(err, DCN_EIO, "%s: cannot rename to %s: %s",
-                               w->temp, w->target, strerror(errno));
+            rc = ERR_SET(err, DCN_EIO, "%s: cannot rename to %s (errno %d)",
+                         w->temp, w->target, errno);
     }
     if (rc < 0)
         unlink(w->temp);
@@ -783,12 +834,21 @@ wdset_alloc(struct dcn_writer *w, const char *path, hid_t mtype, size_t height,
     return ds;
 }
 
-/* Create a dcnum feature dataset of file type ftype at path. */
+/* Element types and item shape of a feature dataset to create. */
+struct feat_type {
+    hid_t ftype; /* in the file */
+    hid_t mtype; /* in memory */
+    size_t height;
+    size_t width;
+};
+
+/* Create a dcnum feature dataset of type t at path. */
 static int
 feature_create(struct dcn_writer *w, struct dcn_wdset **dsp, const char *path,
-               hid_t ftype, hid_t mtype, size_t height, size_t width,
-               struct dcn_error *err)
+               const struct feat_type *t, struct dcn_error *err)
 {
+    size_t height = t->height;
+    size_t width = t->width;
     struct dcn_wdset *ds = NULL;
     hid_t space = H5I_INVALID_HID;
     hid_t dcpl = H5I_INVALID_HID;
@@ -802,18 +862,18 @@ feature_create(struct dcn_writer *w, struct dcn_wdset **dsp, const char *path,
 
     *dsp = NULL;
     if ((height == 0) != (width == 0))
-        return fail(w, err, DCN_EINVAL, "%s: image shape %zux%zu", path, height,
+        return FAIL(w, err, DCN_EINVAL, "%s: image shape %zux%zu", path, height,
                     width);
     ex = path_exists(w->file, path);
     if (ex != 0)
-        return ex < 0 ? fail(w, err, DCN_EIO, "%s: cannot look up", path)
-                      : fail(w, err, DCN_EEXIST, "%s: dataset exists", path);
+        return ex < 0 ? FAIL(w, err, DCN_EIO, "%s: cannot look up", path)
+                      : FAIL(w, err, DCN_EEXIST, "%s: dataset exists", path);
     rc = ensure_parent(w, path, err);
     if (rc < 0)
         return rc;
-    ds = wdset_alloc(w, path, mtype, height, width);
+    ds = wdset_alloc(w, path, t->mtype, height, width);
     if (ds == NULL)
-        return fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
+        return FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
     chunks[0] = ds->chunk_len;
     chunks[1] = height;
     chunks[2] = width;
@@ -821,17 +881,18 @@ feature_create(struct dcn_writer *w, struct dcn_wdset **dsp, const char *path,
     dcpl = dataset_cpl(rank, chunks, ds->level);
     dapl = H5Pcreate(H5P_DATASET_ACCESS);
     if (space < 0 || dcpl < 0 || dapl < 0 ||
-        H5Pset_chunk_cache(dapl, 1000, 10 * 1024 * 1024, 1.0) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot set up dataset", path);
+        H5Pset_chunk_cache(dapl, 1000, (size_t)10 * 1024 * 1024, 1.0) < 0) {
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot set up dataset", path);
         goto out;
     }
-    ds->dset = H5Dcreate2(w->file, path, ftype, space, H5P_DEFAULT, dcpl, dapl);
+    ds->dset =
+            H5Dcreate2(w->file, path, t->ftype, space, H5P_DEFAULT, dcpl, dapl);
     if (ds->dset < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot create dataset", path);
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot create dataset", path);
         goto out;
     }
     if (height > 0 && write_image_attrs(ds->dset) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot write image attributes", path);
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot write image attributes", path);
         goto out;
     }
     rc = DCN_OK;
@@ -849,106 +910,123 @@ feature_path(struct dcn_writer *w, char *buf, size_t cap, const char *group,
 {
     if (group == NULL || name == NULL || name[0] == '\0' ||
         strchr(name, '/') != NULL)
-        return fail(w, err, DCN_EINVAL, "bad feature name \"%s\"",
+        return FAIL(w, err, DCN_EINVAL, "bad feature name \"%s\"",
                     name != NULL ? name : "(null)");
     if ((size_t)snprintf(buf, cap, "%s/%s", group, name) >= cap)
-        return fail(w, err, DCN_EINVAL, "%s/%s: path too long", group, name);
+        return FAIL(w, err, DCN_EINVAL, "%s/%s: path too long", group, name);
     return DCN_OK;
 }
 
 int
 dcn__writer_feature_new(struct dcn_writer *w, struct dcn_wdset **ds,
-                        const char *group, const char *name,
-                        enum dcn_wtype type, size_t height, size_t width,
+                        const struct dcn_feature_spec *spec,
                         struct dcn_error *err)
 {
+    struct feat_type t = {wtype_file(spec->type), wtype_mem(spec->type),
+                          spec->height, spec->width};
     char path[512];
     int rc;
 
     quiet();
     *ds = NULL;
-    rc = feature_path(w, path, sizeof(path), group, name, err);
+    rc = feature_path(w, path, sizeof(path), spec->group, spec->name, err);
     if (rc < 0)
         return rc;
-    if (wtype_file(type) < 0)
-        return fail(w, err, DCN_EINVAL, "%s: bad element type", path);
-    return feature_create(w, ds, path, wtype_file(type), wtype_mem(type),
-                          height, width, err);
+    if (t.ftype < 0)
+        return FAIL(w, err, DCN_EINVAL, "%s: bad element type", path);
+    return feature_create(w, ds, path, &t, err);
+}
+
+/* Does dataset dset hold the type and item shape of spec?  Its length
+ * goes to *length.  1 yes, 0 no, -1 on HDF5 errors. */
+static int
+dataset_matches(hid_t dset, const struct dcn_feature_spec *spec,
+                uint64_t *length)
+{
+    hid_t space = H5Dget_space(dset);
+    hid_t ftype = H5Dget_type(dset);
+    hsize_t dims[3] = {0, 0, 0};
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    int rc = -1;
+
+    if (ftype >= 0 && rank >= 1 && rank <= 3 &&
+        H5Sget_simple_extent_dims(space, dims, NULL) >= 0) {
+        bool shape_ok = rank == 1 ? spec->height == 0
+                                  : rank == 3 && dims[1] == spec->height &&
+                                            dims[2] == spec->width;
+
+        rc = shape_ok && H5Tequal(ftype, wtype_file(spec->type)) > 0;
+        *length = dims[0];
+    }
+    close_id(ftype);
+    close_id(space);
+    return rc;
+}
+
+/* Open the existing feature path of the file as a writer dataset. */
+static int
+feature_reopen(struct dcn_writer *w, struct dcn_wdset **dsp, const char *path,
+               const struct dcn_feature_spec *spec, struct dcn_error *err)
+{
+    struct dcn_wdset *ds;
+    uint64_t len = 0;
+    hid_t dset = H5Dopen2(w->file, path, H5P_DEFAULT);
+    int m;
+
+    if (dset < 0)
+        return FAIL(w, err, DCN_EIO, "%s: cannot open dataset", path);
+    m = dataset_matches(dset, spec, &len);
+    if (m <= 0) {
+        close_id(dset);
+        return m < 0 ? FAIL(w, err, DCN_EIO, "%s: cannot read shape", path)
+                     : FAIL(w, err, DCN_EFORMAT,
+                            "%s: exists with another type or shape", path);
+    }
+    ds = wdset_alloc(w, path, wtype_mem(spec->type), spec->height, spec->width);
+    if (ds == NULL) {
+        close_id(dset);
+        return FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
+    }
+    ds->dset = dset;
+    ds->length = len;
+    /* the chunk path may continue only on a chunk boundary */
+    ds->next_chunk = len / ds->chunk_len;
+    ds->partial_done = len % ds->chunk_len != 0;
+    *dsp = ds;
+    return DCN_OK;
 }
 
 int
 dcn__writer_feature_require(struct dcn_writer *w, struct dcn_wdset **dsp,
-                            const char *group, const char *name,
-                            enum dcn_wtype type, size_t height, size_t width,
+                            const struct dcn_feature_spec *spec,
                             struct dcn_error *err)
 {
     char path[512];
     struct dcn_wdset *ds;
-    hid_t dset = H5I_INVALID_HID;
-    hid_t space = H5I_INVALID_HID;
-    hid_t ftype = H5I_INVALID_HID;
-    hsize_t dims[3];
-    int rank;
     int ex;
     int rc;
 
     quiet();
     *dsp = NULL;
-    rc = feature_path(w, path, sizeof(path), group, name, err);
+    rc = feature_path(w, path, sizeof(path), spec->group, spec->name, err);
     if (rc < 0)
         return rc;
     for (ds = w->dsets; ds != NULL; ds = ds->next) {
-        if (ds->dset >= 0 && strcmp(ds->path, path) == 0) {
-            if (H5Tequal(ds->mtype, wtype_mem(type)) <= 0 ||
-                ds->height != height || ds->width != width)
-                return fail(w, err, DCN_EFORMAT,
-                            "%s: exists with another type or shape", path);
-            *dsp = ds;
-            return DCN_OK;
-        }
+        if (ds->dset < 0 || strcmp(ds->path, path) != 0)
+            continue;
+        if (H5Tequal(ds->mtype, wtype_mem(spec->type)) <= 0 ||
+            ds->height != spec->height || ds->width != spec->width)
+            return FAIL(w, err, DCN_EFORMAT,
+                        "%s: exists with another type or shape", path);
+        *dsp = ds;
+        return DCN_OK;
     }
     ex = path_exists(w->file, path);
     if (ex < 0)
-        return fail(w, err, DCN_EIO, "%s: cannot look up", path);
+        return FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
     if (ex == 0)
-        return dcn__writer_feature_new(w, dsp, group, name, type, height, width,
-                                       err);
-    dset = H5Dopen2(w->file, path, H5P_DEFAULT);
-    if (dset < 0)
-        return fail(w, err, DCN_EIO, "%s: cannot open dataset", path);
-    space = H5Dget_space(dset);
-    ftype = H5Dget_type(dset);
-    rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-    if (ftype < 0 || rank < 1 || rank > 3 ||
-        H5Sget_simple_extent_dims(space, dims, NULL) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot read shape", path);
-        goto out;
-    }
-    if (H5Tequal(ftype, wtype_file(type)) <= 0 ||
-        (rank == 1 ? height != 0
-                   : (rank != 3 || dims[1] != height || dims[2] != width))) {
-        rc = fail(w, err, DCN_EFORMAT, "%s: exists with another type or shape",
-                  path);
-        goto out;
-    }
-    ds = wdset_alloc(w, path, wtype_mem(type), height, width);
-    if (ds == NULL) {
-        rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
-        goto out;
-    }
-    ds->dset = dset;
-    dset = H5I_INVALID_HID;
-    ds->length = dims[0];
-    /* the chunk path may continue only on a chunk boundary */
-    ds->next_chunk = dims[0] / ds->chunk_len;
-    ds->partial_done = dims[0] % ds->chunk_len != 0;
-    *dsp = ds;
-    rc = DCN_OK;
-out:
-    close_id(ftype);
-    close_id(space);
-    close_id(dset);
-    return rc;
+        return dcn__writer_feature_new(w, dsp, spec, err);
+    return feature_reopen(w, dsp, path, spec, err);
 }
 
 size_t
@@ -981,7 +1059,7 @@ set_extent(struct dcn_wdset *ds, uint64_t len, struct dcn_error *err)
     hsize_t dims[3] = {len, ds->height, ds->width};
 
     if (H5Dset_extent(ds->dset, dims) < 0)
-        return fail(ds->w, err, DCN_EIO, "%s: cannot extend to %llu events",
+        return FAIL(ds->w, err, DCN_EIO, "%s: cannot extend to %llu events",
                     ds->path, (unsigned long long)len);
     ds->length = len;
     return DCN_OK;
@@ -1000,7 +1078,11 @@ dcn__wdset_append(struct dcn_wdset *ds, const void *data, size_t n,
 
     quiet();
     if (ds->dset < 0)
-        return fail(ds->w, err, DCN_EINVAL, "%s: dataset closed", ds->path);
+        return FAIL(ds->w, err, DCN_EINVAL, "%s: dataset closed", ds->path);
+    if (ds->acc_raw != NULL && ds->acc.nevents > 0)
+        return FAIL(ds->w, err, DCN_EINVAL,
+                    "%s: H5Dwrite append while encoded events are pending",
+                    ds->path);
     if (n == 0)
         return DCN_OK;
     start[0] = ds->length;
@@ -1016,7 +1098,7 @@ dcn__wdset_append(struct dcn_wdset *ds, const void *data, size_t n,
         H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) <
                 0 ||
         H5Dwrite(ds->dset, ds->mtype, mspace, fspace, H5P_DEFAULT, data) < 0) {
-        rc = fail(ds->w, err, DCN_EIO, "%s: cannot write events %llu..%llu",
+        rc = FAIL(ds->w, err, DCN_EIO, "%s: cannot write events %llu..%llu",
                   ds->path, (unsigned long long)start[0],
                   (unsigned long long)(start[0] + n - 1));
         goto out;
@@ -1040,22 +1122,22 @@ dcn__wdset_write_chunk(struct dcn_wdset *ds, uint64_t index, size_t nevents,
 
     quiet();
     if (ds->dset < 0)
-        return fail(ds->w, err, DCN_EINVAL, "%s: dataset closed", ds->path);
+        return FAIL(ds->w, err, DCN_EINVAL, "%s: dataset closed", ds->path);
     if (index != ds->next_chunk || ds->partial_done)
-        return fail(ds->w, err, DCN_EINVAL,
+        return FAIL(ds->w, err, DCN_EINVAL,
                     "%s: chunk %llu out of order (next %llu%s)", ds->path,
                     (unsigned long long)index,
                     (unsigned long long)ds->next_chunk,
                     ds->partial_done ? ", after the last one" : "");
     if (nevents == 0 || nevents > ds->chunk_len)
-        return fail(ds->w, err, DCN_EINVAL, "%s: chunk %llu with %zu events",
+        return FAIL(ds->w, err, DCN_EINVAL, "%s: chunk %llu with %zu events",
                     ds->path, (unsigned long long)index, nevents);
     rc = set_extent(ds, index * ds->chunk_len + nevents, err);
     if (rc < 0)
         return rc;
     offset[0] = index * ds->chunk_len;
     if (H5Dwrite_chunk(ds->dset, H5P_DEFAULT, 0, offset, enc_len, enc) < 0)
-        return fail(ds->w, err, DCN_EIO, "%s: cannot write chunk %llu",
+        return FAIL(ds->w, err, DCN_EIO, "%s: cannot write chunk %llu",
                     ds->path, (unsigned long long)index);
     ds->next_chunk = index + 1;
     ds->partial_done = nevents < ds->chunk_len;
@@ -1091,21 +1173,21 @@ dcn__wdset_append_encoded(struct dcn_wdset *ds, const void *data, size_t n,
 
     quiet();
     if (ds->dset < 0)
-        return fail(ds->w, err, DCN_EINVAL, "%s: dataset closed", ds->path);
+        return FAIL(ds->w, err, DCN_EINVAL, "%s: dataset closed", ds->path);
     if (ds->acc_raw == NULL) {
         size_t bytes = ds->chunk_len * ds->event_bytes;
 
         if (ds->partial_done || ds->length % ds->chunk_len != 0)
-            return fail(ds->w, err, DCN_EINVAL,
+            return FAIL(ds->w, err, DCN_EINVAL,
                         "%s: cannot append chunks after a partial chunk",
                         ds->path);
         if (ds->w->enc == NULL && dcn__chunk_encoder_new(&ds->w->enc) < 0)
-            return fail(ds->w, err, DCN_ENOMEM, "%s: out of memory", ds->path);
+            return FAIL(ds->w, err, DCN_ENOMEM, "%s: out of memory", ds->path);
         ds->enc_cap = dcn__chunk_encode_bound(bytes, ds->level);
         ds->acc_raw = dcn__malloc(bytes);
         ds->enc_buf = dcn__malloc(ds->enc_cap);
         if (ds->acc_raw == NULL || ds->enc_buf == NULL)
-            return fail(ds->w, err, DCN_ENOMEM, "%s: out of memory", ds->path);
+            return FAIL(ds->w, err, DCN_ENOMEM, "%s: out of memory", ds->path);
         dcn__chunk_acc_init(&ds->acc, ds->acc_raw, ds->event_bytes,
                             ds->chunk_len, ds->next_chunk);
     }
@@ -1141,21 +1223,20 @@ dcn__wdset_close(struct dcn_wdset *ds, struct dcn_error *err)
         return DCN_OK;
     rc = dcn__wdset_finish(ds, err);
     if (H5Dclose(ds->dset) < 0 && rc == 0)
-        rc = fail(ds->w, err, DCN_EIO, "%s: cannot close dataset", ds->path);
+        rc = FAIL(ds->w, err, DCN_EIO, "%s: cannot close dataset", ds->path);
     ds->dset = H5I_INVALID_HID;
     return rc;
 }
 
 int
-dcn__writer_feature_write(struct dcn_writer *w, const char *group,
-                          const char *name, enum dcn_wtype type, size_t height,
-                          size_t width, const void *data, size_t n,
-                          struct dcn_error *err)
+dcn__writer_feature_write(struct dcn_writer *w,
+                          const struct dcn_feature_spec *spec, const void *data,
+                          size_t n, struct dcn_error *err)
 {
     struct dcn_wdset *ds;
     int rc;
 
-    rc = dcn__writer_feature_new(w, &ds, group, name, type, height, width, err);
+    rc = dcn__writer_feature_new(w, &ds, spec, err);
     if (rc < 0)
         return rc;
     rc = dcn__wdset_append(ds, data, n, err);
@@ -1175,7 +1256,7 @@ dcn__writer_exists(struct dcn_writer *w, const char *path, bool *exists,
     quiet();
     ex = path_exists(w->file, path);
     if (ex < 0)
-        return fail(w, err, DCN_EIO, "%s: cannot look up", path);
+        return FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
     *exists = ex > 0;
     return DCN_OK;
 }
@@ -1206,10 +1287,10 @@ dcn__writer_link(struct dcn_writer *w, const char *src, const char *dst,
     if (rc < 0)
         return rc;
     if (path_exists(w->file, dst) != 0)
-        return fail(w, err, DCN_EEXIST, "%s: exists, cannot link %s", dst, src);
+        return FAIL(w, err, DCN_EEXIST, "%s: exists, cannot link %s", dst, src);
     if (H5Lcreate_hard(w->file, src, w->file, dst, H5P_DEFAULT, H5P_DEFAULT) <
         0)
-        return fail(w, err, DCN_EIO, "%s: cannot link to %s", dst, src);
+        return FAIL(w, err, DCN_EIO, "%s: cannot link to %s", dst, src);
     return DCN_OK;
 }
 
@@ -1224,9 +1305,9 @@ dcn__writer_delete(struct dcn_writer *w, const char *path,
     if (rc < 0)
         return rc;
     if (path_exists(w->file, path) <= 0)
-        return fail(w, err, DCN_ENOTFOUND, "%s: no such object", path);
+        return FAIL(w, err, DCN_ENOTFOUND, "%s: no such object", path);
     if (H5Ldelete(w->file, path, H5P_DEFAULT) < 0)
-        return fail(w, err, DCN_EIO, "%s: cannot delete", path);
+        return FAIL(w, err, DCN_EIO, "%s: cannot delete", path);
     return DCN_OK;
 }
 
@@ -1238,7 +1319,7 @@ dcn__writer_attr_str(struct dcn_writer *w, const char *name, const char *value,
 {
     quiet();
     if (write_str_attr(w->file, name, value) < 0)
-        return fail(w, err, DCN_EIO, "attribute \"%s\": cannot write", name);
+        return FAIL(w, err, DCN_EIO, "attribute \"%s\": cannot write", name);
     return DCN_OK;
 }
 
@@ -1249,7 +1330,7 @@ dcn__writer_attr_i64(struct dcn_writer *w, const char *name, int64_t value,
     quiet();
     if (write_scalar_attr(w->file, name, H5T_STD_I64LE, H5T_NATIVE_INT64,
                           &value) < 0)
-        return fail(w, err, DCN_EIO, "attribute \"%s\": cannot write", name);
+        return FAIL(w, err, DCN_EIO, "attribute \"%s\": cannot write", name);
     return DCN_OK;
 }
 
@@ -1260,18 +1341,29 @@ dcn__writer_attr_f64(struct dcn_writer *w, const char *name, double value,
     quiet();
     if (write_scalar_attr(w->file, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                           &value) < 0)
-        return fail(w, err, DCN_EIO, "attribute \"%s\": cannot write", name);
+        return FAIL(w, err, DCN_EIO, "attribute \"%s\": cannot write", name);
     return DCN_OK;
 }
 
 /* ---- logs ------------------------------------------------------------ */
 
-/* n strings into one S<max> dataset at path. */
+/* n strings, lens[k] bytes each (or NUL-terminated if lens is NULL). */
+struct str_lines {
+    const char *const *s;
+    const size_t *lens;
+    size_t n;
+};
+
+/* The lines into one S<max> dataset at path (open dataset to *out_dset
+ * unless NULL). */
 static int
 write_string_lines(struct dcn_writer *w, const char *path,
-                   const char *const *lines, const size_t *lens, size_t n,
-                   int level, hid_t *out_dset, struct dcn_error *err)
+                   const struct str_lines *sl, int level, hid_t *out_dset,
+                   struct dcn_error *err)
 {
+    const char *const *lines = sl->s;
+    const size_t *lens = sl->lens;
+    size_t n = sl->n;
     size_t maxlen = 1;
     size_t k;
     char *buf;
@@ -1287,16 +1379,20 @@ write_string_lines(struct dcn_writer *w, const char *path,
     }
     buf = dcn__calloc(n, maxlen);
     if (buf == NULL)
-        return fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
+        return FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
     for (k = 0; k < n; k++)
         memcpy(buf + k * maxlen, lines[k],
                lens != NULL ? lens[k] : strlen(lines[k]));
     t = fixed_str_type(maxlen);
     if (t < 0) {
         dcn__free(buf);
-        return fail(w, err, DCN_EIO, "%s: cannot make string type", path);
+        return FAIL(w, err, DCN_EIO, "%s: cannot make string type", path);
     }
-    rc = write_fixed_dataset(w, path, t, t, 1, dims, level, buf, out_dset, err);
+    {
+        struct fixed_ds d = {path, t, t, 1, dims, level};
+
+        rc = write_fixed_dataset(w, &d, buf, out_dset, err);
+    }
     H5Tclose(t);
     dcn__free(buf);
     return rc;
@@ -1313,20 +1409,24 @@ dcn__writer_log(struct dcn_writer *w, const char *name,
     quiet();
     if (name == NULL || name[0] == '\0' || strchr(name, '/') != NULL ||
         (size_t)snprintf(path, sizeof(path), "logs/%s", name) >= sizeof(path))
-        return fail(w, err, DCN_EINVAL, "bad log name \"%s\"",
+        return FAIL(w, err, DCN_EINVAL, "bad log name \"%s\"",
                     name != NULL ? name : "(null)");
     if (n == 0)
         return DCN_OK; /* D3 */
     ex = path_exists(w->file, path);
     if (ex < 0)
-        return fail(w, err, DCN_EIO, "%s: cannot look up", path);
+        return FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
     if (ex > 0) {
         if (!replace)
-            return fail(w, err, DCN_EEXIST, "%s: log exists", path);
+            return FAIL(w, err, DCN_EEXIST, "%s: log exists", path);
         if (H5Ldelete(w->file, path, H5P_DEFAULT) < 0)
-            return fail(w, err, DCN_EIO, "%s: cannot delete", path);
+            return FAIL(w, err, DCN_EIO, "%s: cannot delete", path);
     }
-    return write_string_lines(w, path, lines, NULL, n, w->level, NULL, err);
+    {
+        struct str_lines sl = {lines, NULL, n};
+
+        return write_string_lines(w, path, &sl, w->level, NULL, err);
+    }
 }
 
 /* ---- copying from an input ------------------------------------------- */
@@ -1342,7 +1442,7 @@ open_input(struct dcn_writer *w, const char *src_path, struct dcn_error *err)
     }
     f = H5Fopen(src_path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        dcn_error_set(err, DCN_EIO, "%s: cannot open input file", src_path);
+        set_error(err, DCN_EIO, "%s: cannot open input file", src_path);
     return f;
 }
 
@@ -1365,7 +1465,7 @@ is_bool_enum(hid_t t)
     return yes;
 }
 
-/* The type the copy gets (h5py's numpy round trip): bool enums become
+/* The type of the copy, as h5py's numpy round trip makes it: bool enums become
  * int8-based, vlen strings UTF-8; everything else verbatim. */
 static hid_t
 copy_type(hid_t src)
@@ -1437,10 +1537,8 @@ copy_attr(hid_t dst_obj, hid_t src_obj, const char *name)
     rc = DCN_OK;
 out:
     if (buf != NULL && type >= 0 && space >= 0 && npts > 0 &&
-        H5Tdetect_class(type, H5T_VLEN) > 0)
-        H5Dvlen_reclaim(type, space, H5P_DEFAULT, buf);
-    else if (buf != NULL && type >= 0 && space >= 0 && npts > 0 &&
-             H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0)
+        (H5Tdetect_class(type, H5T_VLEN) > 0 ||
+         (H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0)))
         H5Dvlen_reclaim(type, space, H5P_DEFAULT, buf);
     dcn__free(buf);
     close_id(out);
@@ -1471,7 +1569,7 @@ attr_copy_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
         return 0;
     ctx->code = copy_attr(ctx->dst, ctx->src, name);
     if (ctx->code < 0) {
-        snprintf(ctx->failed_name, sizeof(ctx->failed_name), "%s", name);
+        (void)snprintf(ctx->failed_name, sizeof(ctx->failed_name), "%s", name);
         ctx->failed = ctx->failed_name;
         return -1;
     }
@@ -1487,11 +1585,11 @@ copy_all_attrs(hid_t dst, hid_t src, const char *skip, char *failed)
     struct attr_copy_ctx ctx = {dst, src, skip, NULL, {0}, DCN_OK};
     hsize_t idx = 0;
 
-    strcpy(failed, "?");
+    (void)snprintf(failed, ATTR_NAME_MAX, "?");
     if (H5Aiterate2(src, H5_INDEX_NAME, H5_ITER_INC, &idx, attr_copy_cb, &ctx) <
         0) {
         if (ctx.failed != NULL)
-            snprintf(failed, ATTR_NAME_MAX, "%s", ctx.failed);
+            (void)snprintf(failed, ATTR_NAME_MAX, "%s", ctx.failed);
         return ctx.code < 0 ? ctx.code : DCN_EIO;
     }
     return DCN_OK;
@@ -1511,57 +1609,152 @@ dcn__writer_copy_attrs(struct dcn_writer *w, const char *src_path,
         return DCN_EIO;
     rc = copy_all_attrs(w->file, src, NULL, aname);
     if (rc < 0)
-        rc = fail(w, err, rc, "cannot copy root attribute \"%s\" from %s",
+        rc = FAIL(w, err, rc, "cannot copy root attribute \"%s\" from %s",
                   aname, src_path);
     H5Fclose(src);
     return rc;
 }
 
-/* software attr of a copied log/table. */
+/* Append the string attribute name of obj (vlen or fixed) to sb; nothing
+ * if it is absent or not a string.  0 or DCN_ENOMEM. */
+static int
+add_str_attr(struct dcn_strbuf *sb, hid_t obj, const char *name)
+{
+    hid_t attr = H5I_INVALID_HID;
+    hid_t type = H5I_INVALID_HID;
+    hid_t mt = H5I_INVALID_HID;
+    char *s = NULL;
+    int rc = DCN_OK;
+
+    if (H5Aexists(obj, name) <= 0)
+        return DCN_OK;
+    attr = H5Aopen(obj, name, H5P_DEFAULT);
+    type = attr >= 0 ? H5Aget_type(attr) : H5I_INVALID_HID;
+    if (type < 0 || H5Tget_class(type) != H5T_STRING)
+        goto out;
+    if (H5Tis_variable_str(type) > 0) {
+        mt = vlen_str_type();
+        if (mt >= 0 && H5Aread(attr, mt, &s) >= 0 && s != NULL)
+            rc = dcn__strbuf_adds(sb, s);
+        H5free_memory(s);
+    } else {
+        s = dcn__calloc(1, H5Tget_size(type) + 1);
+        if (s == NULL)
+            rc = DCN_ENOMEM;
+        else if (H5Aread(attr, type, s) >= 0)
+            rc = dcn__strbuf_adds(sb, s);
+        dcn__free(s);
+    }
+out:
+    close_id(mt);
+    close_id(type);
+    close_id(attr);
+    return rc;
+}
+
+/* software attr of a copied log/table: "<old> | <software>" or
+ * "<software>". */
 static int
 set_software_attr(struct dcn_writer *w, hid_t dst, hid_t src)
 {
     struct dcn_strbuf sb = DCN_STRBUF_INIT;
-    hid_t attr = H5I_INVALID_HID;
-    hid_t type = H5I_INVALID_HID;
-    hid_t mt = H5I_INVALID_HID;
-    int rc = DCN_EIO;
+    int rc = add_str_attr(&sb, src, "software");
 
-    bool oom = false;
-
-    if (H5Aexists(src, "software") > 0) {
-        attr = H5Aopen(src, "software", H5P_DEFAULT);
-        type = attr >= 0 ? H5Aget_type(attr) : H5I_INVALID_HID;
-        if (type >= 0 && H5Tget_class(type) == H5T_STRING) {
-            if (H5Tis_variable_str(type) > 0) {
-                char *s = NULL;
-
-                mt = vlen_str_type();
-                if (mt >= 0 && H5Aread(attr, mt, &s) >= 0 && s != NULL) {
-                    oom |= dcn__strbuf_adds(&sb, s) < 0 ||
-                           dcn__strbuf_adds(&sb, " | ") < 0;
-                    H5free_memory(s);
-                }
-            } else {
-                size_t len = H5Tget_size(type);
-                char *s = dcn__calloc(1, len + 1);
-
-                oom |= s == NULL;
-                if (s != NULL && H5Aread(attr, type, s) >= 0)
-                    oom |= dcn__strbuf_adds(&sb, s) < 0 ||
-                           dcn__strbuf_adds(&sb, " | ") < 0;
-                dcn__free(s);
-            }
-        }
-    }
-    if (oom || dcn__strbuf_adds(&sb, w->software) < 0)
-        rc = DCN_ENOMEM;
-    else if (write_str_attr(dst, "software", dcn__strbuf_str(&sb)) == 0)
-        rc = DCN_OK;
-    close_id(mt);
-    close_id(type);
-    close_id(attr);
+    if (rc == DCN_OK && sb.len > 0)
+        rc = dcn__strbuf_adds(&sb, " | ");
+    if (rc == DCN_OK)
+        rc = dcn__strbuf_adds(&sb, w->software);
+    if (rc == DCN_OK &&
+        write_str_attr(dst, "software", dcn__strbuf_str(&sb)) < 0)
+        rc = DCN_EIO;
     dcn__strbuf_release(&sb);
+    return rc;
+}
+
+/* An opened /logs or /tables member of the input. */
+struct meta_src {
+    const char *src_path; /* input file */
+    const char *path;     /* "logs/x", same in the output */
+    hid_t sd;
+    hid_t space;
+    hid_t ftype;
+    hsize_t dims[8];
+    int rank;
+    hssize_t npts;
+};
+
+/* Variable-length strings -> S<max bytes> 1-D dataset *dd. */
+static int
+copy_vlen_lines(struct dcn_writer *w, const struct meta_src *m, hid_t *dd,
+                struct dcn_error *err)
+{
+    size_t n = (size_t)m->npts;
+    char **strs = dcn__calloc(n, sizeof(char *));
+    size_t *lens = dcn__calloc(n, sizeof(size_t));
+    const char **lines = dcn__calloc(n, sizeof(char *));
+    hid_t mtype = vlen_str_type();
+    bool read = false;
+    size_t k;
+    int rc;
+
+    if (strs == NULL || lens == NULL || lines == NULL || mtype < 0) {
+        rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", m->path);
+        goto out;
+    }
+    if (H5Dread(m->sd, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, strs) < 0) {
+        rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read strings", m->src_path,
+                     m->path);
+        goto out;
+    }
+    read = true;
+    for (k = 0; k < n; k++) {
+        lines[k] = strs[k] != NULL ? strs[k] : "";
+        lens[k] = strlen(lines[k]);
+    }
+    /* a multi-dimensional vlen log is flattened to 1-D */
+    {
+        struct str_lines sl = {lines, lens, n};
+
+        rc = write_string_lines(w, m->path, &sl, META_LEVEL, dd, err);
+    }
+out:
+    if (read)
+        H5Dvlen_reclaim(mtype, m->space, H5P_DEFAULT, strs);
+    close_id(mtype);
+    dcn__free(lines);
+    dcn__free(lens);
+    dcn__free(strs);
+    return rc;
+}
+
+/* Fixed-size data (fixed strings, numbers, compounds) copied as they are
+ * into *dd. */
+static int
+copy_plain_data(struct dcn_writer *w, const struct meta_src *m, hid_t *dd,
+                struct dcn_error *err)
+{
+    size_t bytes = H5Tget_size(m->ftype) * (size_t)m->npts;
+    void *buf;
+    int rc;
+
+    if (H5Tdetect_class(m->ftype, H5T_VLEN) > 0 ||
+        H5Tdetect_class(m->ftype, H5T_REFERENCE) > 0)
+        return ERR_SET(err, DCN_EFORMAT,
+                       "%s: %s: variable-length or reference data cannot be "
+                       "copied",
+                       m->src_path, m->path);
+    buf = dcn__malloc(bytes > 0 ? bytes : 1);
+    if (buf == NULL)
+        return FAIL(w, err, DCN_ENOMEM, "%s: out of memory", m->path);
+    if (H5Dread(m->sd, m->ftype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read", m->src_path, m->path);
+    else {
+        struct fixed_ds d = {m->path, m->ftype, m->ftype,
+                             m->rank, m->dims,  META_LEVEL};
+
+        rc = write_fixed_dataset(w, &d, buf, dd, err);
+    }
+    dcn__free(buf);
     return rc;
 }
 
@@ -1570,121 +1763,55 @@ static int
 copy_meta_dataset(struct dcn_writer *w, hid_t src_file, const char *path,
                   const char *src_path, struct dcn_error *err)
 {
+    struct meta_src m = {src_path,
+                         path,
+                         H5I_INVALID_HID,
+                         H5I_INVALID_HID,
+                         H5I_INVALID_HID,
+                         {0},
+                         0,
+                         0};
     char aname[ATTR_NAME_MAX];
-    hid_t sd = H5I_INVALID_HID;
-    hid_t space = H5I_INVALID_HID;
-    hid_t ftype = H5I_INVALID_HID;
-    hid_t mtype = H5I_INVALID_HID;
     hid_t dd = H5I_INVALID_HID;
-    void *buf = NULL;
-    hsize_t dims[8];
-    hssize_t npts;
-    int rank;
     int rc;
 
-    sd = H5Dopen2(src_file, path, H5P_DEFAULT);
-    if (sd < 0)
-        return dcn_error_set(err, DCN_EIO, "%s: %s: cannot open dataset",
-                             src_path, path);
-    space = H5Dget_space(sd);
-    ftype = H5Dget_type(sd);
-    rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-    npts = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
-    if (ftype < 0 || rank < 0 || rank > 8 || npts < 0 ||
-        H5Sget_simple_extent_dims(space, dims, NULL) < 0) {
-        rc = dcn_error_set(err, DCN_EIO, "%s: %s: cannot read shape", src_path,
-                           path);
+    m.sd = H5Dopen2(src_file, path, H5P_DEFAULT);
+    if (m.sd < 0)
+        return ERR_SET(err, DCN_EIO, "%s: %s: cannot open dataset", src_path,
+                       path);
+    m.space = H5Dget_space(m.sd);
+    m.ftype = H5Dget_type(m.sd);
+    m.rank = m.space >= 0 ? H5Sget_simple_extent_ndims(m.space) : -1;
+    m.npts = m.space >= 0 ? H5Sget_simple_extent_npoints(m.space) : -1;
+    if (m.ftype < 0 || m.rank < 0 || m.rank > 8 || m.npts < 0 ||
+        H5Sget_simple_extent_dims(m.space, m.dims, NULL) < 0) {
+        rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read shape", src_path, path);
         goto out;
     }
-    if (npts == 0 || rank == 0) {
+    if (m.npts == 0 || m.rank == 0) {
         rc = DCN_OK; /* empty: skipped, as dcnum does */
         goto out;
     }
-    if (H5Tget_class(ftype) == H5T_STRING && H5Tis_variable_str(ftype) > 0) {
-        char **strs = dcn__calloc((size_t)npts, sizeof(char *));
-        size_t *lens = dcn__calloc((size_t)npts, sizeof(size_t));
-        hsize_t n1 = (hsize_t)npts;
-
-        mtype = vlen_str_type();
-        if (strs == NULL || lens == NULL || mtype < 0) {
-            dcn__free(strs);
-            dcn__free(lens);
-            rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
-            goto out;
-        }
-        if (H5Dread(sd, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, strs) < 0) {
-            dcn__free(strs);
-            dcn__free(lens);
-            rc = dcn_error_set(err, DCN_EIO, "%s: %s: cannot read strings",
-                               src_path, path);
-            goto out;
-        }
-        for (hssize_t k = 0; k < npts; k++)
-            lens[k] = strs[k] != NULL ? strlen(strs[k]) : 0;
-        {
-            const char **lines = dcn__calloc((size_t)npts, sizeof(char *));
-
-            if (lines == NULL) {
-                rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
-            } else {
-                for (hssize_t k = 0; k < npts; k++)
-                    lines[k] = strs[k] != NULL ? strs[k] : "";
-                /* a multi-dimensional vlen log is flattened to 1-D */
-                rc = write_string_lines(w, path, lines, lens, (size_t)n1,
-                                        META_LEVEL, &dd, err);
-                dcn__free(lines);
-            }
-        }
-        H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, strs);
-        dcn__free(strs);
-        dcn__free(lens);
-        if (rc < 0)
-            goto out;
-    } else {
-        size_t bytes = H5Tget_size(ftype) * (size_t)npts;
-
-        if (H5Tdetect_class(ftype, H5T_VLEN) > 0 ||
-            H5Tdetect_class(ftype, H5T_REFERENCE) > 0) {
-            rc = dcn_error_set(err, DCN_EFORMAT,
-                               "%s: %s: variable-length or reference data "
-                               "cannot be copied",
-                               src_path, path);
-            goto out;
-        }
-        buf = dcn__malloc(bytes > 0 ? bytes : 1);
-        if (buf == NULL) {
-            rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
-            goto out;
-        }
-        if (H5Dread(sd, ftype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-            rc = dcn_error_set(err, DCN_EIO, "%s: %s: cannot read", src_path,
-                               path);
-            goto out;
-        }
-        rc = write_fixed_dataset(w, path, ftype, ftype, rank, dims, META_LEVEL,
-                                 buf, &dd, err);
-        if (rc < 0)
-            goto out;
-    }
-    rc = copy_all_attrs(dd, sd, "software", aname);
+    if (H5Tget_class(m.ftype) == H5T_STRING && H5Tis_variable_str(m.ftype) > 0)
+        rc = copy_vlen_lines(w, &m, &dd, err);
+    else
+        rc = copy_plain_data(w, &m, &dd, err);
+    if (rc < 0)
+        goto out;
+    rc = copy_all_attrs(dd, m.sd, "software", aname);
     if (rc < 0) {
-        rc = fail(w, err, rc, "%s: cannot copy attribute \"%s\" of %s", path,
+        rc = FAIL(w, err, rc, "%s: cannot copy attribute \"%s\" of %s", path,
                   aname, src_path);
         goto out;
     }
-    rc = set_software_attr(w, dd, sd);
-    if (rc < 0) {
-        rc = fail(w, err, rc, "%s: cannot write attribute \"software\"", path);
-        goto out;
-    }
-    rc = DCN_OK;
+    rc = set_software_attr(w, dd, m.sd);
+    if (rc < 0)
+        rc = FAIL(w, err, rc, "%s: cannot write attribute \"software\"", path);
 out:
-    dcn__free(buf);
     close_id(dd);
-    close_id(mtype);
-    close_id(ftype);
-    close_id(space);
-    close_id(sd);
+    close_id(m.ftype);
+    close_id(m.space);
+    close_id(m.sd);
     return rc;
 }
 
@@ -1730,69 +1857,142 @@ member_list_release(struct member_list *l)
     dcn__free(l->names);
 }
 
+/* Copy the members of group (logs or tables) absent from the output. */
+static int
+copy_meta_group(struct dcn_writer *w, hid_t src, const char *group,
+                const char *src_path, struct dcn_error *err)
+{
+    struct member_list l = {NULL, 0, 0, false};
+    hid_t g = H5I_INVALID_HID;
+    int rc = DCN_OK;
+    size_t k;
+
+    if (H5Lexists(src, group, H5P_DEFAULT) <= 0)
+        return DCN_OK;
+    g = H5Gopen2(src, group, H5P_DEFAULT);
+    if (g < 0 ||
+        H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, member_cb, &l) < 0)
+        rc = l.oom ? FAIL(w, err, DCN_ENOMEM, "out of memory")
+                   : ERR_SET(err, DCN_EIO, "%s: cannot list group %s", src_path,
+                             group);
+    for (k = 0; k < l.n && rc == DCN_OK; k++) {
+        char path[512];
+        H5O_info_t oi;
+        int ex;
+
+        (void)snprintf(path, sizeof(path), "%s/%s", group, l.names[k]);
+        if (H5Oget_info_by_name(src, path, &oi, H5P_DEFAULT) < 0 ||
+            oi.type != H5O_TYPE_DATASET)
+            continue;
+        ex = path_exists(w->file, path);
+        if (ex < 0)
+            rc = FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
+        else if (ex == 0)
+            rc = copy_meta_dataset(w, src, path, src_path, err);
+    }
+    member_list_release(&l);
+    close_id(g);
+    return rc;
+}
+
 int
 dcn__writer_copy_metadata(struct dcn_writer *w, const char *src_path,
                           struct dcn_error *err)
 {
     char aname[ATTR_NAME_MAX];
-    static const char *const groups[2] = {"logs", "tables"};
     hid_t src;
-    int rc = DCN_OK;
-    int gi;
+    int rc;
 
     quiet();
     src = open_input(w, src_path, err);
     if (src < 0)
         return DCN_EIO;
     rc = copy_all_attrs(w->file, src, NULL, aname);
-    if (rc < 0) {
-        rc = fail(w, err, rc, "cannot copy root attribute \"%s\" from %s",
+    if (rc < 0)
+        rc = FAIL(w, err, rc, "cannot copy root attribute \"%s\" from %s",
                   aname, src_path);
-        goto out;
-    }
-    for (gi = 0; gi < 2 && rc == DCN_OK; gi++) {
-        struct member_list l = {NULL, 0, 0, false};
-        hid_t g;
-        size_t k;
-
-        if (H5Lexists(src, groups[gi], H5P_DEFAULT) <= 0)
-            continue;
-        g = H5Gopen2(src, groups[gi], H5P_DEFAULT);
-        if (g < 0 || H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, member_cb,
-                                &l) < 0) {
-            rc = l.oom ? fail(w, err, DCN_ENOMEM, "out of memory")
-                       : dcn_error_set(err, DCN_EIO, "%s: cannot list group %s",
-                                       src_path, groups[gi]);
-        }
-        for (k = 0; k < l.n && rc == DCN_OK; k++) {
-            char path[512];
-            H5O_info_t oi;
-            int ex;
-
-            snprintf(path, sizeof(path), "%s/%s", groups[gi], l.names[k]);
-            if (H5Oget_info_by_name(src, path, &oi, H5P_DEFAULT) < 0 ||
-                oi.type != H5O_TYPE_DATASET)
-                continue;
-            ex = path_exists(w->file, path);
-            if (ex < 0)
-                rc = fail(w, err, DCN_EIO, "%s: cannot look up", path);
-            else if (ex == 0)
-                rc = copy_meta_dataset(w, src, path, src_path, err);
-        }
-        member_list_release(&l);
-        close_id(g);
-    }
-out:
+    if (rc == DCN_OK)
+        rc = copy_meta_group(w, src, "logs", src_path, err);
+    if (rc == DCN_OK)
+        rc = copy_meta_group(w, src, "tables", src_path, err);
     H5Fclose(src);
     return rc;
 }
 
-/* Read rows [r0, r0+nr) of an (N, ...) dataset into buf with mtype. */
-static int
-read_rows(hid_t dset, hid_t mtype, int rank, const hsize_t *dims, hsize_t r0,
-          hsize_t nr, void *buf)
+/* A feature of an input file being copied. */
+struct feat_src {
+    const char *src_path; /* input file */
+    const char *src_dset; /* dataset in it */
+    hid_t sd;
+    hid_t ftype; /* file type, used for the copy too */
+    hid_t mtype; /* its native memory type */
+    hsize_t dims[3];
+    int rank; /* 1 or 3 */
+};
+
+#define FEAT_SRC_INIT(file, dset)                                          \
+    {                                                                      \
+        (file), (dset), H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID, \
+                {0, 0, 0}, 0                                               \
+    }
+
+static void
+feat_src_release(struct feat_src *f)
 {
-    hid_t fspace = H5Dget_space(dset);
+    close_id(f->mtype);
+    close_id(f->ftype);
+    close_id(f->sd);
+}
+
+/* Open f->src_dset in src for a feature copy: numeric, rank 1 or 3. */
+static int
+feat_src_open(struct feat_src *f, hid_t src, struct dcn_error *err)
+{
+    hid_t space;
+
+    f->sd = H5Dopen2(src, f->src_dset, H5P_DEFAULT);
+    if (f->sd < 0)
+        return ERR_SET(err, DCN_ENOTFOUND, "%s: %s: cannot open dataset",
+                       f->src_path, f->src_dset);
+    space = H5Dget_space(f->sd);
+    f->rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    if (f->rank == 1 || f->rank == 3)
+        H5Sget_simple_extent_dims(space, f->dims, NULL);
+    close_id(space);
+    if (f->rank != 1 && f->rank != 3)
+        return ERR_SET(err, DCN_EFORMAT,
+                       "%s: %s: rank %d (need 1 or 3) cannot be copied",
+                       f->src_path, f->src_dset, f->rank);
+    f->ftype = H5Dget_type(f->sd);
+    if (f->ftype < 0 || (H5Tget_class(f->ftype) != H5T_INTEGER &&
+                         H5Tget_class(f->ftype) != H5T_FLOAT))
+        return ERR_SET(err, DCN_EFORMAT, "%s: %s: not a numeric feature",
+                       f->src_path, f->src_dset);
+    f->mtype = H5Tget_native_type(f->ftype, H5T_DIR_ASCEND);
+    if (f->mtype < 0)
+        return ERR_SET(err, DCN_EIO, "%s: %s: cannot map type", f->src_path,
+                       f->src_dset);
+    return DCN_OK;
+}
+
+/* A dcnum feature dataset at path shaped like f. */
+static int
+feat_src_create(struct dcn_writer *w, struct dcn_wdset **ds, const char *path,
+                const struct feat_src *f, struct dcn_error *err)
+{
+    bool image = f->rank == 3;
+    struct feat_type t = {f->ftype, f->mtype, image ? (size_t)f->dims[1] : 0,
+                          image ? (size_t)f->dims[2] : 0};
+
+    return feature_create(w, ds, path, &t, err);
+}
+
+/* Read rows [r0, r0+nr) of an (N, ...) dataset (rank 1 or 3) into buf. */
+static int
+read_rows(const struct feat_src *f, hsize_t r0, hsize_t nr, void *buf)
+{
+    int rank = f->rank;
+    hid_t fspace = H5Dget_space(f->sd);
     hid_t mspace = H5I_INVALID_HID;
     hsize_t start[8] = {0};
     hsize_t count[8];
@@ -1803,52 +2003,28 @@ read_rows(hid_t dset, hid_t mtype, int rank, const hsize_t *dims, hsize_t r0,
         return -1;
     start[0] = r0;
     count[0] = nr;
-    for (k = 1; k < rank; k++)
-        count[k] = dims[k];
+    for (k = 1; k < rank && k < 3; k++)
+        count[k] = f->dims[k];
     mspace = H5Screate_simple(rank, count, NULL);
     if (mspace >= 0 &&
         H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >=
                 0 &&
-        H5Dread(dset, mtype, mspace, fspace, H5P_DEFAULT, buf) >= 0)
+        H5Dread(f->sd, f->mtype, mspace, fspace, H5P_DEFAULT, buf) >= 0)
         rc = 0;
     close_id(mspace);
     close_id(fspace);
     return rc;
 }
 
-/* Open src_dset for a feature copy: type, rank 1 or 3, dims. */
+/* Rows [r0, r0+nr) of f into buf. */
 static int
-open_source_feature(struct dcn_writer *w, hid_t src, const char *src_path,
-                    const char *src_dset, hid_t *dset, hid_t *ftype,
-                    hid_t *mtype, hsize_t *dims, int *rank,
-                    struct dcn_error *err)
+feat_src_read(const struct feat_src *f, hsize_t r0, hsize_t nr, void *buf,
+              struct dcn_error *err)
 {
-    hid_t space;
-
-    (void)w;
-    *dset = H5Dopen2(src, src_dset, H5P_DEFAULT);
-    if (*dset < 0)
-        return dcn_error_set(err, DCN_ENOTFOUND, "%s: %s: cannot open dataset",
-                             src_path, src_dset);
-    space = H5Dget_space(*dset);
-    *rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-    if (*rank != 1 && *rank != 3) {
-        close_id(space);
-        return dcn_error_set(err, DCN_EFORMAT,
-                             "%s: %s: rank %d (need 1 or 3) cannot be copied",
-                             src_path, src_dset, *rank);
-    }
-    H5Sget_simple_extent_dims(space, dims, NULL);
-    H5Sclose(space);
-    *ftype = H5Dget_type(*dset);
-    if (*ftype < 0 || (H5Tget_class(*ftype) != H5T_INTEGER &&
-                       H5Tget_class(*ftype) != H5T_FLOAT))
-        return dcn_error_set(err, DCN_EFORMAT, "%s: %s: not a numeric feature",
-                             src_path, src_dset);
-    *mtype = H5Tget_native_type(*ftype, H5T_DIR_ASCEND);
-    if (*mtype < 0)
-        return dcn_error_set(err, DCN_EIO, "%s: %s: cannot map type", src_path,
-                             src_dset);
+    if (read_rows(f, r0, nr, buf) < 0)
+        return ERR_SET(err, DCN_EIO, "%s: %s: cannot read rows %llu..%llu",
+                       f->src_path, f->src_dset, (unsigned long long)r0,
+                       (unsigned long long)(r0 + nr - 1));
     return DCN_OK;
 }
 
@@ -1857,57 +2033,44 @@ static int
 materialize(struct dcn_writer *w, hid_t src, const char *src_path,
             const char *src_dset, const char *dst, struct dcn_error *err)
 {
+    struct feat_src f = FEAT_SRC_INIT(src_path, src_dset);
     char aname[ATTR_NAME_MAX];
-    hid_t sd = H5I_INVALID_HID;
-    hid_t ftype = H5I_INVALID_HID;
-    hid_t mtype = H5I_INVALID_HID;
     struct dcn_wdset *ds = NULL;
-    hsize_t dims[3] = {0, 0, 0};
     void *buf = NULL;
     hsize_t r;
     size_t block;
-    int rank;
     int rc;
 
-    rc = open_source_feature(w, src, src_path, src_dset, &sd, &ftype, &mtype,
-                             dims, &rank, err);
-    if (rc < 0)
-        goto out;
-    rc = feature_create(w, &ds, dst, ftype, mtype,
-                        rank == 3 ? (size_t)dims[1] : 0,
-                        rank == 3 ? (size_t)dims[2] : 0, err);
+    rc = feat_src_open(&f, src, err);
+    if (rc == DCN_OK)
+        rc = feat_src_create(w, &ds, dst, &f, err);
     if (rc < 0)
         goto out;
     block = ds->chunk_len * 10;
     buf = dcn__mallocarray(block, ds->event_bytes);
     if (buf == NULL) {
-        rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", dst);
+        rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", dst);
         goto out;
     }
-    for (r = 0; r < dims[0]; r += block) {
-        hsize_t nr = dims[0] - r < block ? dims[0] - r : block;
+    for (r = 0; r < f.dims[0] && rc == DCN_OK; r += block) {
+        hsize_t nr = f.dims[0] - r < block ? f.dims[0] - r : block;
 
-        if (read_rows(sd, mtype, rank, dims, r, nr, buf) < 0) {
-            rc = dcn_error_set(err, DCN_EIO, "%s: %s: cannot read rows %llu+",
-                               src_path, src_dset, (unsigned long long)r);
-            goto out;
-        }
-        rc = dcn__wdset_append(ds, buf, (size_t)nr, err);
-        if (rc < 0)
-            goto out;
+        rc = feat_src_read(&f, r, nr, buf, err);
+        if (rc == DCN_OK)
+            rc = dcn__wdset_append(ds, buf, (size_t)nr, err);
     }
-    rc = copy_all_attrs(ds->dset, sd, NULL, aname);
+    if (rc < 0)
+        goto out;
+    rc = copy_all_attrs(ds->dset, f.sd, NULL, aname);
     if (rc < 0) {
-        rc = fail(w, err, rc, "%s: cannot copy attribute \"%s\" of %s", dst,
+        rc = FAIL(w, err, rc, "%s: cannot copy attribute \"%s\" of %s", dst,
                   aname, src_path);
         goto out;
     }
     rc = dcn__wdset_close(ds, err);
 out:
     dcn__free(buf);
-    close_id(mtype);
-    close_id(ftype);
-    close_id(sd);
+    feat_src_release(&f);
     return rc;
 }
 
@@ -1927,15 +2090,15 @@ dcn__writer_copy_dataset(struct dcn_writer *w, const char *src_path,
     quiet();
     ex = path_exists(w->file, dst);
     if (ex != 0)
-        return ex < 0 ? fail(w, err, DCN_EIO, "%s: cannot look up", dst)
-                      : fail(w, err, DCN_EEXIST, "%s: dataset exists", dst);
+        return ex < 0 ? FAIL(w, err, DCN_EIO, "%s: cannot look up", dst)
+                      : FAIL(w, err, DCN_EEXIST, "%s: dataset exists", dst);
     src = open_input(w, src_path, err);
     if (src < 0)
         return DCN_EIO;
     sd = H5Dopen2(src, src_dset, H5P_DEFAULT);
     if (sd < 0) {
-        rc = dcn_error_set(err, DCN_ENOTFOUND, "%s: %s: cannot open dataset",
-                           src_path, src_dset);
+        rc = ERR_SET(err, DCN_ENOTFOUND, "%s: %s: cannot open dataset",
+                     src_path, src_dset);
         goto out;
     }
     dcpl = H5Dget_create_plist(sd);
@@ -1943,8 +2106,8 @@ dcn__writer_copy_dataset(struct dcn_writer *w, const char *src_path,
     close_id(sd);
     sd = H5I_INVALID_HID;
     if (layout == H5D_LAYOUT_ERROR) {
-        rc = dcn_error_set(err, DCN_EIO, "%s: %s: cannot read layout", src_path,
-                           src_dset);
+        rc = ERR_SET(err, DCN_EIO, "%s: %s: cannot read layout", src_path,
+                     src_dset);
         goto out;
     }
     if (layout == H5D_VIRTUAL) {
@@ -1957,7 +2120,7 @@ dcn__writer_copy_dataset(struct dcn_writer *w, const char *src_path,
     ocpl = H5Pcreate(H5P_OBJECT_COPY);
     if (ocpl < 0 ||
         H5Ocopy(src, src_dset, w->file, dst, ocpl, H5P_DEFAULT) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot copy %s from %s", dst, src_dset,
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot copy %s from %s", dst, src_dset,
                   src_path);
         goto out;
     }
@@ -1970,24 +2133,54 @@ out:
     return rc;
 }
 
+/* Scratch of a mapped copy: a span of source rows and one output block. */
+struct gather {
+    uint8_t *rows;   /* span_cap rows */
+    size_t span_cap; /* rows read in one go at most */
+    uint8_t *out;    /* chunk_len rows */
+    size_t event_bytes;
+};
+
+/* Output rows out[k] = source row map[k], k < nb: one block read when the
+ * rows are close together (the usual non-decreasing basinmap0), else row
+ * by row.  map values are in range. */
+static int
+gather_rows(const struct feat_src *f, const struct gather *g,
+            const uint64_t *map, size_t nb, struct dcn_error *err)
+{
+    uint64_t lo = map[0];
+    uint64_t hi = map[0];
+    size_t eb = g->event_bytes;
+    size_t k;
+    int rc = DCN_OK;
+
+    for (k = 1; k < nb; k++) {
+        lo = map[k] < lo ? map[k] : lo;
+        hi = map[k] > hi ? map[k] : hi;
+    }
+    if (hi - lo + 1 > g->span_cap) {
+        for (k = 0; k < nb && rc == DCN_OK; k++)
+            rc = feat_src_read(f, map[k], 1, g->out + k * eb, err);
+        return rc;
+    }
+    rc = feat_src_read(f, lo, hi - lo + 1, g->rows, err);
+    for (k = 0; k < nb && rc == DCN_OK; k++)
+        memcpy(g->out + k * eb, g->rows + (map[k] - lo) * eb, eb);
+    return rc;
+}
+
 int
 dcn__writer_copy_mapped(struct dcn_writer *w, const char *src_path,
                         const char *src_dset, const char *dst_group,
                         const char *name, const uint64_t *map, size_t n,
                         struct dcn_error *err)
 {
-    char path[512];
-    hid_t src = H5I_INVALID_HID;
-    hid_t sd = H5I_INVALID_HID;
-    hid_t ftype = H5I_INVALID_HID;
-    hid_t mtype = H5I_INVALID_HID;
+    struct feat_src f = FEAT_SRC_INIT(src_path, src_dset);
+    struct gather g = {NULL, 0, NULL, 0};
     struct dcn_wdset *ds = NULL;
-    hsize_t dims[3] = {0, 0, 0};
-    uint8_t *rows = NULL;
-    uint8_t *out = NULL;
-    size_t span_cap;
+    char path[512];
+    hid_t src;
     size_t i0;
-    int rank;
     int rc;
 
     quiet();
@@ -1997,71 +2190,36 @@ dcn__writer_copy_mapped(struct dcn_writer *w, const char *src_path,
     src = open_input(w, src_path, err);
     if (src < 0)
         return DCN_EIO;
-    rc = open_source_feature(w, src, src_path, src_dset, &sd, &ftype, &mtype,
-                             dims, &rank, err);
+    rc = feat_src_open(&f, src, err);
+    for (i0 = 0; i0 < n && rc == DCN_OK; i0++)
+        if (map[i0] >= f.dims[0])
+            rc = FAIL(w, err, DCN_ERANGE,
+                      "%s: event %zu maps to row %llu of %s:%s (%llu rows)",
+                      path, i0, (unsigned long long)map[i0], src_path, src_dset,
+                      (unsigned long long)f.dims[0]);
+    if (rc == DCN_OK)
+        rc = feat_src_create(w, &ds, path, &f, err);
     if (rc < 0)
         goto out;
-    rc = feature_create(w, &ds, path, ftype, mtype,
-                        rank == 3 ? (size_t)dims[1] : 0,
-                        rank == 3 ? (size_t)dims[2] : 0, err);
-    if (rc < 0)
-        goto out;
-    span_cap = 4 * ds->chunk_len;
-    rows = dcn__mallocarray(span_cap, ds->event_bytes);
-    out = dcn__mallocarray(ds->chunk_len, ds->event_bytes);
-    if (rows == NULL || out == NULL) {
-        rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
-        goto out;
-    }
-    for (i0 = 0; i0 < n; i0 += ds->chunk_len) {
+    g.event_bytes = ds->event_bytes;
+    g.span_cap = 4 * ds->chunk_len;
+    g.rows = dcn__mallocarray(g.span_cap, g.event_bytes);
+    g.out = dcn__mallocarray(ds->chunk_len, g.event_bytes);
+    if (g.rows == NULL || g.out == NULL)
+        rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
+    for (i0 = 0; i0 < n && rc == DCN_OK; i0 += ds->chunk_len) {
         size_t nb = n - i0 < ds->chunk_len ? n - i0 : ds->chunk_len;
-        uint64_t lo = map[i0];
-        uint64_t hi = map[i0];
-        size_t k;
 
-        for (k = 0; k < nb; k++) {
-            if (map[i0 + k] >= dims[0]) {
-                rc = fail(w, err, DCN_ERANGE,
-                          "%s: event %zu maps to row %llu of %s:%s (%llu "
-                          "rows)",
-                          path, i0 + k, (unsigned long long)map[i0 + k],
-                          src_path, src_dset, (unsigned long long)dims[0]);
-                goto out;
-            }
-            if (map[i0 + k] < lo)
-                lo = map[i0 + k];
-            if (map[i0 + k] > hi)
-                hi = map[i0 + k];
-        }
-        if (hi - lo + 1 <= span_cap) {
-            /* one block read (the usual non-decreasing basinmap0) */
-            if (read_rows(sd, mtype, rank, dims, lo, hi - lo + 1, rows) < 0)
-                goto readfail;
-            for (k = 0; k < nb; k++)
-                memcpy(out + k * ds->event_bytes,
-                       rows + (map[i0 + k] - lo) * ds->event_bytes,
-                       ds->event_bytes);
-        } else {
-            for (k = 0; k < nb; k++)
-                if (read_rows(sd, mtype, rank, dims, map[i0 + k], 1,
-                              out + k * ds->event_bytes) < 0)
-                    goto readfail;
-        }
-        rc = dcn__wdset_append(ds, out, nb, err);
-        if (rc < 0)
-            goto out;
+        rc = gather_rows(&f, &g, map + i0, nb, err);
+        if (rc == DCN_OK)
+            rc = dcn__wdset_append(ds, g.out, nb, err);
     }
-    rc = dcn__wdset_close(ds, err);
-    goto out;
-readfail:
-    rc = dcn_error_set(err, DCN_EIO, "%s: %s: cannot read rows", src_path,
-                       src_dset);
+    if (rc == DCN_OK)
+        rc = dcn__wdset_close(ds, err);
 out:
-    dcn__free(out);
-    dcn__free(rows);
-    close_id(mtype);
-    close_id(ftype);
-    close_id(sd);
+    dcn__free(g.out);
+    dcn__free(g.rows);
+    feat_src_release(&f);
     close_id(src);
     return rc;
 }
@@ -2074,23 +2232,43 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int
-dcn__basin_json(struct dcn_strbuf *out, const struct dcn_basin *b)
+/* "features": sorted for internal basins, in the given order (and only
+ * if non-empty) for file basins. */
+static int
+basin_add_features(struct dcn_json *o, const struct dcn_basin *b)
 {
-    static const char *const internal_paths[1] = {"basin_events"};
-    struct dcn_json *o = dcn__json_object();
-    const char **sorted = NULL;
-    bool internal = b->type == DCN_WBASIN_INTERNAL;
+    const char **sorted;
     int rc;
 
-    if (o == NULL)
+    if (b->type != DCN_WBASIN_INTERNAL)
+        return b->nfeatures > 0
+                       ? dcn__json_add_strings(o, "features", b->features,
+                                               b->nfeatures)
+                       : DCN_OK;
+    sorted = dcn__calloc(b->nfeatures > 0 ? b->nfeatures : 1, sizeof(*sorted));
+    if (sorted == NULL)
         return DCN_ENOMEM;
-    rc = dcn__json_add(
-            o, "description",
-            dcn__json_string(b->description != NULL ? b->description : ""));
+    if (b->nfeatures > 0)
+        memcpy(sorted, b->features, b->nfeatures * sizeof(*sorted));
+    qsort(sorted, b->nfeatures, sizeof(*sorted), cmp_str);
+    rc = dcn__json_add_strings(o, "features", sorted, b->nfeatures);
+    dcn__free(sorted);
+    return rc;
+}
+
+/* dcnum's key order up to "features" (format.md §2.5). */
+static int
+basin_add_head(struct dcn_json *o, const struct dcn_basin *b)
+{
+    static const char *const internal_paths[1] = {"basin_events"};
+    bool internal = b->type == DCN_WBASIN_INTERNAL;
+    const char *desc = b->description != NULL ? b->description : "";
+    const char *name = b->name != NULL ? b->name : "";
+    int rc;
+
+    rc = dcn__json_add(o, "description", dcn__json_string(desc));
     if (rc == 0)
-        rc = dcn__json_add(o, "name",
-                           dcn__json_string(b->name != NULL ? b->name : ""));
+        rc = dcn__json_add(o, "name", dcn__json_string(name));
     if (rc == 0)
         rc = dcn__json_add(o, "format",
                            dcn__json_string(internal ? "h5dataset" : "hdf5"));
@@ -2105,25 +2283,24 @@ dcn__basin_json(struct dcn_strbuf *out, const struct dcn_basin *b)
                            b->identifier != NULL
                                    ? dcn__json_string(b->identifier)
                                    : dcn__json_null());
-    if (rc == 0 && internal) {
-        sorted = dcn__calloc(b->nfeatures > 0 ? b->nfeatures : 1,
-                             sizeof(*sorted));
-        if (sorted == NULL) {
-            rc = DCN_ENOMEM;
-        } else {
-            if (b->nfeatures > 0)
-                memcpy(sorted, b->features, b->nfeatures * sizeof(*sorted));
-            qsort(sorted, b->nfeatures, sizeof(*sorted), cmp_str);
-            rc = dcn__json_add_strings(o, "features", sorted, b->nfeatures);
-        }
-    } else if (rc == 0 && b->nfeatures > 0) {
-        rc = dcn__json_add_strings(o, "features", b->features, b->nfeatures);
-    }
+    return rc;
+}
+
+int
+dcn__basin_json(struct dcn_strbuf *out, const struct dcn_basin *b)
+{
+    struct dcn_json *o = dcn__json_object();
+    int rc;
+
+    if (o == NULL)
+        return DCN_ENOMEM;
+    rc = basin_add_head(o, b);
+    if (rc == 0)
+        rc = basin_add_features(o, b);
     if (rc == 0 && b->mapping != NULL)
         rc = dcn__json_add(o, "mapping", dcn__json_string(b->mapping));
     if (rc == 0)
         rc = dcn__json_dump(out, o, 2, 0);
-    dcn__free(sorted);
     dcn__json_free(o);
     return rc;
 }
@@ -2146,17 +2323,17 @@ dcn__writer_basin(struct dcn_writer *w, const struct dcn_basin *b, char *key,
     quiet();
     rc = dcn__basin_json(&text, b);
     if (rc < 0) {
-        rc = fail(w, err, rc, "basin \"%s\": cannot build JSON (%s)",
+        rc = FAIL(w, err, rc, "basin \"%s\": cannot build JSON (%s)",
                   b->name != NULL ? b->name : "", dcn_strerror(rc));
         goto out;
     }
     dcn__md5_hex(hex, text.buf, text.len);
     if (key != NULL)
         memcpy(key, hex, 33);
-    snprintf(path, sizeof(path), "basins/%s", hex);
+    (void)snprintf(path, sizeof(path), "basins/%s", hex);
     ex = path_exists(w->file, path);
     if (ex != 0) {
-        rc = ex < 0 ? fail(w, err, DCN_EIO, "%s: cannot look up", path)
+        rc = ex < 0 ? FAIL(w, err, DCN_EIO, "%s: cannot look up", path)
                     : DCN_OK; /* deduplicated */
         goto out;
     }
@@ -2165,10 +2342,10 @@ dcn__writer_basin(struct dcn_writer *w, const struct dcn_basin *b, char *key,
     lines = dcn__calloc(nlines, sizeof(*lines));
     lens = dcn__calloc(nlines, sizeof(*lens));
     if (lines == NULL || lens == NULL) {
-        rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
+        rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
         goto out;
     }
-    for (k = 0, pos = 0; k < nlines; k++) {
+    for (k = 0, pos = 0; k < nlines && text.buf != NULL; k++) {
         const char *nl = memchr(text.buf + pos, '\n', text.len - pos);
         size_t end = nl != NULL ? (size_t)(nl - text.buf) : text.len;
 
@@ -2176,7 +2353,11 @@ dcn__writer_basin(struct dcn_writer *w, const struct dcn_basin *b, char *key,
         lens[k] = end - pos;
         pos = end + 1;
     }
-    rc = write_string_lines(w, path, lines, lens, nlines, w->level, NULL, err);
+    {
+        struct str_lines sl = {lines, lens, nlines};
+
+        rc = write_string_lines(w, path, &sl, w->level, NULL, err);
+    }
 out:
     dcn__free(lens);
     dcn__free(lines);
@@ -2206,20 +2387,20 @@ map_value(const void *map, enum dcn_wtype type, size_t i)
     return 0;
 }
 
-/* *equal = dataset path holds exactly the n values of map. */
+/* 1 if dataset path holds exactly the n values of map, 0 if not, or a
+ * negative status. */
 static int
 map_equal(struct dcn_writer *w, const char *path, const void *map,
-          enum dcn_wtype type, size_t n, bool *equal, struct dcn_error *err)
+          enum dcn_wtype type, size_t n, struct dcn_error *err)
 {
     hid_t d = H5I_INVALID_HID;
     hid_t space = H5I_INVALID_HID;
     int64_t *vals = NULL;
     hsize_t dims[8];
-    int rank;
+    int rank = 0;
     int rc = DCN_OK;
     size_t k;
 
-    *equal = false;
     if (forget_dataset(w, path, err) < 0)
         return DCN_EIO;
     d = H5Dopen2(w->file, path, H5P_DEFAULT);
@@ -2227,25 +2408,24 @@ map_equal(struct dcn_writer *w, const char *path, const void *map,
     rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
     if (rank < 0 || rank > 8 ||
         H5Sget_simple_extent_dims(space, dims, NULL) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot read", path);
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot read", path);
         goto out;
     }
     if (rank != 1 || dims[0] != n)
         goto out;
     vals = dcn__mallocarray(n > 0 ? n : 1, sizeof(*vals));
     if (vals == NULL) {
-        rc = fail(w, err, DCN_ENOMEM, "%s: out of memory", path);
+        rc = FAIL(w, err, DCN_ENOMEM, "%s: out of memory", path);
         goto out;
     }
     if (n > 0 &&
         H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, vals) < 0) {
-        rc = fail(w, err, DCN_EIO, "%s: cannot read", path);
+        rc = FAIL(w, err, DCN_EIO, "%s: cannot read", path);
         goto out;
     }
-    for (k = 0; k < n; k++)
-        if (vals[k] != map_value(map, type, k))
-            goto out;
-    *equal = true;
+    for (k = 0; k < n && vals[k] == map_value(map, type, k); k++)
+        ;
+    rc = k == n;
 out:
     dcn__free(vals);
     close_id(space);
@@ -2263,28 +2443,28 @@ dcn__writer_basinmap(struct dcn_writer *w, const void *map, enum dcn_wtype type,
     quiet();
     for (k = 0; k < 10; k++) {
         int ex;
-        bool equal;
         int rc;
 
-        snprintf(path, sizeof(path), "events/basinmap%d", k);
+        (void)snprintf(path, sizeof(path), "events/basinmap%d", k);
         ex = path_exists(w->file, path);
         if (ex < 0)
-            return fail(w, err, DCN_EIO, "%s: cannot look up", path);
+            return FAIL(w, err, DCN_EIO, "%s: cannot look up", path);
         if (ex > 0) {
-            rc = map_equal(w, path, map, type, n, &equal, err);
+            rc = map_equal(w, path, map, type, n, err);
             if (rc < 0)
                 return rc;
-            if (!equal)
+            if (rc == 0)
                 continue;
         } else {
-            rc = dcn__writer_feature_write(w, "events", path + 7, type, 0, 0,
-                                           map, n, err);
+            struct dcn_feature_spec spec = {"events", path + 7, type, 0, 0};
+
+            rc = dcn__writer_feature_write(w, &spec, map, n, err);
             if (rc < 0)
                 return rc;
         }
-        snprintf(name, 16, "basinmap%d", k);
+        (void)snprintf(name, 16, "basinmap%d", k);
         return DCN_OK;
     }
-    return fail(w, err, DCN_ERANGE,
+    return FAIL(w, err, DCN_ERANGE,
                 "events: basinmap0..9 all hold other mappings");
 }

@@ -130,21 +130,28 @@ int dcn__writer_flush(struct dcn_writer *w, struct dcn_error *err);
 
 /* ---- feature datasets ------------------------------------------------ */
 
+/* What a feature dataset holds (strings borrowed for the call). */
+struct dcn_feature_spec {
+    const char *group; /* "events" or "basin_events" */
+    const char *name;  /* the feature, e.g. "area_um", "mask" */
+    enum dcn_wtype type;
+    size_t height; /* 0 for a scalar feature, else image rows */
+    size_t width;  /* 0 for a scalar feature, else image columns */
+};
+
 /*
- * Create group/name (group "events" or "basin_events"), 0 events, item
- * shape () if height == 0, else (height, width) with the three IMAGE
- * attrs.  *ds is owned by w (closed at commit/abort); DCN_EEXIST if the
- * dataset exists.
+ * Create spec->group/spec->name with 0 events, item shape () or (height,
+ * width); images get the three IMAGE attrs.  *ds is owned by w (closed at
+ * commit/abort); DCN_EEXIST if the dataset exists.
  */
 int dcn__writer_feature_new(struct dcn_writer *w, struct dcn_wdset **ds,
-                            const char *group, const char *name,
-                            enum dcn_wtype type, size_t height, size_t width,
+                            const struct dcn_feature_spec *spec,
                             struct dcn_error *err);
-/* Create or, if it exists with the same type and item shape, reopen. */
+/* Create or, if it exists with the same type and item shape, reopen
+ * (the chunk path then continues only on a chunk boundary). */
 int dcn__writer_feature_require(struct dcn_writer *w, struct dcn_wdset **ds,
-                                const char *group, const char *name,
-                                enum dcn_wtype type, size_t height,
-                                size_t width, struct dcn_error *err);
+                                const struct dcn_feature_spec *spec,
+                                struct dcn_error *err);
 /* Close a dataset early (also done at commit/abort).  Finishes a pending
  * partial chunk of dcn__wdset_append_encoded(). */
 int dcn__wdset_close(struct dcn_wdset *ds, struct dcn_error *err);
@@ -173,18 +180,20 @@ int dcn__wdset_append_encoded(struct dcn_wdset *ds, const void *data, size_t n,
                               struct dcn_error *err);
 int dcn__wdset_finish(struct dcn_wdset *ds, struct dcn_error *err);
 
-/* Write a whole 1-D or image dataset in one call (creates it). */
-int dcn__writer_feature_write(struct dcn_writer *w, const char *group,
-                              const char *name, enum dcn_wtype type,
-                              size_t height, size_t width, const void *data,
-                              size_t n, struct dcn_error *err);
+/* Create the feature and write its n events in one call (H5Dwrite). */
+int dcn__writer_feature_write(struct dcn_writer *w,
+                              const struct dcn_feature_spec *spec,
+                              const void *data, size_t n,
+                              struct dcn_error *err);
 
 /* ---- objects --------------------------------------------------------- */
 
 /* *exists = whether path (e.g. "events/basinmap0") names an object. */
 int dcn__writer_exists(struct dcn_writer *w, const char *path, bool *exists,
                        struct dcn_error *err);
-/* Hard link: new name dst for the object src (format.md §3.6). */
+/* Hard link: new name dst for the object src (format.md §3.6).  An open
+ * writer handle of src is closed first (finishing its last chunk); the
+ * same applies to dcn__writer_delete(). */
 int dcn__writer_link(struct dcn_writer *w, const char *src, const char *dst,
                      struct dcn_error *err);
 /* Remove the name path (the data go when no link is left). */
@@ -283,7 +292,8 @@ int dcn__writer_basin(struct dcn_writer *w, const struct dcn_basin *b,
  * events/basinmapN for the first N in 0..9 that is free, or reuse an
  * existing basinmapN whose values equal map.  name (16 bytes) receives
  * "basinmapN".  DCN_ERANGE if all ten differ.  map values are read as
- * type (DCN_WT_U32 / DCN_WT_I64 / DCN_WT_U64).
+ * type (DCN_WT_U32 / DCN_WT_I64 / DCN_WT_U64); a new basinmapN gets that
+ * type.  An open writer handle of a compared basinmapN is closed first.
  */
 int dcn__writer_basinmap(struct dcn_writer *w, const void *map,
                          enum dcn_wtype type, size_t n, char *name,

@@ -85,18 +85,21 @@ dcn__strbuf_addch(struct dcn_strbuf *sb, char c)
 int
 dcn__strbuf_addf(struct dcn_strbuf *sb, const char *fmt, ...)
 {
+    char small[256];
     va_list ap;
     int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
     va_end(ap);
     if (n < 0)
         return DCN_EINVAL;
+    if ((size_t)n < sizeof(small))
+        return dcn__strbuf_add(sb, small, (size_t)n);
     if (dcn__strbuf_grow(sb, (size_t)n) < 0)
         return DCN_ENOMEM;
     va_start(ap, fmt);
-    vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+    (void)vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     sb->len += (size_t)n;
     return DCN_OK;

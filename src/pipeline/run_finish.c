@@ -24,13 +24,14 @@ background_basin(struct dcn_run *run, struct run_output *o)
     static const char *const features[] = {"image_bg"};
     char description[DCN_PPID_PART_MAX + 32];
     const char *mapping = o->bm1_equals_bm0 ? "basinmap0" : "basinmap1";
+    struct dcn_feature_spec spec = {"basin_events", "image_bg", DCN_WT_U8,
+                                    run->height, run->width};
     struct dcn_basin b;
     int rc;
 
     if (run->bg.nimages == 0)
         return DCN_OK; /* D10: an empty measurement has no background */
-    rc = dcn__writer_feature_write(o->w, "basin_events", "image_bg", DCN_WT_U8,
-                                   run->height, run->width, run_bg_stack(run),
+    rc = dcn__writer_feature_write(o->w, &spec, run_bg_stack(run),
                                    run->bg.nimages, &run->err);
     /* Equal mappings share basinmap0, as dcnum's allocation does. */
     if (rc == DCN_OK && o->bm1_equals_bm0 && o->bm1 != NULL)

@@ -23,8 +23,9 @@ static int
 feature_new(struct run_output *o, struct dcn_wdset **ds, const char *name,
             enum dcn_wtype type, size_t h, size_t w)
 {
-    return dcn__writer_feature_new(o->w, ds, "events", name, type, h, w,
-                                   &o->err);
+    struct dcn_feature_spec spec = {"events", name, type, h, w};
+
+    return dcn__writer_feature_new(o->w, ds, &spec, &o->err);
 }
 
 /* Datasets present whether or not any event is found. */

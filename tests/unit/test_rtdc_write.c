@@ -411,8 +411,11 @@ test_roundtrip(void)
         return;
 
     /* area_um via H5Dwrite in uneven blocks */
-    CHECK_EQ(dcn__writer_feature_new(w, &ds, "events", "area_um", DCN_WT_F64, 0,
-                                     0, &err),
+    CHECK_EQ(dcn__writer_feature_new(
+                     w, &ds,
+                     &(struct dcn_feature_spec){"events", "area_um", DCN_WT_F64,
+                                                0, 0},
+                     &err),
              0);
     CHECK_EQ(dcn__wdset_chunk_len(ds), 1000);
     CHECK_EQ(dcn__wdset_append(ds, area, 7, &err), 0);
@@ -420,13 +423,21 @@ test_roundtrip(void)
     CHECK_EQ(dcn__wdset_append(ds, area + 7, n - 7, &err), 0);
     CHECK_EQ(dcn__wdset_length(ds), 55);
     /* area_msd slot: area_um again via the encoded chunk path */
-    CHECK_EQ(dcn__writer_feature_new(w, &ds, "events", "area_enc", DCN_WT_F64,
-                                     0, 0, &err),
+    CHECK_EQ(dcn__writer_feature_new(
+                     w, &ds,
+                     &(struct dcn_feature_spec){"events", "area_enc",
+                                                DCN_WT_F64, 0, 0},
+                     &err),
              0);
     CHECK_EQ(dcn__wdset_append_encoded(ds, area, 20, &err), 0);
+    CHECK_EQ(dcn__wdset_append(ds, area, 1, &err), DCN_EINVAL); /* mixed */
+    dcn_error_clear(&err);
     CHECK_EQ(dcn__wdset_append_encoded(ds, area + 20, n - 20, &err), 0);
-    CHECK_EQ(dcn__writer_feature_write(w, "events", "nevents", DCN_WT_I64, 0, 0,
-                                       nev64, n, &err),
+    CHECK_EQ(dcn__writer_feature_write(
+                     w,
+                     &(struct dcn_feature_spec){"events", "nevents", DCN_WT_I64,
+                                                0, 0},
+                     nev64, n, &err),
              0);
     CHECK_EQ(dcn__writer_basinmap(w, bm0_32, DCN_WT_U32, n, name, &err), 0);
     CHECK_STR_EQ(name, "basinmap0");
@@ -449,8 +460,11 @@ test_roundtrip(void)
 
     /* mask: built row by row from a boolean source into accumulator
      * buffers, encoded, stored with H5Dwrite_chunk (the pipeline path) */
-    CHECK_EQ(dcn__writer_feature_new(w, &ds, "events", "mask", DCN_WT_U8, 80,
-                                     400, &err),
+    CHECK_EQ(dcn__writer_feature_new(
+                     w, &ds,
+                     &(struct dcn_feature_spec){"events", "mask", DCN_WT_U8, 80,
+                                                400},
+                     &err),
              0);
     CHECK_EQ(dcn__wdset_chunk_len(ds), 32);
     {
@@ -501,8 +515,11 @@ test_roundtrip(void)
         free(b01);
     }
     /* image through the calling-thread chunk path, in odd blocks */
-    CHECK_EQ(dcn__writer_feature_new(w, &ds, "events", "image", DCN_WT_U8, 80,
-                                     400, &err),
+    CHECK_EQ(dcn__writer_feature_new(
+                     w, &ds,
+                     &(struct dcn_feature_spec){"events", "image", DCN_WT_U8,
+                                                80, 400},
+                     &err),
              0);
     for (k = 0; k < n; k += 13)
         CHECK_EQ(dcn__wdset_append_encoded(ds,
@@ -510,8 +527,11 @@ test_roundtrip(void)
                                            n - k < 13 ? n - k : 13, &err),
                  0);
     CHECK_EQ(dcn__wdset_finish(ds, &err), 0);
-    CHECK_EQ(dcn__writer_feature_new(w, &ds, "events", "image", DCN_WT_U8, 80,
-                                     400, &err),
+    CHECK_EQ(dcn__writer_feature_new(
+                     w, &ds,
+                     &(struct dcn_feature_spec){"events", "image", DCN_WT_U8,
+                                                80, 400},
+                     &err),
              DCN_EEXIST);
     dcn_error_clear(&err);
     /* mask from labels */
@@ -587,14 +607,23 @@ test_encoder_parity(void)
         w = new_writer(name, levels[li], DCN_WRITER_OVERWRITE);
         if (w == NULL)
             return;
-        CHECK_EQ(dcn__writer_feature_write(w, "events", "d", DCN_WT_F64, 0, 0,
-                                           d, 2500, &err),
+        CHECK_EQ(dcn__writer_feature_write(
+                         w,
+                         &(struct dcn_feature_spec){"events", "d", DCN_WT_F64,
+                                                    0, 0},
+                         d, 2500, &err),
                  0);
-        CHECK_EQ(dcn__writer_feature_write(w, "events", "u", DCN_WT_U32, 0, 0,
-                                           u, 1234, &err),
+        CHECK_EQ(dcn__writer_feature_write(
+                         w,
+                         &(struct dcn_feature_spec){"events", "u", DCN_WT_U32,
+                                                    0, 0},
+                         u, 1234, &err),
                  0);
-        CHECK_EQ(dcn__writer_feature_write(w, "basin_events", "img", DCN_WT_U8,
-                                           20, 30, img, 45, &err),
+        CHECK_EQ(dcn__writer_feature_write(
+                         w,
+                         &(struct dcn_feature_spec){"basin_events", "img",
+                                                    DCN_WT_U8, 20, 30},
+                         img, 45, &err),
                  0);
         CHECK_EQ(dcn__writer_commit(w, &err), 0);
         out_path(path, name);
@@ -711,8 +740,11 @@ test_metadata(void)
     CHECK_STR_EQ(key, "fc2d47a17edd222fbcf2fa0d156b02cc");
     CHECK_EQ(dcn__writer_basin(w, &bg, key, &err), 0);
     /* index_unmapped -> basinmap0 as a hard link (format.md §3.6) */
-    CHECK_EQ(dcn__writer_feature_write(w, "events", "index_unmapped",
-                                       DCN_WT_U32, 0, 0, idx, 5, &err),
+    CHECK_EQ(dcn__writer_feature_write(
+                     w,
+                     &(struct dcn_feature_spec){"events", "index_unmapped",
+                                                DCN_WT_U32, 0, 0},
+                     idx, 5, &err),
              0);
     CHECK_EQ(dcn__writer_link(w, "events/index_unmapped", "events/basinmap0",
                               &err),
@@ -1081,12 +1113,17 @@ write_sample(const char *name, const char *suffix)
     rc = dcn__writer_new(&w, path, &o, &err);
     if (rc < 0)
         return rc;
-    rc = dcn__writer_feature_new(w, &ds, "events", "v", DCN_WT_F64, 0, 0, &err);
+    rc = dcn__writer_feature_new(
+            w, &ds, &(struct dcn_feature_spec){"events", "v", DCN_WT_F64, 0, 0},
+            &err);
     if (rc == 0)
         rc = dcn__wdset_append_encoded(ds, v, 1500, &err);
     if (rc == 0)
-        rc = dcn__writer_feature_write(w, "basin_events", "image_bg", DCN_WT_U8,
-                                       80, 20, img, 12, &err);
+        rc = dcn__writer_feature_write(
+                w,
+                &(struct dcn_feature_spec){"basin_events", "image_bg",
+                                           DCN_WT_U8, 80, 20},
+                img, 12, &err);
     if (rc == 0)
         rc = dcn__writer_basinmap(w, map, DCN_WT_U64, 3, mname, &err);
     if (rc == 0)
@@ -1200,23 +1237,35 @@ test_require_and_speed(void)
         v[k] = (int64_t)k - 7;
     if (w == NULL)
         return;
-    CHECK_EQ(dcn__writer_feature_require(w, &a, "events", "n", DCN_WT_I64, 0, 0,
-                                         &err),
-             0);
+    CHECK_EQ(
+            dcn__writer_feature_require(
+                    w, &a,
+                    &(struct dcn_feature_spec){"events", "n", DCN_WT_I64, 0, 0},
+                    &err),
+            0);
     CHECK_EQ(dcn__wdset_append_encoded(a, v, 2000, &err), 0);
-    CHECK_EQ(dcn__writer_feature_require(w, &b, "events", "n", DCN_WT_I64, 0, 0,
-                                         &err),
-             0);
+    CHECK_EQ(
+            dcn__writer_feature_require(
+                    w, &b,
+                    &(struct dcn_feature_spec){"events", "n", DCN_WT_I64, 0, 0},
+                    &err),
+            0);
     CHECK(a == b);
-    CHECK_EQ(dcn__writer_feature_require(w, &b, "events", "n", DCN_WT_F64, 0, 0,
-                                         &err),
-             DCN_EFORMAT);
+    CHECK_EQ(
+            dcn__writer_feature_require(
+                    w, &b,
+                    &(struct dcn_feature_spec){"events", "n", DCN_WT_F64, 0, 0},
+                    &err),
+            DCN_EFORMAT);
     dcn_error_clear(&err);
     CHECK_EQ(dcn__wdset_close(a, &err), 0);
     /* reopened from the file: continues on the chunk boundary */
-    CHECK_EQ(dcn__writer_feature_require(w, &b, "events", "n", DCN_WT_I64, 0, 0,
-                                         &err),
-             0);
+    CHECK_EQ(
+            dcn__writer_feature_require(
+                    w, &b,
+                    &(struct dcn_feature_spec){"events", "n", DCN_WT_I64, 0, 0},
+                    &err),
+            0);
     CHECK(b != NULL && dcn__wdset_length(b) == 2000);
     CHECK_EQ(dcn__wdset_append_encoded(b, v + 2000, 500, &err), 0);
     CHECK_EQ(dcn__writer_commit(w, &err), 0);
@@ -1345,7 +1394,9 @@ test_life_cycle(void)
     CHECK_EQ(dcn__writer_new(&w, target, &o, &err), 0);
     CHECK_STR_EQ(w != NULL ? dcn__writer_temp_path(w) : "", temp);
     CHECK(file_exists(temp));
-    CHECK_EQ(dcn__writer_feature_new(w, &ds, "events", "x", DCN_WT_F64, 0, 0,
+    CHECK_EQ(dcn__writer_feature_new(w, &ds,
+                                     &(struct dcn_feature_spec){
+                                             "events", "x", DCN_WT_F64, 0, 0},
                                      &err),
              0);
     CHECK_EQ(dcn__wdset_append_encoded(ds, v, 2500, &err), 0);
@@ -1357,7 +1408,9 @@ test_life_cycle(void)
 
     /* commit renames into place; the data are complete */
     CHECK_EQ(dcn__writer_new(&w, target, &o, &err), 0);
-    CHECK_EQ(dcn__writer_feature_new(w, &ds, "events", "x", DCN_WT_F64, 0, 0,
+    CHECK_EQ(dcn__writer_feature_new(w, &ds,
+                                     &(struct dcn_feature_spec){
+                                             "events", "x", DCN_WT_F64, 0, 0},
                                      &err),
              0);
     CHECK_EQ(dcn__wdset_append_encoded(ds, v, 2500, &err), 0);
