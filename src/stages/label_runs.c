@@ -48,7 +48,7 @@ dcn__seg_work_size(size_t width, size_t height, bool processing)
     size += align8(cap * 4);                       /* parent */
     if (processing) {
         size += height * nw * 8;      /* plane2 */
-        size += 3 * nw * 8;           /* rowbuf */
+        size += 4 * nw * 8;           /* rowbuf */
         size += LABEL_FLAG_WORDS * 8; /* labelflag */
         size += align8(height);       /* rowflag */
     }
@@ -72,7 +72,7 @@ dcn__seg_work_carve(struct dcn__seg_work *wk, size_t width, size_t height,
         wk->plane2 = (uint64_t *)(void *)p;
         p += height * wk->nw * 8;
         wk->rowbuf = (uint64_t *)(void *)p;
-        p += 3 * wk->nw * 8;
+        p += 4 * wk->nw * 8;
         wk->labelflag = (uint64_t *)(void *)p;
         p += LABEL_FLAG_WORDS * 8;
     }

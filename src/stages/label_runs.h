@@ -30,7 +30,7 @@ struct dcn__seg_work {
     size_t nw;            /* 64-bit words per plane row */
     uint64_t *plane;      /* height * nw: the current binary image */
     uint64_t *plane2;     /* height * nw: second plane (processing only) */
-    uint64_t *rowbuf;     /* 3 * nw: temporary rows (processing only) */
+    uint64_t *rowbuf;     /* 4 * nw: temporary rows (processing only) */
     uint8_t *rowflag;     /* height: per-row flags (processing only) */
     uint64_t *labelflag;  /* 65536 bits: labels to clear (processing only) */
     struct dcn__run *run; /* run_cap runs */

@@ -666,6 +666,42 @@ random_mask(uint8_t *m, size_t w, size_t h)
     }
 }
 
+/* Hollow rectangles and rings with specks inside, on and around them. */
+static void
+random_rings(uint8_t *m, size_t w, size_t h)
+{
+    size_t nring = 1 + rng() % 4;
+
+    memset(m, 0, w * h);
+    for (size_t k = 0; k < nring; k++) {
+        long x0 = (long)(rng() % w) - 2;
+        long y0 = (long)(rng() % h) - 2;
+        long x1 = x0 + 2 + (long)(rng() % 12);
+        long y1 = y0 + 2 + (long)(rng() % 12);
+        bool diag = rng() % 2;
+
+        for (long y = y0; y <= y1; y++) {
+            for (long x = x0; x <= x1; x++) {
+                bool edge = x == x0 || x == x1 || y == y0 || y == y1;
+                bool corner = (x == x0 || x == x1) && (y == y0 || y == y1);
+
+                if (x < 0 || y < 0 || x >= (long)w || y >= (long)h)
+                    continue;
+                if (edge && !(diag && corner))
+                    m[y * (long)w + x] = 1;
+            }
+        }
+    }
+    for (size_t k = rng() % 30; k > 0; k--) {
+        size_t x = rng() % w;
+        size_t y = rng() % h;
+
+        m[y * w + x] = 1;
+        if (rng() % 3 == 0 && x + 1 < w && y + 1 < h)
+            m[(y + 1) * w + x + 1] = 1;
+    }
+}
+
 static void
 test_random_images_match_naive_definitions(void)
 {
@@ -674,7 +710,7 @@ test_random_images_match_naive_definitions(void)
     size_t bad_proc = 0;
     size_t runs = 0;
 
-    for (size_t iter = 0; iter < 1500; iter++) {
+    for (size_t iter = 0; iter < 3000; iter++) {
         size_t w = widths[rng() % (sizeof(widths) / sizeof(widths[0]))];
         size_t h = 1 + rng() % 40;
         uint8_t *m = malloc(w * h);
@@ -688,7 +724,10 @@ test_random_images_match_naive_definitions(void)
         size_t nb;
         size_t nmax = 0;
 
-        random_mask(m, w, h);
+        if (iter % 2)
+            random_mask(m, w, h);
+        else
+            random_rings(m, w, h);
         nb = naive_label(b, m, w, h, true);
         CHECK_EQ(dcn_label(a, &na, &mv, 0, scratch, NULL), 0);
         bad_label += na != nb || memcmp(a, b, w * h * sizeof(*a)) != 0;
@@ -708,7 +747,7 @@ test_random_images_match_naive_definitions(void)
     }
     CHECK_EQ(bad_label, 0);
     CHECK_EQ(bad_proc, 0);
-    CHECK_EQ(runs, 1500);
+    CHECK_EQ(runs, 3000);
 }
 
 int
