@@ -42,6 +42,16 @@ dcn__nz_bits_u8(const uint8_t *p, size_t n)
 
         b |= (uint64_t)(~z & 0xffffu) << i;
     }
+    if (i < n && n >= 16) {
+        /* The last 16 pixels once more, overlapping what is done. */
+        __m128i v =
+                _mm_loadu_si128((const __m128i *)(const void *)(p + n - 16));
+        uint64_t m =
+                ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero)) & 0xffffu;
+
+        b |= (m << (n - 16)) & (~0ull << i);
+        i = n;
+    }
 #elif DCN_BITS_SWAR
     const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full;
 
@@ -77,6 +87,18 @@ dcn__nz_bits_u16(const uint16_t *p, size_t n)
         unsigned m = (unsigned)_mm_movemask_epi8(z);
 
         b |= (uint64_t)(~m & 0xffffu) << i;
+    }
+    if (i < n && n >= 16) {
+        /* The last 16 pixels once more, overlapping what is done. */
+        const uint16_t *q = p + n - 16;
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)q);
+        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(q + 8));
+        __m128i z = _mm_packs_epi16(_mm_cmpeq_epi16(a, zero),
+                                    _mm_cmpeq_epi16(c, zero));
+        uint64_t m = ~(unsigned)_mm_movemask_epi8(z) & 0xffffu;
+
+        b |= (m << (n - 16)) & (~0ull << i);
+        i = n;
     }
 #elif DCN_BITS_SWAR
     const uint64_t lo15 = 0x7fff7fff7fff7fffull;

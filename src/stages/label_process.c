@@ -112,28 +112,32 @@ static void
 speck_ring(uint64_t *ring, const uint64_t *above, const uint64_t *r0,
            const uint64_t *r1, const uint64_t *below, size_t nw, uint64_t last)
 {
-    const uint64_t *rows[4] = {above, r0, r1, below};
-
     if (above == NULL || below == NULL) {
         memset(ring, 0, nw * sizeof(*ring));
         return;
     }
     for (size_t i = 0; i < nw; i++) {
-        uint64_t acc = 0;
+        uint64_t a = padded1(above, i, nw, last);
+        uint64_t an = padded1(above, i + 1, nw, last);
+        uint64_t b = padded1(below, i, nw, last);
+        uint64_t bn = padded1(below, i + 1, nw, last);
+        uint64_t c0 = padded1(r0, i, nw, last);
+        uint64_t c0n = padded1(r0, i + 1, nw, last);
+        uint64_t c1 = padded1(r1, i, nw, last);
+        uint64_t c1n = padded1(r1, i + 1, nw, last);
+        /* Bit 63 of the word to the left, outside = 1. */
+        uint64_t ap = i > 0 ? above[i - 1] : ~0ull;
+        uint64_t bp = i > 0 ? below[i - 1] : ~0ull;
+        uint64_t c0p = i > 0 ? r0[i - 1] : ~0ull;
+        uint64_t c1p = i > 0 ? r1[i - 1] : ~0ull;
+        /* Rows above and below: x-1 .. x+2; the box rows: x-1 and x+2. */
+        uint64_t full = (a | b) | ((a | b) >> 1) | ((an | bn) << 63);
+        uint64_t left = (a << 1) | (ap >> 63) | (b << 1) | (bp >> 63) |
+                        (c0 << 1) | (c0p >> 63) | (c1 << 1) | (c1p >> 63);
+        uint64_t right2 =
+                ((a | b | c0 | c1) >> 2) | ((an | bn | c0n | c1n) << 62);
 
-        for (int k = 0; k < 4; k++) {
-            const uint64_t *r = rows[k];
-            uint64_t c = padded1(r, i, nw, last);
-            uint64_t n = padded1(r, i + 1, nw, last);
-            uint64_t p = i > 0 ? r[i - 1] : ~0ull;
-            uint64_t left = (c << 1) | (p >> 63);   /* x-1 */
-            uint64_t right2 = (c >> 2) | (n << 62); /* x+2 */
-
-            acc |= left | right2;
-            if (k == 0 || k == 3)
-                acc |= c | (c >> 1) | (n << 63); /* x, x+1 */
-        }
-        ring[i] = ~acc;
+        ring[i] = ~(full | left | right2);
     }
 }
 

@@ -28,6 +28,13 @@ align8(size_t n)
     return (n + 7) & ~(size_t)7;
 }
 
+/* Two rows hold at most 2 * (width / 2 + 1) runs, so fewer touching pairs. */
+static size_t
+pair_words(size_t width)
+{
+    return 2 * (2 * (width / 2 + 1) + 1);
+}
+
 size_t
 dcn__seg_work_size(size_t width, size_t height, bool processing)
 {
@@ -46,6 +53,7 @@ dcn__seg_work_size(size_t width, size_t height, bool processing)
     size += align8(cap * sizeof(struct dcn__run)); /* run */
     size += align8((height + 1) * 4);              /* rowoff */
     size += align8(cap * 4);                       /* parent */
+    size += align8(pair_words(width) * 4);         /* pairs */
     if (processing) {
         size += height * nw * 8;      /* plane2 */
         size += 4 * nw * 8;           /* rowbuf */
@@ -82,6 +90,8 @@ dcn__seg_work_carve(struct dcn__seg_work *wk, size_t width, size_t height,
     p += align8((height + 1) * 4);
     wk->parent = (uint32_t *)(void *)p;
     p += align8(wk->run_cap * 4);
+    wk->pairs = (uint32_t *)(void *)p;
+    p += align8(pair_words(width) * 4);
     if (processing)
         wk->rowflag = p;
 }
@@ -108,8 +118,7 @@ unflag(uint64_t b, const uint16_t *p, const uint64_t *flags)
         unsigned i = (unsigned)__builtin_ctzll(v);
         uint16_t l = p[i];
 
-        if ((flags[l >> 6] >> (l & 63)) & 1)
-            b &= ~(1ull << i);
+        b &= ~(((flags[l >> 6] >> (l & 63)) & 1) << i);
     }
     return b;
 }
@@ -198,26 +207,33 @@ dcn__runs_connect(struct dcn__seg_work *wk, bool eight)
 {
     const uint32_t d = eight ? 1 : 0; /* diagonal contact counts */
     const struct dcn__run *r = wk->run;
+    uint32_t *pr = wk->pairs;
 
     /*
-     * Merge the runs of two rows in order of their ends: a run that ends
-     * first cannot touch any later run of the other row.
+     * Merge the runs of two rows in order of their ends (a run that ends
+     * first cannot touch any later run of the other row), collecting the
+     * touching pairs without a data-dependent branch; then unite them.
      */
     for (size_t y = 1; y < wk->height; y++) {
         uint32_t i = wk->rowoff[y - 1];
         uint32_t iend = wk->rowoff[y];
         uint32_t j = iend;
         uint32_t jend = wk->rowoff[y + 1];
+        uint32_t np = 0;
 
         while (i < iend && j < jend) {
-            bool touch = r[i].x0 < r[j].x1 + d && r[j].x0 < r[i].x1 + d;
+            uint32_t touch = (uint32_t)(r[i].x0 < r[j].x1 + d) &
+                             (uint32_t)(r[j].x0 < r[i].x1 + d);
             bool adv_i = r[i].x1 <= r[j].x1;
 
-            if (touch)
-                unite(wk->parent, i, j);
+            pr[2 * np] = i;
+            pr[2 * np + 1] = j;
+            np += touch;
             i += adv_i;
             j += !adv_i;
         }
+        for (uint32_t k = 0; k < np; k++)
+            unite(wk->parent, pr[2 * k], pr[2 * k + 1]);
     }
 }
 

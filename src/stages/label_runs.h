@@ -36,6 +36,7 @@ struct dcn__seg_work {
     struct dcn__run *run; /* run_cap runs */
     uint32_t *rowoff;     /* height + 1: runs of row y are rowoff[y..y+1) */
     uint32_t *parent;     /* run_cap: union-find forest, then final labels */
+    uint32_t *pairs;      /* 2 * pair_cap: touching runs of two rows */
     size_t run_cap;
     size_t nrun;
 };
