@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench_segment.c - ns/frame of dcn_segment_thresh(), dcn_label(),
- * dcn_label_process() (cle=1 f=1 clo=2, and clo=0) and
- * dcn_label_sizes() + dcn_label_candidates() on the 1000 frames (80 x 250)
+ * dcn_label_process() (cle=1 f=1 clo=2, and clo=0)
+ * and dcn_label_sizes() + dcn_label_candidates() on the 1000 frames (80 x 250)
  * of synth-1000, with dcnum's background from reference bg.h5.  One
  * thread, thread CPU time (so the load of other processes on a shared
  * machine does not count), best of several passes (DCN_BENCH_PASSES,
@@ -82,13 +82,15 @@ one_pass(struct bench *b, double t[T_N])
     memcpy(b->lab2, b->lab, b->n * px * sizeof(*b->lab));
     t0 = now_ns();
     for (size_t i = 0; i < b->n; i++)
-        dcn_label_process(b->lab2 + i * px, b->w, b->h, &nmax0, &o0, i,
-                          b->scratch, NULL);
+        dcn_label_process(
+                &(struct dcn_label_image){b->lab2 + i * px, b->w, b->h}, &nmax0,
+                &o0, i, b->scratch, NULL);
     t[T_PROC0] = now_ns() - t0;
     t0 = now_ns();
     for (size_t i = 0; i < b->n; i++)
-        dcn_label_process(b->lab + i * px, b->w, b->h, &b->nmax[i], &o2, i,
-                          b->scratch, NULL);
+        dcn_label_process(
+                &(struct dcn_label_image){b->lab + i * px, b->w, b->h},
+                &b->nmax[i], &o2, i, b->scratch, NULL);
     t[T_PROC2] = now_ns() - t0;
     b->events = 0;
     t0 = now_ns();

@@ -93,6 +93,16 @@ stats_bits(struct dcn_label_stats *stats, size_t nstats, const uint16_t *px,
     return true;
 }
 
+static bool
+any_label(const uint16_t *labels, size_t width, size_t height)
+{
+    for (size_t i = 0; i < width * height; i++) {
+        if (labels[i] != 0)
+            return true;
+    }
+    return false;
+}
+
 int
 dcn_label_sizes(struct dcn_label_stats *stats, size_t nstats,
                 const uint16_t *labels, size_t width, size_t height)
@@ -100,8 +110,9 @@ dcn_label_sizes(struct dcn_label_stats *stats, size_t nstats,
     if ((stats == NULL && nstats > 0) || labels == NULL || width == 0 ||
         height == 0 || width > UINT32_MAX || height > UINT32_MAX)
         return DCN_EINVAL;
-    if (nstats > 0)
-        memset(stats, 0, nstats * sizeof(*stats));
+    if (nstats == 0)
+        return any_label(labels, width, height) ? DCN_ERANGE : DCN_OK;
+    memset(stats, 0, nstats * sizeof(*stats));
     for (size_t y = 0; y < height; y++) {
         const uint16_t *row = labels + y * width;
 

@@ -79,6 +79,13 @@ struct dcn_label_process_opts {
  */
 size_t dcn_label_process_scratch_size(size_t width, size_t height);
 
+/* A borrowed label image that a stage rewrites in place. */
+struct dcn_label_image {
+    uint16_t *px; /* width * height values, row-major, no padding */
+    size_t width;
+    size_t height;
+};
+
 /*
  * dcnum's Segmenter.process_labels(), in place (numerics.md §3.3):
  * clear_border, then fill_holes, then the disk opening, then a new
@@ -86,8 +93,9 @@ size_t dcn_label_process_scratch_size(size_t width, size_t height);
  * closing_disk ran.  With only clear_border (or nothing) the surviving
  * labels keep their values, gaps included.
  *
- * labels:    width * height values, read and rewritten in place.  Any
- *            uint16 values are accepted (not only dcn_label() output).
+ * img:       the labels, read and rewritten in place (borrowed for the
+ *            call).  Any uint16 values are accepted, not only dcn_label()
+ *            output.
  * max_label: set to the largest label value present afterwards (the
  *            object count when the image was relabeled); 0 when empty.
  * frame:     index of the frame, only used in error messages.
@@ -100,8 +108,7 @@ size_t dcn_label_process_scratch_size(size_t width, size_t height);
  * 65535 objects after processing; labels are then undefined).  Thread
  * safety as for dcn_label().
  */
-int dcn_label_process(uint16_t *labels, size_t width, size_t height,
-                      size_t *max_label,
+int dcn_label_process(const struct dcn_label_image *img, size_t *max_label,
                       const struct dcn_label_process_opts *opts, size_t frame,
                       void *scratch, struct dcn_error *err);
 

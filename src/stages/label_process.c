@@ -109,9 +109,14 @@ padded1(const uint64_t *row, size_t i, size_t nw, uint64_t last)
  * are outside).  Pixels outside the image count as foreground.
  */
 static void
-speck_ring(uint64_t *ring, const uint64_t *above, const uint64_t *r0,
-           const uint64_t *r1, const uint64_t *below, size_t nw, uint64_t last)
+speck_ring(uint64_t *ring, const uint64_t *const rows[4], size_t nw,
+           uint64_t last)
 {
+    const uint64_t *above = rows[0];
+    const uint64_t *r0 = rows[1];
+    const uint64_t *r1 = rows[2];
+    const uint64_t *below = rows[3];
+
     if (above == NULL || below == NULL) {
         memset(ring, 0, nw * sizeof(*ring));
         return;
@@ -165,9 +170,11 @@ drop_specks(struct dcn__seg_work *wk, uint64_t *dst, const uint64_t *src)
         const uint64_t *row = src + y * nw;
         uint64_t *tmp;
 
-        speck_ring(cur, y > 0 ? row - nw : NULL, row,
-                   y + 1 < h ? row + nw : NULL, y + 2 < h ? row + 2 * nw : NULL,
-                   nw, last);
+        const uint64_t *const rows[4] = {y > 0 ? row - nw : NULL, row,
+                                         y + 1 < h ? row + nw : NULL,
+                                         y + 2 < h ? row + 2 * nw : NULL};
+
+        speck_ring(cur, rows, nw, last);
         for (size_t i = 0; i < nw; i++) {
             uint64_t box = cur[i] | prev[i];
             uint64_t boxl =
@@ -279,8 +286,9 @@ combine(uint64_t *dst, const uint64_t *src, size_t nw, bool and_op)
  */
 static void
 window(uint64_t *row, uint64_t *tmp, size_t nw, size_t len, bool down,
-       bool and_op, uint64_t fill)
+       bool and_op)
 {
+    const uint64_t fill = and_op ? ~0ull : 0;
     size_t have = 1;
 
     while (have < len) {
@@ -374,8 +382,8 @@ hwindow(uint64_t *buf, const uint64_t *src, size_t nw, uint64_t last, size_t k,
     memcpy(a, src, nw * sizeof(*a));
     a[nw - 1] = (a[nw - 1] & last) | (fill & ~last);
     memcpy(b, a, nw * sizeof(*a));
-    window(a, t, nw, k + 1, true, and_op, fill);
-    window(b, t, nw, k + 1, false, and_op, fill);
+    window(a, t, nw, k + 1, true, and_op);
+    window(b, t, nw, k + 1, false, and_op);
     combine(a, b, nw, and_op);
     return a;
 }
@@ -418,6 +426,22 @@ disk_halfwidth(size_t r, size_t d)
     return (size_t)k;
 }
 
+/*
+ * The output rows ys - d and ys + d that source row ys still constrains
+ * (both only once when d == 0, and only rows that may still hold a 1).
+ */
+static size_t
+erode_targets(size_t t[2], const uint8_t *live, size_t ys, size_t d, size_t h)
+{
+    size_t n = 0;
+
+    if (ys >= d && live[ys - d])
+        t[n++] = ys - d;
+    if (d > 0 && ys + d < h && live[ys + d])
+        t[n++] = ys + d;
+    return n;
+}
+
 /* out = in eroded by disk(r); outside the image counts as 1. */
 static void
 erode_disk(struct dcn__seg_work *wk, uint64_t *out, const uint64_t *in,
@@ -427,36 +451,28 @@ erode_disk(struct dcn__seg_work *wk, uint64_t *out, const uint64_t *in,
     const size_t h = wk->height;
     const uint64_t last = pad_mask(wk->width);
     uint8_t *live = wk->rowflag; /* out row may still hold a 1 */
+    uint64_t *zero = wk->rowbuf + 3 * nw;
 
     memset(out, 0xff, h * nw * sizeof(*out));
     memset(live, 1, h);
+    memset(zero, 0, nw * sizeof(*zero));
     for (size_t d = 0; d <= r; d++) {
         size_t k = disk_halfwidth(r, d);
 
         for (size_t ys = 0; ys < h; ys++) {
-            bool lo = ys >= d && live[ys - d];
-            bool hi = d > 0 && ys + d < h && live[ys + d];
             const uint64_t *src = in + ys * nw;
+            size_t t[2];
+            size_t n = erode_targets(t, live, ys, d, h);
             const uint64_t *e;
 
-            if (!lo && !hi)
+            if (n == 0)
                 continue;
-            if (row_empty(src, nw)) {
-                if (lo) {
-                    memset(out + (ys - d) * nw, 0, nw * sizeof(*out));
-                    live[ys - d] = 0;
-                }
-                if (hi) {
-                    memset(out + (ys + d) * nw, 0, nw * sizeof(*out));
-                    live[ys + d] = 0;
-                }
-                continue;
-            }
-            e = hwindow(wk->rowbuf, src, nw, last, k, true);
-            if (lo)
-                live[ys - d] = and_into(out + (ys - d) * nw, e, nw, last);
-            if (hi)
-                live[ys + d] = and_into(out + (ys + d) * nw, e, nw, last);
+            /* An empty row erodes to nothing whatever k is. */
+            e = row_empty(src, nw)
+                        ? zero
+                        : hwindow(wk->rowbuf, src, nw, last, k, true);
+            for (size_t q = 0; q < n; q++)
+                live[t[q]] = and_into(out + t[q] * nw, e, nw, last);
         }
     }
     for (size_t y = 0; y < h; y++)
@@ -495,10 +511,13 @@ dilate_disk(struct dcn__seg_work *wk, uint64_t *out, const uint64_t *in,
 }
 
 int
-dcn_label_process(uint16_t *labels, size_t width, size_t height,
-                  size_t *max_label, const struct dcn_label_process_opts *opts,
-                  size_t frame, void *scratch, struct dcn_error *err)
+dcn_label_process(const struct dcn_label_image *img, size_t *max_label,
+                  const struct dcn_label_process_opts *opts, size_t frame,
+                  void *scratch, struct dcn_error *err)
 {
+    uint16_t *labels = img != NULL ? img->px : NULL;
+    size_t width = img != NULL ? img->width : 0;
+    size_t height = img != NULL ? img->height : 0;
     struct dcn__seg_work wk;
     const uint64_t *flags = NULL;
     int rc;

@@ -20,7 +20,7 @@
 #include "label_bits.h"
 #include "label_runs.h"
 
-#define LABEL_FLAG_WORDS 1024 /* 65536 bits */
+#define LABEL_FLAG_WORDS ((size_t)1024) /* 65536 bits */
 
 static size_t
 align8(size_t n)
@@ -226,14 +226,14 @@ dcn__runs_connect(struct dcn__seg_work *wk, bool eight)
                              (uint32_t)(r[j].x0 < r[i].x1 + d);
             bool adv_i = r[i].x1 <= r[j].x1;
 
-            pr[2 * np] = i;
-            pr[2 * np + 1] = j;
+            pr[2 * (size_t)np] = i;
+            pr[2 * (size_t)np + 1] = j;
             np += touch;
             i += adv_i;
             j += !adv_i;
         }
         for (uint32_t k = 0; k < np; k++)
-            unite(wk->parent, pr[2 * k], pr[2 * k + 1]);
+            unite(wk->parent, pr[2 * (size_t)k], pr[2 * (size_t)k + 1]);
     }
 }
 

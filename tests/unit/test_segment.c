@@ -42,7 +42,8 @@ segment(uint16_t *labels, size_t *nmax, const int16_t *img, size_t w, size_t h,
     if (rc == 0)
         rc = dcn_label(labels, &nobj, &mv, 0, scratch, NULL);
     if (rc == 0)
-        rc = dcn_label_process(labels, w, h, nmax, &o, 0, scratch, NULL);
+        rc = dcn_label_process(&(struct dcn_label_image){labels, w, h}, nmax,
+                               &o, 0, scratch, NULL);
     free(mask);
     free(scratch);
     return rc;
@@ -193,7 +194,8 @@ process(uint16_t *lab, size_t w, size_t h, size_t *nmax, bool cle, bool f,
 {
     struct dcn_label_process_opts o = {cle, f, clo};
     void *scratch = scratch_for(w, h);
-    int rc = dcn_label_process(lab, w, h, nmax, &o, 0, scratch, NULL);
+    int rc = dcn_label_process(&(struct dcn_label_image){lab, w, h}, nmax, &o,
+                               0, scratch, NULL);
 
     free(scratch);
     return rc;
@@ -343,7 +345,8 @@ test_more_than_65535_objects_is_an_error(void)
             lab[y * w + x] = 1;
     }
     dcn_error_clear(&err);
-    CHECK_EQ(dcn_label_process(lab, w, h, &nobj, &o, 12, scratch, &err),
+    CHECK_EQ(dcn_label_process(&(struct dcn_label_image){lab, w, h}, &nobj, &o,
+                               12, scratch, &err),
              DCN_ERANGE);
     CHECK(strstr(err.msg, "frame 12") != NULL);
     free(mask);
@@ -733,7 +736,9 @@ test_random_images_match_naive_definitions(void)
         bad_label += na != nb || memcmp(a, b, w * h * sizeof(*a)) != 0;
         nb = naive_process(b, w, h, o.clear_border, o.fill_holes,
                            (long)o.closing_disk);
-        CHECK_EQ(dcn_label_process(a, w, h, &nmax, &o, 0, scratch, NULL), 0);
+        CHECK_EQ(dcn_label_process(&(struct dcn_label_image){a, w, h}, &nmax,
+                                   &o, 0, scratch, NULL),
+                 0);
         if (nmax != nb || memcmp(a, b, w * h * sizeof(*a)) != 0) {
             bad_proc++;
             fprintf(stderr, "mismatch w=%zu h=%zu cle=%d f=%d clo=%u\n", w, h,

@@ -268,7 +268,9 @@ run_variant(const struct variant *v)
             corr[p] = (int16_t)((int16_t)im[p] - (int16_t)b[p]);
         CHECK_EQ(dcn_segment_thresh(mask, &cv, &off, -6.0), 0);
         CHECK_EQ(dcn_label(lab, &nobj, &mv, i, scratch, NULL), 0);
-        CHECK_EQ(dcn_label_process(lab, w, h, &nmax, &o, i, scratch, NULL), 0);
+        CHECK_EQ(dcn_label_process(&(struct dcn_label_image){lab, w, h}, &nmax,
+                                   &o, i, scratch, NULL),
+                 0);
         match_frame(&t, &r, e, e1, lab, nmax, w, h, i, m);
         e = e1;
     }
