@@ -122,15 +122,20 @@ struct dcn_label_stats {
 };
 
 /*
- * Pixel count and bounding box of every label 1..nstats in one pass over
- * labels (numerics.md §3.4).  stats[i] describes label i + 1; all nstats
- * entries are written.
+ * Pixel count and bounding box of every label in one pass over labels
+ * (numerics.md §3.4); the feature stage needs no maximum label beforehand.
+ *
+ * stats:   caller storage for cap entries; stats[i] describes label i + 1.
+ *          Only stats[0 .. *nlabels) are written (the rest is untouched),
+ *          so a worker may keep one array of DCN_LABEL_MAX entries and
+ *          pay only for the labels a frame has.
+ * nlabels: set to the largest label value present (0 for an empty frame).
  *
  * Returns DCN_OK, DCN_EINVAL for bad arguments, or DCN_ERANGE when a
- * label value exceeds nstats (stats are then incomplete).  Pass
- * nstats = max_label from dcn_label_process() (or nobj from dcn_label()).
+ * label value exceeds cap (stats are then incomplete).  cap =
+ * DCN_LABEL_MAX is always enough.  Thread-safe for distinct stats.
  */
-int dcn_label_sizes(struct dcn_label_stats *stats, size_t nstats,
+int dcn_label_sizes(struct dcn_label_stats *stats, size_t cap, size_t *nlabels,
                     const uint16_t *labels, size_t width, size_t height);
 
 /* dcnum's default gate size threshold (size_thresh_mask). */

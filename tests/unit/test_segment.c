@@ -360,6 +360,7 @@ test_empty_frame_and_one_pixel_objects(void)
     int16_t img[12 * 10] = {0};
     uint16_t lab[12 * 10];
     struct dcn_label_stats st[4];
+    size_t nl = 0;
     uint16_t ids[4];
     size_t nmax = 99;
 
@@ -372,7 +373,8 @@ test_empty_frame_and_one_pixel_objects(void)
     CHECK_EQ(nmax, 2);
     CHECK_EQ(lab[2 * 10 + 7], 1);
     CHECK_EQ(lab[5 * 10 + 5], 2);
-    CHECK_EQ(dcn_label_sizes(st, 2, lab, 10, 12), 0);
+    CHECK_EQ(dcn_label_sizes(st, 2, &nl, lab, 10, 12), 0);
+    CHECK_EQ(nl, 2);
     CHECK_EQ(st[0].count, 1);
     CHECK_EQ(st[1].x0, 5);
     CHECK_EQ(st[1].y1, 5);
@@ -481,6 +483,7 @@ test_sizes_and_size_gate(void)
 {
     uint16_t lab[6 * 10] = {0};
     struct dcn_label_stats st[3];
+    size_t nl = 0;
     uint16_t ids[3];
 
     for (size_t i = 0; i < 10; i++)
@@ -488,7 +491,9 @@ test_sizes_and_size_gate(void)
     for (size_t i = 0; i < 11; i++)
         lab[30 + i] = 3; /* 11 px: kept */
     lab[9] = 2;
-    CHECK_EQ(dcn_label_sizes(st, 3, lab, 10, 6), 0);
+    st[2].count = 77; /* stale: must be reset */
+    CHECK_EQ(dcn_label_sizes(st, 3, &nl, lab, 10, 6), 0);
+    CHECK_EQ(nl, 3);
     CHECK_EQ(st[0].count, 10);
     CHECK_EQ(st[2].count, 11);
     CHECK_EQ(st[2].x0, 0);
@@ -500,7 +505,10 @@ test_sizes_and_size_gate(void)
     CHECK_EQ(dcn_label_candidates(ids, st, 3, 10), 1);
     CHECK_EQ(dcn_label_candidates(ids, st, 3, 5), 2);
     CHECK_EQ(ids[0], 1);
-    CHECK_EQ(dcn_label_sizes(st, 2, lab, 10, 6), DCN_ERANGE);
+    CHECK_EQ(dcn_label_sizes(st, 2, &nl, lab, 10, 6), DCN_ERANGE);
+    memset(lab, 0, sizeof(lab));
+    CHECK_EQ(dcn_label_sizes(NULL, 0, &nl, lab, 10, 6), 0);
+    CHECK_EQ(nl, 0);
 }
 
 /* ---- naive implementations of numerics.md §3.2-3.3 ---- */

@@ -170,7 +170,10 @@ match_frame(struct tally *t, const struct ref_events *r, size_t e0, size_t e1,
     size_t nc;
     size_t e = e0;
 
-    CHECK_EQ(dcn_label_sizes(st, nmax, lab, w, h), 0);
+    size_t nl = 0;
+
+    CHECK_EQ(dcn_label_sizes(st, nmax, &nl, lab, w, h), 0);
+    CHECK_EQ(nl, nmax);
     nc = dcn_label_candidates(ids, st, nmax, 0);
     t->candidates += nc;
     for (size_t k = 0; k < nc; k++) {
