@@ -112,6 +112,24 @@ int dcn_label_process(const struct dcn_label_image *img, size_t *max_label,
                       const struct dcn_label_process_opts *opts, size_t frame,
                       void *scratch, struct dcn_error *err);
 
+/* Bytes of scratch dcn_label_and_process() needs (as for processing). */
+size_t dcn_label_and_process_scratch_size(size_t width, size_t height);
+
+/*
+ * dcn_label() and then dcn_label_process() in one call, for a worker that
+ * runs both stages on the same frames: the intermediate labels are never
+ * written to memory and read back, and clear_border works on the runs.
+ * img (width and height equal to the mask's) and *max_label receive
+ * exactly what the two calls would give, and the same errors are
+ * returned (DCN_ERANGE for more than 65535 objects before or after
+ * processing).  Scratch: dcn_label_and_process_scratch_size() bytes.
+ * Thread safety as for dcn_label().
+ */
+int dcn_label_and_process(const struct dcn_label_image *img, size_t *max_label,
+                          const struct dcn_mask_view *mask,
+                          const struct dcn_label_process_opts *opts,
+                          size_t frame, void *scratch, struct dcn_error *err);
+
 /* Pixel count and bounding box of one label. */
 struct dcn_label_stats {
     uint32_t count; /* pixels with this label; 0 if the label is absent */

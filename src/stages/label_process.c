@@ -510,6 +510,32 @@ dilate_disk(struct dcn__seg_work *wk, uint64_t *out, const uint64_t *in,
         out[y * nw + nw - 1] &= last;
 }
 
+/*
+ * Steps 2-4 of process_labels on the binary image in wk->plane: fill
+ * holes, the disk opening, then labels 1..n written to labels.
+ */
+static int
+binary_steps(struct dcn__seg_work *wk, uint16_t *labels, size_t *max_label,
+             const struct dcn_label_process_opts *opts, size_t frame,
+             struct dcn_error *err)
+{
+    int rc;
+
+    if (opts->fill_holes)
+        fill_holes(wk);
+    if (opts->closing_disk > 0) {
+        erode_disk(wk, wk->plane2, wk->plane, opts->closing_disk);
+        dilate_disk(wk, wk->plane, wk->plane2, opts->closing_disk);
+    }
+    dcn__plane_runs(wk, wk->plane, false);
+    dcn__runs_connect(wk, true);
+    rc = dcn__label_number_checked(wk, max_label, frame, err);
+    if (rc < 0)
+        return rc;
+    dcn__runs_write(wk, labels);
+    return DCN_OK;
+}
+
 int
 dcn_label_process(const struct dcn_label_image *img, size_t *max_label,
                   const struct dcn_label_process_opts *opts, size_t frame,
@@ -520,7 +546,6 @@ dcn_label_process(const struct dcn_label_image *img, size_t *max_label,
     size_t height = img != NULL ? img->height : 0;
     struct dcn__seg_work wk;
     const uint64_t *flags = NULL;
-    int rc;
 
     if (labels == NULL || max_label == NULL || opts == NULL ||
         scratch == NULL || dcn_label_process_scratch_size(width, height) == 0)
@@ -541,17 +566,105 @@ dcn_label_process(const struct dcn_label_image *img, size_t *max_label,
         return DCN_OK;
     }
     dcn__plane_from_labels(&wk, wk.plane, labels, flags);
-    if (opts->fill_holes)
-        fill_holes(&wk);
-    if (opts->closing_disk > 0) {
-        erode_disk(&wk, wk.plane2, wk.plane, opts->closing_disk);
-        dilate_disk(&wk, wk.plane, wk.plane2, opts->closing_disk);
+    return binary_steps(&wk, labels, max_label, opts, frame, err);
+}
+
+/* row bits [x0, x1) = 1 */
+static void
+bits_set(uint64_t *row, size_t x0, size_t x1)
+{
+    while (x0 < x1) {
+        size_t b = x0 & 63;
+        size_t n = 64 - b < x1 - x0 ? 64 - b : x1 - x0;
+        uint64_t m = n == 64 ? ~0ull : ((1ull << n) - 1) << b;
+
+        row[x0 >> 6] |= m;
+        x0 += n;
     }
+}
+
+/*
+ * clear_border on numbered runs: every label with a run on the outer
+ * frame is set to 0 in parent[] (the run -> label map).  Returns the
+ * largest label left.
+ */
+static size_t
+clear_border_runs(struct dcn__seg_work *wk, bool clear)
+{
+    uint64_t *flags = wk->labelflag;
+    const size_t h = wk->height;
+    size_t max = 0;
+    bool any = false;
+
+    if (clear) {
+        memset(flags, 0, 1024 * sizeof(uint64_t));
+        for (uint32_t i = 0; i < wk->nrun; i++) {
+            bool edge = i < wk->rowoff[1] || i >= wk->rowoff[h - 1] ||
+                        wk->run[i].x0 == 0 || wk->run[i].x1 == wk->width;
+            uint32_t l = wk->parent[i];
+
+            if (edge) {
+                flags[l >> 6] |= 1ull << (l & 63);
+                any = true;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < wk->nrun; i++) {
+        uint32_t l = wk->parent[i];
+
+        if (any && ((flags[l >> 6] >> (l & 63)) & 1))
+            wk->parent[i] = 0;
+        else
+            max = l > max ? l : max;
+    }
+    return max;
+}
+
+size_t
+dcn_label_and_process_scratch_size(size_t width, size_t height)
+{
+    return dcn__seg_work_size(width, height, true);
+}
+
+int
+dcn_label_and_process( // NOLINT(readability-function-size): two stages' args
+        const struct dcn_label_image *img, size_t *max_label,
+        const struct dcn_mask_view *mask,
+        const struct dcn_label_process_opts *opts, size_t frame, void *scratch,
+        struct dcn_error *err)
+{
+    struct dcn__seg_work wk;
+    size_t nobj = 0;
+    size_t max;
+    int rc;
+
+    if (img == NULL || img->px == NULL || max_label == NULL || mask == NULL ||
+        mask->px == NULL || opts == NULL || scratch == NULL ||
+        mask->stride < mask->width || img->width != mask->width ||
+        img->height != mask->height ||
+        dcn_label_and_process_scratch_size(img->width, img->height) == 0)
+        return dcn_error_set(err, DCN_EINVAL,
+                             "frame %zu: invalid arguments to labeling", frame);
+    *max_label = 0;
+    dcn__seg_work_carve(&wk, img->width, img->height, true, scratch);
+    dcn__plane_from_mask(&wk, mask->px, mask->stride);
     dcn__plane_runs(&wk, wk.plane, false);
     dcn__runs_connect(&wk, true);
-    rc = dcn__label_number_checked(&wk, max_label, frame, err);
+    rc = dcn__label_number_checked(&wk, &nobj, frame, err);
     if (rc < 0)
         return rc;
-    dcn__runs_write(&wk, labels);
-    return DCN_OK;
+    max = clear_border_runs(&wk, opts->clear_border);
+    if (!opts->fill_holes && opts->closing_disk == 0) {
+        dcn__runs_write(&wk, img->px);
+        *max_label = max;
+        return DCN_OK;
+    }
+    memset(wk.plane, 0, wk.height * wk.nw * sizeof(*wk.plane));
+    for (size_t y = 0; y < wk.height; y++) {
+        for (uint32_t i = wk.rowoff[y]; i < wk.rowoff[y + 1]; i++) {
+            if (wk.parent[i] != 0)
+                bits_set(wk.plane + y * wk.nw, wk.run[i].x0, wk.run[i].x1);
+        }
+    }
+    return binary_steps(&wk, img->px, max_label, opts, frame, err);
 }

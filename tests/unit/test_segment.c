@@ -22,8 +22,10 @@ scratch_for(size_t w, size_t h)
 {
     size_t a = dcn_label_scratch_size(w, h);
     size_t b = dcn_label_process_scratch_size(w, h);
+    size_t c = dcn_label_and_process_scratch_size(w, h);
 
-    return malloc(a > b ? a : b);
+    a = a > b ? a : b;
+    return malloc(a > c ? a : c);
 }
 
 /* thresh -> label -> process_labels on an int16 image. */
@@ -333,6 +335,11 @@ test_more_than_65535_objects_is_an_error(void)
     CHECK_EQ(dcn_label(lab, &nobj, &mv, 4711, scratch, &err), DCN_ERANGE);
     CHECK(strstr(err.msg, "frame 4711") != NULL);
     CHECK(strstr(err.msg, "66049") != NULL);
+    dcn_error_clear(&err);
+    CHECK_EQ(dcn_label_and_process(&(struct dcn_label_image){lab, w, h}, &nobj,
+                                   &mv, &o, 99, scratch, &err),
+             DCN_ERANGE);
+    CHECK(strstr(err.msg, "frame 99") != NULL);
     /* 65535 objects still fit. */
     memset(mask + (size_t)(65535 / 257) * 2 * w + (65535 % 257) * 2, 0,
            w * h - (65535 / 257) * 2 * w - (65535 % 257) * 2);
@@ -719,6 +726,7 @@ test_random_images_match_naive_definitions(void)
     static const size_t widths[] = {1, 2, 3, 7, 63, 64, 65, 100, 130, 250};
     size_t bad_label = 0;
     size_t bad_proc = 0;
+    size_t bad_fused = 0;
     size_t runs = 0;
 
     for (size_t iter = 0; iter < 3000; iter++) {
@@ -727,6 +735,8 @@ test_random_images_match_naive_definitions(void)
         uint8_t *m = malloc(w * h);
         uint16_t *a = malloc(w * h * sizeof(*a));
         uint16_t *b = malloc(w * h * sizeof(*b));
+        uint16_t *f = malloc(w * h * sizeof(*f));
+        size_t nf = 0;
         void *scratch = scratch_for(w, h);
         struct dcn_mask_view mv = {m, w, h, w};
         struct dcn_label_process_opts o = {rng() % 2, rng() % 2,
@@ -747,6 +757,11 @@ test_random_images_match_naive_definitions(void)
         CHECK_EQ(dcn_label_process(&(struct dcn_label_image){a, w, h}, &nmax,
                                    &o, 0, scratch, NULL),
                  0);
+        /* The fused call must give the same as the two stages. */
+        CHECK_EQ(dcn_label_and_process(&(struct dcn_label_image){f, w, h}, &nf,
+                                       &mv, &o, 0, scratch, NULL),
+                 0);
+        bad_fused += nf != nmax || memcmp(a, f, w * h * sizeof(*a)) != 0;
         if (nmax != nb || memcmp(a, b, w * h * sizeof(*a)) != 0) {
             bad_proc++;
             fprintf(stderr, "mismatch w=%zu h=%zu cle=%d f=%d clo=%u\n", w, h,
@@ -756,9 +771,11 @@ test_random_images_match_naive_definitions(void)
         free(m);
         free(a);
         free(b);
+        free(f);
         free(scratch);
     }
     CHECK_EQ(bad_label, 0);
+    CHECK_EQ(bad_fused, 0);
     CHECK_EQ(bad_proc, 0);
     CHECK_EQ(runs, 3000);
 }

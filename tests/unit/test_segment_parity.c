@@ -157,6 +157,7 @@ struct tally {
     size_t extra;
     size_t extra_not_line;
     size_t candidates;
+    size_t fused_differs; /* frames where dcn_label_and_process differs */
 };
 
 /* Segment one frame and match its candidates with ref events [e0, e1). */
@@ -228,6 +229,7 @@ run_variant(const struct variant *v)
     uint8_t *mask = NULL;
     uint8_t *m = NULL;
     uint16_t *lab = NULL;
+    uint16_t *fused = NULL;
     void *scratch = NULL;
 
     snprintf(rel, sizeof(rel), "inputs/%s.rtdc", v->stem);
@@ -248,6 +250,7 @@ run_variant(const struct variant *v)
     mask = malloc(w * h);
     m = malloc(w * h);
     lab = malloc(w * h * sizeof(*lab));
+    fused = malloc(w * h * sizeof(*fused));
     scratch = malloc(dcn_label_process_scratch_size(w, h));
     for (size_t i = 0; i < n; i++) {
         const uint8_t *im = (const uint8_t *)img.data + i * w * h;
@@ -258,6 +261,7 @@ run_variant(const struct variant *v)
         struct dcn_mask_view mv = {mask, w, h, w};
         size_t nobj = 0;
         size_t nmax = 0;
+        size_t nfused = 0;
         size_t e1 = e;
 
         while (e1 < r.n && r.frame[e1] == (long)i)
@@ -274,12 +278,18 @@ run_variant(const struct variant *v)
         CHECK_EQ(dcn_label_process(&(struct dcn_label_image){lab, w, h}, &nmax,
                                    &o, i, scratch, NULL),
                  0);
+        CHECK_EQ(dcn_label_and_process(&(struct dcn_label_image){fused, w, h},
+                                       &nfused, &mv, &o, i, scratch, NULL),
+                 0);
+        t.fused_differs +=
+                nfused != nmax || memcmp(fused, lab, w * h * sizeof(*lab)) != 0;
         match_frame(&t, &r, e, e1, lab, nmax, w, h, i, m);
         e = e1;
     }
     CHECK_EQ(e, r.n); /* every reference event belongs to a frame */
     CHECK_EQ(t.matched, r.n);
     CHECK_EQ(t.extra_not_line, 0);
+    CHECK_EQ(t.fused_differs, 0);
     printf("%s/%s (clo=%u): %zu/%zu reference masks identical, %zu "
            "candidates, %zu extra (%zu not line-like)\n",
            v->stem, v->name, v->clo, t.matched, r.n, t.candidates, t.extra,
@@ -289,6 +299,7 @@ out:
     free(mask);
     free(m);
     free(lab);
+    free(fused);
     free(scratch);
     free(r.frame);
     free(r.sum);
