@@ -4,7 +4,8 @@
  * one word of "pixel != 0" bits (bit i = pixel i).  SSE2 (baseline on
  * x86-64) handles 16 pixels per step; other targets use a SWAR form on
  * little-endian machines and a plain loop otherwise.  All paths give the
- * same bits.
+ * same bits; -DDCN_NO_SIMD (and -DDCN_NO_SWAR) select the portable paths,
+ * which pass the same unit and parity tests.
  */
 #ifndef DCN_STAGES_LABEL_BITS_H
 #define DCN_STAGES_LABEL_BITS_H
@@ -13,14 +14,15 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(DCN_NO_SIMD)
 #include <emmintrin.h>
 #define DCN_BITS_SSE2 1
 #else
 #define DCN_BITS_SSE2 0
 #endif
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+        !defined(DCN_NO_SWAR)
 #define DCN_BITS_SWAR 1
 #else
 #define DCN_BITS_SWAR 0
