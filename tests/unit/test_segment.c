@@ -438,6 +438,40 @@ test_labels_in_raster_order_of_first_pixel(void)
     free(scratch);
 }
 
+/* Padded rows (stride > width) in the corrected image and the mask. */
+static void
+test_views_with_stride(void)
+{
+    int16_t img[5 * 11];
+    uint8_t mask[5 * 8];
+    uint8_t padded[5 * 13];
+    uint16_t a[40];
+    uint16_t b[40];
+    size_t na = 0;
+    size_t nb = 0;
+    void *scratch = scratch_for(8, 5);
+    struct dcn_corr_view cv = {img, 8, 5, 11};
+    struct dcn_mask_view mv = {mask, 8, 5, 8};
+    struct dcn_mask_view pv = {padded, 8, 5, 13};
+
+    for (size_t i = 0; i < 5 * 11; i++)
+        img[i] = (int16_t)((i * 7) % 5 == 0 ? -9 : 0);
+    CHECK_EQ(dcn_segment_thresh(mask, &cv, NULL, -6.0), 0);
+    memset(padded, 1, sizeof(padded)); /* the padding is foreground */
+    for (size_t y = 0; y < 5; y++) {
+        for (size_t x = 0; x < 8; x++) {
+            CHECK_EQ(mask[y * 8 + x], img[y * 11 + x] < -6);
+            padded[y * 13 + x] = mask[y * 8 + x];
+        }
+    }
+    CHECK_EQ(dcn_label(a, &na, &mv, 0, scratch, NULL), 0);
+    CHECK_EQ(dcn_label(b, &nb, &pv, 0, scratch, NULL), 0);
+    CHECK_EQ(na, nb);
+    CHECK(na > 0);
+    CHECK_EQ(memcmp(a, b, sizeof(a)), 0);
+    free(scratch);
+}
+
 static void
 test_thresh_cut_equals_double_comparison(void)
 {
@@ -794,6 +828,7 @@ main(void)
     test_empty_frame_and_one_pixel_objects();
     test_region_cut_off_by_border_object_is_filled();
     test_labels_in_raster_order_of_first_pixel();
+    test_views_with_stride();
     test_thresh_cut_equals_double_comparison();
     test_thresh_rejects_bad_arguments();
     test_sizes_and_size_gate();
