@@ -10,12 +10,16 @@
  * footprint dx^2 + dy^2 <= r^2); a boolean result is relabeled.
  *
  * The binary work happens on a bit plane (64 pixels per word).  The
- * flood fill unites background runs 4-connected (label_runs.c) and keeps
- * what is not joined to the first run.  The disk is separable into rows:
- * for each row offset d the footprint is a horizontal segment of
- * half-width hw(d), so a morphology is the AND (OR) over 2r+1 shifted rows
- * of horizontal windows, and each window costs O(log hw) word shifts.
- * Rows that are empty are skipped, so the cost follows the objects.
+ * flood fill first sets aside "specks" (tiny isolated components that can
+ * neither enclose background nor touch the border), then unites the
+ * background runs 4-connected (label_runs.c) and keeps what is not joined
+ * to the first run.  The disk is separable into rows: for each row offset
+ * d the footprint is a horizontal segment of half-width hw(d), so a
+ * morphology is the AND (OR) over 2r+1 shifted rows of horizontal windows;
+ * a window with hw < 64 is computed per word from its neighbours, wider
+ * ones by doubling.  Empty rows are skipped, so the cost follows the
+ * objects.  dcn_label_and_process() runs labeling and these steps in one
+ * call, with clear_border applied to the numbered runs.
  */
 #include <math.h>
 #include <stdint.h>

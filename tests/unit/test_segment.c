@@ -629,7 +629,7 @@ naive_process(uint16_t *lab, size_t w, size_t h, bool cle, bool f, long clo)
 {
     size_t n = w * h;
     uint8_t *b = malloc(n);
-    uint8_t *t = malloc(n);
+    uint8_t *t = calloc(n, 1);
     uint16_t *reach = malloc(n * sizeof(*reach));
     size_t nobj = 0;
 
@@ -814,6 +814,46 @@ test_random_images_match_naive_definitions(void)
     CHECK_EQ(runs, 3000);
 }
 
+/* Radii whose rows need windows of 64 pixels or more (the doubling path). */
+static void
+test_large_disk_radius_matches_naive(void)
+{
+    const size_t w = 200;
+    const size_t h = 12;
+    uint8_t *m = malloc(w * h);
+    uint16_t *a = malloc(w * h * sizeof(*a));
+    uint16_t *b = malloc(w * h * sizeof(*b));
+    void *scratch = scratch_for(w, h);
+    struct dcn_mask_view mv = {m, w, h, w};
+    static const unsigned radii[] = {64, 70, 100};
+    size_t bad = 0;
+    size_t nonempty = 0;
+
+    for (size_t k = 0; k < 3; k++) {
+        struct dcn_label_process_opts o = {false, false, radii[k]};
+        size_t na = 0;
+        size_t nb;
+
+        memset(m, 1, w * h); /* all foreground but two holes */
+        m[5 * w + 30] = 0;
+        m[(k + 2) * w + 190 - 20 * k] = 0;
+        CHECK_EQ(dcn_label(a, &na, &mv, 0, scratch, NULL), 0);
+        memcpy(b, a, w * h * sizeof(*a));
+        nb = naive_process(b, w, h, false, false, (long)radii[k]);
+        CHECK_EQ(dcn_label_process(&(struct dcn_label_image){a, w, h}, &na, &o,
+                                   0, scratch, NULL),
+                 0);
+        bad += na != nb || memcmp(a, b, w * h * sizeof(*a)) != 0;
+        nonempty += nb > 0;
+    }
+    CHECK_EQ(bad, 0);
+    CHECK(nonempty > 0);
+    free(m);
+    free(a);
+    free(b);
+    free(scratch);
+}
+
 int
 main(void)
 {
@@ -833,5 +873,6 @@ main(void)
     test_thresh_rejects_bad_arguments();
     test_sizes_and_size_gate();
     test_random_images_match_naive_definitions();
+    test_large_disk_radius_matches_naive();
     return check_report();
 }
