@@ -81,6 +81,18 @@ dcn__nz_bits_u16(const uint16_t *p, size_t n)
 #if DCN_BITS_SSE2
     const __m128i zero = _mm_setzero_si128();
 
+    if (n == 64) { /* the usual full word: a fixed count, no exit guess */
+        for (size_t k = 0; k < 64; k += 16) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
+            __m128i c =
+                    _mm_loadu_si128((const __m128i *)(const void *)(p + k + 8));
+            __m128i z = _mm_packs_epi16(_mm_cmpeq_epi16(a, zero),
+                                        _mm_cmpeq_epi16(c, zero));
+
+            b |= (uint64_t)(~(unsigned)_mm_movemask_epi8(z) & 0xffffu) << k;
+        }
+        return b;
+    }
     for (; i + 16 <= n; i += 16) {
         __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
         __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 8));

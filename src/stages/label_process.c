@@ -98,13 +98,11 @@ pad_mask(size_t width)
     return tail ? (1ull << tail) - 1 : ~0ull;
 }
 
-/* Word i of row with the pad bits (beyond the width) set to 1. */
+/* Word i of a row whose pad bits are 1; words past the row read as 1. */
 static inline uint64_t
-padded1(const uint64_t *row, size_t i, size_t nw, uint64_t last)
+word1(const uint64_t *row, size_t i, size_t nw)
 {
-    if (i >= nw)
-        return ~0ull;
-    return i == nw - 1 ? row[i] | ~last : row[i];
+    return i < nw ? row[i] : ~0ull;
 }
 
 /*
@@ -113,32 +111,23 @@ padded1(const uint64_t *row, size_t i, size_t nw, uint64_t last)
  * are outside).  Pixels outside the image count as foreground.
  */
 static void
-speck_ring(uint64_t *ring, const uint64_t *const rows[4], size_t nw,
-           uint64_t last)
+speck_ring(uint64_t *ring, const uint64_t *const rows[4], size_t nw)
 {
     const uint64_t *above = rows[0];
     const uint64_t *r0 = rows[1];
     const uint64_t *r1 = rows[2];
     const uint64_t *below = rows[3];
+    /* Bit 63 of the word to the left; outside the image = 1. */
+    uint64_t ap = ~0ull, bp = ~0ull, c0p = ~0ull, c1p = ~0ull;
 
     if (above == NULL || below == NULL) {
         memset(ring, 0, nw * sizeof(*ring));
         return;
     }
     for (size_t i = 0; i < nw; i++) {
-        uint64_t a = padded1(above, i, nw, last);
-        uint64_t an = padded1(above, i + 1, nw, last);
-        uint64_t b = padded1(below, i, nw, last);
-        uint64_t bn = padded1(below, i + 1, nw, last);
-        uint64_t c0 = padded1(r0, i, nw, last);
-        uint64_t c0n = padded1(r0, i + 1, nw, last);
-        uint64_t c1 = padded1(r1, i, nw, last);
-        uint64_t c1n = padded1(r1, i + 1, nw, last);
-        /* Bit 63 of the word to the left, outside = 1. */
-        uint64_t ap = i > 0 ? above[i - 1] : ~0ull;
-        uint64_t bp = i > 0 ? below[i - 1] : ~0ull;
-        uint64_t c0p = i > 0 ? r0[i - 1] : ~0ull;
-        uint64_t c1p = i > 0 ? r1[i - 1] : ~0ull;
+        uint64_t a = above[i], b = below[i], c0 = r0[i], c1 = r1[i];
+        uint64_t an = word1(above, i + 1, nw), bn = word1(below, i + 1, nw);
+        uint64_t c0n = word1(r0, i + 1, nw), c1n = word1(r1, i + 1, nw);
         /* Rows above and below: x-1 .. x+2; the box rows: x-1 and x+2. */
         uint64_t full = (a | b) | ((a | b) >> 1) | ((an | bn) << 63);
         uint64_t left = (a << 1) | (ap >> 63) | (b << 1) | (bp >> 63) |
@@ -147,6 +136,10 @@ speck_ring(uint64_t *ring, const uint64_t *const rows[4], size_t nw,
                 ((a | b | c0 | c1) >> 2) | ((an | bn | c0n | c1n) << 62);
 
         ring[i] = ~(full | left | right2);
+        ap = a;
+        bp = b;
+        c0p = c0;
+        c1p = c1;
     }
 }
 
@@ -158,14 +151,14 @@ speck_ring(uint64_t *ring, const uint64_t *const rows[4], size_t nw,
  * a single 8-connected foreground component, so removing specks does not
  * change which other pixels the flood fill reaches.  Noise pixels of a
  * thresholded frame are mostly specks; dropping them first makes the
- * background far less fragmented.
+ * background far less fragmented.  The pad bits of src must be 1 (outside
+ * the image counts as foreground, so no speck touches the border).
  */
 static void
 drop_specks(struct dcn__seg_work *wk, uint64_t *dst, const uint64_t *src)
 {
     const size_t nw = wk->nw;
     const size_t h = wk->height;
-    const uint64_t last = pad_mask(wk->width);
     uint64_t *prev = wk->rowbuf; /* ring of row y - 1 */
     uint64_t *cur = wk->rowbuf + nw;
 
@@ -178,7 +171,7 @@ drop_specks(struct dcn__seg_work *wk, uint64_t *dst, const uint64_t *src)
                                          y + 1 < h ? row + nw : NULL,
                                          y + 2 < h ? row + 2 * nw : NULL};
 
-        speck_ring(cur, rows, nw, last);
+        speck_ring(cur, rows, nw);
         for (size_t i = 0; i < nw; i++) {
             uint64_t box = cur[i] | prev[i];
             uint64_t boxl =
@@ -222,6 +215,8 @@ fill_holes(struct dcn__seg_work *wk)
     memset(p, 0, nw * sizeof(*p)); /* row 0 */
     if (wk->height > 1)
         p[nw] &= ~3ull; /* pixels (x=0, y=1) and (x=1, y=1) */
+    for (size_t y = 0; y < wk->height; y++)
+        p[y * nw + nw - 1] |= ~last; /* outside counts as foreground */
     drop_specks(wk, wk->plane2, p);
     dcn__plane_runs(wk, wk->plane2, true);
     reach_background(wk);
