@@ -91,8 +91,10 @@ stats_bits(struct sizes *sz, const uint16_t *px, uint64_t b, uint32_t x0,
 {
     for (; b != 0; b &= b - 1) {
         unsigned i = (unsigned)__builtin_ctzll(b);
-        uint16_t v = px[i];
+        uint16_t v = px[i]; /* != 0: b holds the nonzero pixels */
 
+        if (v == 0)
+            continue;
         if (v > sz->max) {
             if (v > sz->cap)
                 return false;
@@ -102,6 +104,16 @@ stats_bits(struct sizes *sz, const uint16_t *px, uint64_t b, uint32_t x0,
         stats_add(&sz->stats[v - 1], x0 + i, y);
     }
     return true;
+}
+
+static bool
+any_label(const uint16_t *labels, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (labels[i] != 0)
+            return true;
+    }
+    return false;
 }
 
 int
@@ -114,6 +126,8 @@ dcn_label_sizes(struct dcn_label_stats *stats, size_t cap, size_t *nlabels,
         width == 0 || height == 0 || width > UINT32_MAX || height > UINT32_MAX)
         return DCN_EINVAL;
     *nlabels = 0;
+    if (cap == 0)
+        return any_label(labels, width * height) ? DCN_ERANGE : DCN_OK;
     for (size_t y = 0; y < height; y++) {
         const uint16_t *row = labels + y * width;
 
