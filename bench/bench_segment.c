@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench_segment.c - ns/frame of dcn_segment_thresh(), dcn_label(),
- * dcn_label_process() (cle=1 f=1 clo=2, and clo=0) and
- * dcn_label_sizes() + dcn_label_candidates() on the 1000 frames (80 x 250)
+ * dcn_label_process() (cle=1 f=1 clo=2, and clo=0), the fused
+ * dcn_label_and_process()
+ * and dcn_label_sizes() + dcn_label_candidates() on the 1000 frames (80 x 250)
  * of synth-1000, with dcnum's background from reference bg.h5.  One
  * thread, thread CPU time (so the load of other processes on a shared
  * machine does not count), best of several passes (DCN_BENCH_PASSES,
@@ -24,6 +25,7 @@ enum {
     T_LABEL,
     T_PROC2,
     T_PROC0,
+    T_FUSED,
     T_SIZES,
     T_N
 };
@@ -82,19 +84,32 @@ one_pass(struct bench *b, double t[T_N])
     memcpy(b->lab2, b->lab, b->n * px * sizeof(*b->lab));
     t0 = now_ns();
     for (size_t i = 0; i < b->n; i++)
-        dcn_label_process(b->lab2 + i * px, b->w, b->h, &nmax0, &o0, i,
-                          b->scratch, NULL);
+        dcn_label_process(
+                &(struct dcn_label_image){b->lab2 + i * px, b->w, b->h}, &nmax0,
+                &o0, i, b->scratch, NULL);
     t[T_PROC0] = now_ns() - t0;
     t0 = now_ns();
     for (size_t i = 0; i < b->n; i++)
-        dcn_label_process(b->lab + i * px, b->w, b->h, &b->nmax[i], &o2, i,
-                          b->scratch, NULL);
+        dcn_label_process(
+                &(struct dcn_label_image){b->lab + i * px, b->w, b->h},
+                &b->nmax[i], &o2, i, b->scratch, NULL);
     t[T_PROC2] = now_ns() - t0;
+    t0 = now_ns();
+    for (size_t i = 0; i < b->n; i++) {
+        struct dcn_mask_view mv = {b->mask + i * px, b->w, b->h, b->w};
+
+        dcn_label_and_process(
+                &(struct dcn_label_image){b->lab2 + i * px, b->w, b->h}, &nmax0,
+                &mv, &o2, i, b->scratch, NULL);
+    }
+    t[T_FUSED] = now_ns() - t0;
     b->events = 0;
     t0 = now_ns();
     for (size_t i = 0; i < b->n; i++) {
-        dcn_label_sizes(b->st, b->nmax[i], b->lab + i * px, b->w, b->h);
-        b->events += dcn_label_candidates(b->ids, b->st, b->nmax[i], 0);
+        size_t nl = 0;
+
+        dcn_label_sizes(b->st, DCN_LABEL_MAX, &nl, b->lab + i * px, b->w, b->h);
+        b->events += dcn_label_candidates(b->ids, b->st, nl, 0);
     }
     t[T_SIZES] = now_ns() - t0;
 }
@@ -141,9 +156,12 @@ out:
 int
 main(void)
 {
-    static const char *names[T_N] = {
-            "thresh", "label", "process_labels cle=1 f=1 clo=2",
-            "process_labels cle=1 f=1 clo=0", "label_sizes + candidates"};
+    static const char *names[T_N] = {"thresh",
+                                     "label",
+                                     "process_labels cle=1 f=1 clo=2",
+                                     "process_labels cle=1 f=1 clo=0",
+                                     "label_and_process (fused) clo=2",
+                                     "label_sizes + candidates"};
     struct bench b = {0};
     double best[T_N];
     double t[T_N];
@@ -175,7 +193,7 @@ main(void)
            b.n, b.h, b.w, b.events, passes);
     for (int k = 0; k < T_N; k++) {
         printf("  %-34s %8.0f ns/frame\n", names[k], best[k] / (double)b.n);
-        if (k != T_PROC0)
+        if (k != T_PROC0 && k != T_FUSED)
             sum += best[k];
     }
     printf("  %-34s %8.0f ns/frame (%.0f frames/s on one core)\n",

@@ -77,31 +77,57 @@ stats_add(struct dcn_label_stats *s, uint32_t x, uint32_t y)
     s->count++;
 }
 
+/* Running state of dcn_label_sizes(). */
+struct sizes {
+    struct dcn_label_stats *stats;
+    size_t cap;
+    size_t max; /* stats[0 .. max) are initialised */
+};
+
 /* Add the pixels of the set bits of b (pixels px[0..63] of row y). */
 static bool
-stats_bits(struct dcn_label_stats *stats, size_t nstats, const uint16_t *px,
-           uint64_t b, uint32_t x0, uint32_t y)
+stats_bits(struct sizes *sz, const uint16_t *px, uint64_t b, uint32_t x0,
+           uint32_t y)
 {
     for (; b != 0; b &= b - 1) {
         unsigned i = (unsigned)__builtin_ctzll(b);
-        uint16_t v = px[i];
+        uint16_t v = px[i]; /* != 0: b holds the nonzero pixels */
 
-        if (v > nstats)
-            return false;
-        stats_add(&stats[v - 1], x0 + i, y);
+        if (v == 0)
+            continue;
+        if (v > sz->max) {
+            if (v > sz->cap)
+                return false;
+            memset(sz->stats + sz->max, 0, (v - sz->max) * sizeof(*sz->stats));
+            sz->max = v;
+        }
+        stats_add(&sz->stats[v - 1], x0 + i, y);
     }
     return true;
 }
 
+static bool
+any_label(const uint16_t *labels, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (labels[i] != 0)
+            return true;
+    }
+    return false;
+}
+
 int
-dcn_label_sizes(struct dcn_label_stats *stats, size_t nstats,
+dcn_label_sizes(struct dcn_label_stats *stats, size_t cap, size_t *nlabels,
                 const uint16_t *labels, size_t width, size_t height)
 {
-    if ((stats == NULL && nstats > 0) || labels == NULL || width == 0 ||
-        height == 0 || width > UINT32_MAX || height > UINT32_MAX)
+    struct sizes sz = {stats, cap, 0};
+
+    if ((stats == NULL && cap > 0) || nlabels == NULL || labels == NULL ||
+        width == 0 || height == 0 || width > UINT32_MAX || height > UINT32_MAX)
         return DCN_EINVAL;
-    if (nstats > 0)
-        memset(stats, 0, nstats * sizeof(*stats));
+    *nlabels = 0;
+    if (cap == 0)
+        return any_label(labels, width * height) ? DCN_ERANGE : DCN_OK;
     for (size_t y = 0; y < height; y++) {
         const uint16_t *row = labels + y * width;
 
@@ -109,11 +135,12 @@ dcn_label_sizes(struct dcn_label_stats *stats, size_t nstats,
             size_t n = width - x < 64 ? width - x : 64;
             uint64_t b = dcn__nz_bits_u16(row + x, n);
 
-            if (b != 0 && !stats_bits(stats, nstats, row + x, b, (uint32_t)x,
-                                      (uint32_t)y))
+            if (b != 0 &&
+                !stats_bits(&sz, row + x, b, (uint32_t)x, (uint32_t)y))
                 return DCN_ERANGE;
         }
     }
+    *nlabels = sz.max;
     return DCN_OK;
 }
 

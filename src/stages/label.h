@@ -79,6 +79,13 @@ struct dcn_label_process_opts {
  */
 size_t dcn_label_process_scratch_size(size_t width, size_t height);
 
+/* A borrowed label image that a stage rewrites in place. */
+struct dcn_label_image {
+    uint16_t *px; /* width * height values, row-major, no padding */
+    size_t width;
+    size_t height;
+};
+
 /*
  * dcnum's Segmenter.process_labels(), in place (numerics.md §3.3):
  * clear_border, then fill_holes, then the disk opening, then a new
@@ -86,8 +93,9 @@ size_t dcn_label_process_scratch_size(size_t width, size_t height);
  * closing_disk ran.  With only clear_border (or nothing) the surviving
  * labels keep their values, gaps included.
  *
- * labels:    width * height values, read and rewritten in place.  Any
- *            uint16 values are accepted (not only dcn_label() output).
+ * img:       the labels, read and rewritten in place (borrowed for the
+ *            call).  Any uint16 values are accepted, not only dcn_label()
+ *            output.
  * max_label: set to the largest label value present afterwards (the
  *            object count when the image was relabeled); 0 when empty.
  * frame:     index of the frame, only used in error messages.
@@ -100,10 +108,27 @@ size_t dcn_label_process_scratch_size(size_t width, size_t height);
  * 65535 objects after processing; labels are then undefined).  Thread
  * safety as for dcn_label().
  */
-int dcn_label_process(uint16_t *labels, size_t width, size_t height,
-                      size_t *max_label,
+int dcn_label_process(const struct dcn_label_image *img, size_t *max_label,
                       const struct dcn_label_process_opts *opts, size_t frame,
                       void *scratch, struct dcn_error *err);
+
+/* Bytes of scratch dcn_label_and_process() needs (as for processing). */
+size_t dcn_label_and_process_scratch_size(size_t width, size_t height);
+
+/*
+ * dcn_label() and then dcn_label_process() in one call, for a worker that
+ * runs both stages on the same frames: the intermediate labels are never
+ * written to memory and read back, and clear_border works on the runs.
+ * img (width and height equal to the mask's) and *max_label receive
+ * exactly what the two calls would give, and the same errors are
+ * returned (DCN_ERANGE for more than 65535 objects before or after
+ * processing).  Scratch: dcn_label_and_process_scratch_size() bytes.
+ * Thread safety as for dcn_label().
+ */
+int dcn_label_and_process(const struct dcn_label_image *img, size_t *max_label,
+                          const struct dcn_mask_view *mask,
+                          const struct dcn_label_process_opts *opts,
+                          size_t frame, void *scratch, struct dcn_error *err);
 
 /* Pixel count and bounding box of one label. */
 struct dcn_label_stats {
@@ -115,15 +140,20 @@ struct dcn_label_stats {
 };
 
 /*
- * Pixel count and bounding box of every label 1..nstats in one pass over
- * labels (numerics.md §3.4).  stats[i] describes label i + 1; all nstats
- * entries are written.
+ * Pixel count and bounding box of every label in one pass over labels
+ * (numerics.md §3.4); the feature stage needs no maximum label beforehand.
+ *
+ * stats:   caller storage for cap entries; stats[i] describes label i + 1.
+ *          Only stats[0 .. *nlabels) are written (the rest is untouched),
+ *          so a worker may keep one array of DCN_LABEL_MAX entries and
+ *          pay only for the labels a frame has.
+ * nlabels: set to the largest label value present (0 for an empty frame).
  *
  * Returns DCN_OK, DCN_EINVAL for bad arguments, or DCN_ERANGE when a
- * label value exceeds nstats (stats are then incomplete).  Pass
- * nstats = max_label from dcn_label_process() (or nobj from dcn_label()).
+ * label value exceeds cap (stats are then incomplete).  cap =
+ * DCN_LABEL_MAX is always enough.  Thread-safe for distinct stats.
  */
-int dcn_label_sizes(struct dcn_label_stats *stats, size_t nstats,
+int dcn_label_sizes(struct dcn_label_stats *stats, size_t cap, size_t *nlabels,
                     const uint16_t *labels, size_t width, size_t height);
 
 /* dcnum's default gate size threshold (size_thresh_mask). */

@@ -30,12 +30,13 @@ struct dcn__seg_work {
     size_t nw;            /* 64-bit words per plane row */
     uint64_t *plane;      /* height * nw: the current binary image */
     uint64_t *plane2;     /* height * nw: second plane (processing only) */
-    uint64_t *rowbuf;     /* 3 * nw: temporary rows (processing only) */
+    uint64_t *rowbuf;     /* 4 * nw: temporary rows (processing only) */
     uint8_t *rowflag;     /* height: per-row flags (processing only) */
     uint64_t *labelflag;  /* 65536 bits: labels to clear (processing only) */
     struct dcn__run *run; /* run_cap runs */
     uint32_t *rowoff;     /* height + 1: runs of row y are rowoff[y..y+1) */
     uint32_t *parent;     /* run_cap: union-find forest, then final labels */
+    uint32_t *pairs;      /* 2 * pair_cap: touching runs of two rows */
     size_t run_cap;
     size_t nrun;
 };

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(DCN_NO_SIMD)
 #include <emmintrin.h>
 #endif
 
@@ -55,7 +55,7 @@ thresh_row(uint8_t *restrict dst, const int16_t *restrict src, size_t n,
 {
     size_t x = 0;
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(DCN_NO_SIMD)
     const __m128i c = _mm_set1_epi16(cut);
     const __m128i one = _mm_set1_epi8(1);
 

@@ -22,8 +22,10 @@ scratch_for(size_t w, size_t h)
 {
     size_t a = dcn_label_scratch_size(w, h);
     size_t b = dcn_label_process_scratch_size(w, h);
+    size_t c = dcn_label_and_process_scratch_size(w, h);
 
-    return malloc(a > b ? a : b);
+    a = a > b ? a : b;
+    return malloc(a > c ? a : c);
 }
 
 /* thresh -> label -> process_labels on an int16 image. */
@@ -42,7 +44,8 @@ segment(uint16_t *labels, size_t *nmax, const int16_t *img, size_t w, size_t h,
     if (rc == 0)
         rc = dcn_label(labels, &nobj, &mv, 0, scratch, NULL);
     if (rc == 0)
-        rc = dcn_label_process(labels, w, h, nmax, &o, 0, scratch, NULL);
+        rc = dcn_label_process(&(struct dcn_label_image){labels, w, h}, nmax,
+                               &o, 0, scratch, NULL);
     free(mask);
     free(scratch);
     return rc;
@@ -193,7 +196,8 @@ process(uint16_t *lab, size_t w, size_t h, size_t *nmax, bool cle, bool f,
 {
     struct dcn_label_process_opts o = {cle, f, clo};
     void *scratch = scratch_for(w, h);
-    int rc = dcn_label_process(lab, w, h, nmax, &o, 0, scratch, NULL);
+    int rc = dcn_label_process(&(struct dcn_label_image){lab, w, h}, nmax, &o,
+                               0, scratch, NULL);
 
     free(scratch);
     return rc;
@@ -331,6 +335,11 @@ test_more_than_65535_objects_is_an_error(void)
     CHECK_EQ(dcn_label(lab, &nobj, &mv, 4711, scratch, &err), DCN_ERANGE);
     CHECK(strstr(err.msg, "frame 4711") != NULL);
     CHECK(strstr(err.msg, "66049") != NULL);
+    dcn_error_clear(&err);
+    CHECK_EQ(dcn_label_and_process(&(struct dcn_label_image){lab, w, h}, &nobj,
+                                   &mv, &o, 99, scratch, &err),
+             DCN_ERANGE);
+    CHECK(strstr(err.msg, "frame 99") != NULL);
     /* 65535 objects still fit. */
     memset(mask + (size_t)(65535 / 257) * 2 * w + (65535 % 257) * 2, 0,
            w * h - (65535 / 257) * 2 * w - (65535 % 257) * 2);
@@ -343,7 +352,8 @@ test_more_than_65535_objects_is_an_error(void)
             lab[y * w + x] = 1;
     }
     dcn_error_clear(&err);
-    CHECK_EQ(dcn_label_process(lab, w, h, &nobj, &o, 12, scratch, &err),
+    CHECK_EQ(dcn_label_process(&(struct dcn_label_image){lab, w, h}, &nobj, &o,
+                               12, scratch, &err),
              DCN_ERANGE);
     CHECK(strstr(err.msg, "frame 12") != NULL);
     free(mask);
@@ -357,6 +367,7 @@ test_empty_frame_and_one_pixel_objects(void)
     int16_t img[12 * 10] = {0};
     uint16_t lab[12 * 10];
     struct dcn_label_stats st[4];
+    size_t nl = 0;
     uint16_t ids[4];
     size_t nmax = 99;
 
@@ -369,7 +380,8 @@ test_empty_frame_and_one_pixel_objects(void)
     CHECK_EQ(nmax, 2);
     CHECK_EQ(lab[2 * 10 + 7], 1);
     CHECK_EQ(lab[5 * 10 + 5], 2);
-    CHECK_EQ(dcn_label_sizes(st, 2, lab, 10, 12), 0);
+    CHECK_EQ(dcn_label_sizes(st, 2, &nl, lab, 10, 12), 0);
+    CHECK_EQ(nl, 2);
     CHECK_EQ(st[0].count, 1);
     CHECK_EQ(st[1].x0, 5);
     CHECK_EQ(st[1].y1, 5);
@@ -426,6 +438,40 @@ test_labels_in_raster_order_of_first_pixel(void)
     free(scratch);
 }
 
+/* Padded rows (stride > width) in the corrected image and the mask. */
+static void
+test_views_with_stride(void)
+{
+    int16_t img[5 * 11];
+    uint8_t mask[5 * 8];
+    uint8_t padded[5 * 13];
+    uint16_t a[40];
+    uint16_t b[40];
+    size_t na = 0;
+    size_t nb = 0;
+    void *scratch = scratch_for(8, 5);
+    struct dcn_corr_view cv = {img, 8, 5, 11};
+    struct dcn_mask_view mv = {mask, 8, 5, 8};
+    struct dcn_mask_view pv = {padded, 8, 5, 13};
+
+    for (size_t i = 0; i < 5 * 11; i++)
+        img[i] = (int16_t)((i * 7) % 5 == 0 ? -9 : 0);
+    CHECK_EQ(dcn_segment_thresh(mask, &cv, NULL, -6.0), 0);
+    memset(padded, 1, sizeof(padded)); /* the padding is foreground */
+    for (size_t y = 0; y < 5; y++) {
+        for (size_t x = 0; x < 8; x++) {
+            CHECK_EQ(mask[y * 8 + x], img[y * 11 + x] < -6);
+            padded[y * 13 + x] = mask[y * 8 + x];
+        }
+    }
+    CHECK_EQ(dcn_label(a, &na, &mv, 0, scratch, NULL), 0);
+    CHECK_EQ(dcn_label(b, &nb, &pv, 0, scratch, NULL), 0);
+    CHECK_EQ(na, nb);
+    CHECK(na > 0);
+    CHECK_EQ(memcmp(a, b, sizeof(a)), 0);
+    free(scratch);
+}
+
 static void
 test_thresh_cut_equals_double_comparison(void)
 {
@@ -478,6 +524,7 @@ test_sizes_and_size_gate(void)
 {
     uint16_t lab[6 * 10] = {0};
     struct dcn_label_stats st[3];
+    size_t nl = 0;
     uint16_t ids[3];
 
     for (size_t i = 0; i < 10; i++)
@@ -485,7 +532,9 @@ test_sizes_and_size_gate(void)
     for (size_t i = 0; i < 11; i++)
         lab[30 + i] = 3; /* 11 px: kept */
     lab[9] = 2;
-    CHECK_EQ(dcn_label_sizes(st, 3, lab, 10, 6), 0);
+    st[2].count = 77; /* stale: must be reset */
+    CHECK_EQ(dcn_label_sizes(st, 3, &nl, lab, 10, 6), 0);
+    CHECK_EQ(nl, 3);
     CHECK_EQ(st[0].count, 10);
     CHECK_EQ(st[2].count, 11);
     CHECK_EQ(st[2].x0, 0);
@@ -497,7 +546,10 @@ test_sizes_and_size_gate(void)
     CHECK_EQ(dcn_label_candidates(ids, st, 3, 10), 1);
     CHECK_EQ(dcn_label_candidates(ids, st, 3, 5), 2);
     CHECK_EQ(ids[0], 1);
-    CHECK_EQ(dcn_label_sizes(st, 2, lab, 10, 6), DCN_ERANGE);
+    CHECK_EQ(dcn_label_sizes(st, 2, &nl, lab, 10, 6), DCN_ERANGE);
+    memset(lab, 0, sizeof(lab));
+    CHECK_EQ(dcn_label_sizes(NULL, 0, &nl, lab, 10, 6), 0);
+    CHECK_EQ(nl, 0);
 }
 
 /* ---- naive implementations of numerics.md §3.2-3.3 ---- */
@@ -577,7 +629,7 @@ naive_process(uint16_t *lab, size_t w, size_t h, bool cle, bool f, long clo)
 {
     size_t n = w * h;
     uint8_t *b = malloc(n);
-    uint8_t *t = malloc(n);
+    uint8_t *t = calloc(n, 1);
     uint16_t *reach = malloc(n * sizeof(*reach));
     size_t nobj = 0;
 
@@ -666,20 +718,59 @@ random_mask(uint8_t *m, size_t w, size_t h)
     }
 }
 
+/* Hollow rectangles and rings with specks inside, on and around them. */
+static void
+random_rings(uint8_t *m, size_t w, size_t h)
+{
+    size_t nring = 1 + rng() % 4;
+
+    memset(m, 0, w * h);
+    for (size_t k = 0; k < nring; k++) {
+        long x0 = (long)(rng() % w) - 2;
+        long y0 = (long)(rng() % h) - 2;
+        long x1 = x0 + 2 + (long)(rng() % 12);
+        long y1 = y0 + 2 + (long)(rng() % 12);
+        bool diag = rng() % 2;
+
+        for (long y = y0; y <= y1; y++) {
+            for (long x = x0; x <= x1; x++) {
+                bool edge = x == x0 || x == x1 || y == y0 || y == y1;
+                bool corner = (x == x0 || x == x1) && (y == y0 || y == y1);
+
+                if (x < 0 || y < 0 || x >= (long)w || y >= (long)h)
+                    continue;
+                if (edge && !(diag && corner))
+                    m[y * (long)w + x] = 1;
+            }
+        }
+    }
+    for (size_t k = rng() % 30; k > 0; k--) {
+        size_t x = rng() % w;
+        size_t y = rng() % h;
+
+        m[y * w + x] = 1;
+        if (rng() % 3 == 0 && x + 1 < w && y + 1 < h)
+            m[(y + 1) * w + x + 1] = 1;
+    }
+}
+
 static void
 test_random_images_match_naive_definitions(void)
 {
     static const size_t widths[] = {1, 2, 3, 7, 63, 64, 65, 100, 130, 250};
     size_t bad_label = 0;
     size_t bad_proc = 0;
+    size_t bad_fused = 0;
     size_t runs = 0;
 
-    for (size_t iter = 0; iter < 1500; iter++) {
+    for (size_t iter = 0; iter < 3000; iter++) {
         size_t w = widths[rng() % (sizeof(widths) / sizeof(widths[0]))];
         size_t h = 1 + rng() % 40;
         uint8_t *m = malloc(w * h);
         uint16_t *a = malloc(w * h * sizeof(*a));
         uint16_t *b = malloc(w * h * sizeof(*b));
+        uint16_t *f = malloc(w * h * sizeof(*f));
+        size_t nf = 0;
         void *scratch = scratch_for(w, h);
         struct dcn_mask_view mv = {m, w, h, w};
         struct dcn_label_process_opts o = {rng() % 2, rng() % 2,
@@ -688,13 +779,23 @@ test_random_images_match_naive_definitions(void)
         size_t nb;
         size_t nmax = 0;
 
-        random_mask(m, w, h);
+        if (iter % 2)
+            random_mask(m, w, h);
+        else
+            random_rings(m, w, h);
         nb = naive_label(b, m, w, h, true);
         CHECK_EQ(dcn_label(a, &na, &mv, 0, scratch, NULL), 0);
         bad_label += na != nb || memcmp(a, b, w * h * sizeof(*a)) != 0;
         nb = naive_process(b, w, h, o.clear_border, o.fill_holes,
                            (long)o.closing_disk);
-        CHECK_EQ(dcn_label_process(a, w, h, &nmax, &o, 0, scratch, NULL), 0);
+        CHECK_EQ(dcn_label_process(&(struct dcn_label_image){a, w, h}, &nmax,
+                                   &o, 0, scratch, NULL),
+                 0);
+        /* The fused call must give the same as the two stages. */
+        CHECK_EQ(dcn_label_and_process(&(struct dcn_label_image){f, w, h}, &nf,
+                                       &mv, &o, 0, scratch, NULL),
+                 0);
+        bad_fused += nf != nmax || memcmp(a, f, w * h * sizeof(*a)) != 0;
         if (nmax != nb || memcmp(a, b, w * h * sizeof(*a)) != 0) {
             bad_proc++;
             fprintf(stderr, "mismatch w=%zu h=%zu cle=%d f=%d clo=%u\n", w, h,
@@ -704,11 +805,53 @@ test_random_images_match_naive_definitions(void)
         free(m);
         free(a);
         free(b);
+        free(f);
         free(scratch);
     }
     CHECK_EQ(bad_label, 0);
+    CHECK_EQ(bad_fused, 0);
     CHECK_EQ(bad_proc, 0);
-    CHECK_EQ(runs, 1500);
+    CHECK_EQ(runs, 3000);
+}
+
+/* Radii whose rows need windows of 64 pixels or more (the doubling path). */
+static void
+test_large_disk_radius_matches_naive(void)
+{
+    const size_t w = 200;
+    const size_t h = 12;
+    uint8_t *m = malloc(w * h);
+    uint16_t *a = malloc(w * h * sizeof(*a));
+    uint16_t *b = malloc(w * h * sizeof(*b));
+    void *scratch = scratch_for(w, h);
+    struct dcn_mask_view mv = {m, w, h, w};
+    static const unsigned radii[] = {64, 70, 100};
+    size_t bad = 0;
+    size_t nonempty = 0;
+
+    for (size_t k = 0; k < 3; k++) {
+        struct dcn_label_process_opts o = {false, false, radii[k]};
+        size_t na = 0;
+        size_t nb;
+
+        memset(m, 1, w * h); /* all foreground but two holes */
+        m[5 * w + 30] = 0;
+        m[(k + 2) * w + 190 - 20 * k] = 0;
+        CHECK_EQ(dcn_label(a, &na, &mv, 0, scratch, NULL), 0);
+        memcpy(b, a, w * h * sizeof(*a));
+        nb = naive_process(b, w, h, false, false, (long)radii[k]);
+        CHECK_EQ(dcn_label_process(&(struct dcn_label_image){a, w, h}, &na, &o,
+                                   0, scratch, NULL),
+                 0);
+        bad += na != nb || memcmp(a, b, w * h * sizeof(*a)) != 0;
+        nonempty += nb > 0;
+    }
+    CHECK_EQ(bad, 0);
+    CHECK(nonempty > 0);
+    free(m);
+    free(a);
+    free(b);
+    free(scratch);
 }
 
 int
@@ -725,9 +868,11 @@ main(void)
     test_empty_frame_and_one_pixel_objects();
     test_region_cut_off_by_border_object_is_filled();
     test_labels_in_raster_order_of_first_pixel();
+    test_views_with_stride();
     test_thresh_cut_equals_double_comparison();
     test_thresh_rejects_bad_arguments();
     test_sizes_and_size_gate();
     test_random_images_match_naive_definitions();
+    test_large_disk_radius_matches_naive();
     return check_report();
 }

@@ -157,6 +157,7 @@ struct tally {
     size_t extra;
     size_t extra_not_line;
     size_t candidates;
+    size_t fused_differs; /* frames where dcn_label_and_process differs */
 };
 
 /* Segment one frame and match its candidates with ref events [e0, e1). */
@@ -170,7 +171,10 @@ match_frame(struct tally *t, const struct ref_events *r, size_t e0, size_t e1,
     size_t nc;
     size_t e = e0;
 
-    CHECK_EQ(dcn_label_sizes(st, nmax, lab, w, h), 0);
+    size_t nl = 0;
+
+    CHECK_EQ(dcn_label_sizes(st, nmax, &nl, lab, w, h), 0);
+    CHECK_EQ(nl, nmax);
     nc = dcn_label_candidates(ids, st, nmax, 0);
     t->candidates += nc;
     for (size_t k = 0; k < nc; k++) {
@@ -225,6 +229,7 @@ run_variant(const struct variant *v)
     uint8_t *mask = NULL;
     uint8_t *m = NULL;
     uint16_t *lab = NULL;
+    uint16_t *fused = NULL;
     void *scratch = NULL;
 
     snprintf(rel, sizeof(rel), "inputs/%s.rtdc", v->stem);
@@ -245,6 +250,7 @@ run_variant(const struct variant *v)
     mask = malloc(w * h);
     m = malloc(w * h);
     lab = malloc(w * h * sizeof(*lab));
+    fused = malloc(w * h * sizeof(*fused));
     scratch = malloc(dcn_label_process_scratch_size(w, h));
     for (size_t i = 0; i < n; i++) {
         const uint8_t *im = (const uint8_t *)img.data + i * w * h;
@@ -255,6 +261,7 @@ run_variant(const struct variant *v)
         struct dcn_mask_view mv = {mask, w, h, w};
         size_t nobj = 0;
         size_t nmax = 0;
+        size_t nfused = 0;
         size_t e1 = e;
 
         while (e1 < r.n && r.frame[e1] == (long)i)
@@ -268,13 +275,21 @@ run_variant(const struct variant *v)
             corr[p] = (int16_t)((int16_t)im[p] - (int16_t)b[p]);
         CHECK_EQ(dcn_segment_thresh(mask, &cv, &off, -6.0), 0);
         CHECK_EQ(dcn_label(lab, &nobj, &mv, i, scratch, NULL), 0);
-        CHECK_EQ(dcn_label_process(lab, w, h, &nmax, &o, i, scratch, NULL), 0);
+        CHECK_EQ(dcn_label_process(&(struct dcn_label_image){lab, w, h}, &nmax,
+                                   &o, i, scratch, NULL),
+                 0);
+        CHECK_EQ(dcn_label_and_process(&(struct dcn_label_image){fused, w, h},
+                                       &nfused, &mv, &o, i, scratch, NULL),
+                 0);
+        t.fused_differs +=
+                nfused != nmax || memcmp(fused, lab, w * h * sizeof(*lab)) != 0;
         match_frame(&t, &r, e, e1, lab, nmax, w, h, i, m);
         e = e1;
     }
     CHECK_EQ(e, r.n); /* every reference event belongs to a frame */
     CHECK_EQ(t.matched, r.n);
     CHECK_EQ(t.extra_not_line, 0);
+    CHECK_EQ(t.fused_differs, 0);
     printf("%s/%s (clo=%u): %zu/%zu reference masks identical, %zu "
            "candidates, %zu extra (%zu not line-like)\n",
            v->stem, v->name, v->clo, t.matched, r.n, t.candidates, t.extra,
@@ -284,6 +299,7 @@ out:
     free(mask);
     free(m);
     free(lab);
+    free(fused);
     free(scratch);
     free(r.frame);
     free(r.sum);
@@ -294,6 +310,139 @@ out:
     td_array_release(&bg);
     td_array_release(&bgi);
     td_array_release(&bgo);
+}
+
+/* skimage remove_small_objects(max_size=10): drop 4-connected objects of
+ * at most 10 pixels (dcnum's test does this; the pipeline gates on
+ * 8-connected labels instead). */
+static void
+remove_small_4(uint8_t *m, size_t w, size_t h, size_t *stack, uint8_t *seen)
+{
+    memset(seen, 0, w * h);
+    for (size_t i = 0; i < w * h; i++) {
+        size_t sp = 0;
+        size_t n = 0;
+
+        if (!m[i] || seen[i])
+            continue;
+        seen[i] = 1;
+        stack[sp++] = i;
+        while (sp > 0) { /* collect the object in stack[0..n) */
+            size_t p = stack[n++];
+            size_t nb[4];
+            size_t k = 0;
+
+            sp--;
+            if (p % w > 0)
+                nb[k++] = p - 1;
+            if (p % w + 1 < w)
+                nb[k++] = p + 1;
+            if (p >= w)
+                nb[k++] = p - w;
+            if (p + w < w * h)
+                nb[k++] = p + w;
+            for (size_t q = 0; q < k; q++) {
+                if (m[nb[q]] && !seen[nb[q]]) {
+                    seen[nb[q]] = 1;
+                    stack[n + sp++] = nb[q];
+                }
+            }
+        }
+        if (n <= 10) {
+            for (size_t q = 0; q < n; q++)
+                m[stack[q]] = 0;
+        }
+    }
+}
+
+/*
+ * dcnum's test_segm_thresh_basic on the generation-8 file
+ * dcnum_thresh_example.rtdc: per unique frame, corr = image - image_bg,
+ * thresh with the stored bg_off, cle=1 f=1 clo=2, small 4-connected
+ * objects removed; the result must equal the OR of the stored masks.
+ */
+static void
+test_thresh_example_masks(void)
+{
+    char path[PATH_MAX];
+    struct td_array img = {0}, bg = {0}, off = {0}, msk = {0}, fr = {0};
+    struct dcn_label_process_opts o = {true, true, 2};
+    size_t n, h, w, frames = 0, bad = 0;
+    int16_t *corr = NULL;
+    uint8_t *mask = NULL, *want = NULL, *seen = NULL;
+    uint16_t *lab = NULL;
+    size_t *stack = NULL;
+    void *scratch = NULL;
+
+    td_path(path, "inputs/dcnum_thresh_example.rtdc");
+    if (!CHECK(td_read(&img, path, "/events/image", TD_U8) == 0) ||
+        !CHECK(td_read(&bg, path, "/events/image_bg", TD_U8) == 0) ||
+        !CHECK(td_read(&off, path, "/events/bg_off", TD_F64) == 0) ||
+        !CHECK(td_read(&msk, path, "/events/mask", TD_U8) == 0) ||
+        !CHECK(td_read(&fr, path, "/events/frame", TD_F64) == 0))
+        goto out;
+    n = img.dims[0];
+    h = img.dims[1];
+    w = img.dims[2];
+    corr = malloc(w * h * sizeof(*corr));
+    mask = malloc(w * h);
+    want = malloc(w * h);
+    seen = malloc(w * h);
+    lab = malloc(w * h * sizeof(*lab));
+    stack = malloc(w * h * sizeof(*stack));
+    scratch = malloc(dcn_label_process_scratch_size(w, h));
+    for (size_t i = 0; i < n; i++) {
+        const double *f = fr.data;
+        const uint8_t *im = (const uint8_t *)img.data + i * w * h;
+        const uint8_t *b = (const uint8_t *)bg.data + i * w * h;
+        struct dcn_corr_view cv = {corr, w, h, w};
+        struct dcn_mask_view mv = {mask, w, h, w};
+        size_t nobj = 0;
+        size_t nmax = 0;
+        bool first = true;
+
+        for (size_t j = 0; j < i; j++)
+            first = first && f[j] != f[i];
+        if (!first)
+            continue;
+        memset(want, 0, w * h);
+        for (size_t j = i; j < n; j++) {
+            const uint8_t *mj = (const uint8_t *)msk.data + j * w * h;
+
+            for (size_t p = 0; f[j] == f[i] && p < w * h; p++)
+                want[p] |= mj[p] != 0;
+        }
+        for (size_t p = 0; p < w * h; p++)
+            corr[p] = (int16_t)((int16_t)im[p] - (int16_t)b[p]);
+        CHECK_EQ(dcn_segment_thresh(mask, &cv, &((double *)off.data)[i], -6.0),
+                 0);
+        CHECK_EQ(dcn_label(lab, &nobj, &mv, i, scratch, NULL), 0);
+        CHECK_EQ(dcn_label_process(&(struct dcn_label_image){lab, w, h}, &nmax,
+                                   &o, i, scratch, NULL),
+                 0);
+        for (size_t p = 0; p < w * h; p++)
+            mask[p] = lab[p] != 0;
+        remove_small_4(mask, w, h, stack, seen);
+        bad += memcmp(mask, want, w * h) != 0;
+        frames++;
+    }
+    CHECK_EQ(bad, 0);
+    printf("dcnum_thresh_example (generation 8, test_segm_thresh_basic): "
+           "%zu/%zu unique frames identical\n",
+           frames - bad, frames);
+out:
+    free(corr);
+    free(mask);
+    free(want);
+    free(seen);
+    free(lab);
+    free(stack);
+    free(scratch);
+    td_array_release(&img);
+    td_array_release(&bg);
+    td_array_release(&off);
+    td_array_release(&msk);
+    td_array_release(&fr);
 }
 
 int
@@ -309,5 +458,6 @@ main(void)
 
     for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
         run_variant(&v[k]);
+    test_thresh_example_masks();
     return check_report();
 }
