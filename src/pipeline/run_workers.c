@@ -223,14 +223,14 @@ task_process(struct worker *wk, const struct dcn_task *t)
     size_t npix = frame_pixels(run);
 
     for (size_t k = t->start; k < t->stop; k++) {
+        struct dcn_label_image img = {dcn_chunk_slot_labels(slot) + k * npix,
+                                      run->width, run->height};
         size_t max_label;
         int rc;
 
         if (dup[k])
             continue;
-        rc = dcn_label_process(dcn_chunk_slot_labels(slot) + k * npix,
-                               run->width, run->height, &max_label,
-                               &run->mask_opts,
+        rc = dcn_label_process(&img, &max_label, &run->mask_opts,
                                (size_t)(slot_first(run, t->slot) + k),
                                wk->process_scratch, &wk->err);
         if (rc < 0)
