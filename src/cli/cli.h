@@ -15,4 +15,7 @@ enum dcn_exit {
     DCN_EXIT_INTERRUPTED = 130,
 };
 
+/* `dcnumc synth`; argv[0] is "synth".  Returns the exit code. */
+int dcn_cli_synth(int argc, char **argv);
+
 #endif /* DCN_CLI_CLI_H */

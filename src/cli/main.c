@@ -22,6 +22,9 @@ usage(FILE *out)
             "into per-cell features, with the results of dcnum (pipeline "
             "generation %s).\n"
             "\n"
+            "commands:\n"
+            "  synth          write a synthetic raw measurement (for tests)\n"
+            "\n"
             "options:\n"
             "  -h, --help     show this help\n"
             "  --version      print the version\n"
@@ -46,6 +49,8 @@ main(int argc, char **argv)
                DCN_PIPELINE_GENERATION);
         return 0;
     }
+    if (strcmp(argv[1], "synth") == 0)
+        return dcn_cli_synth(argc - 1, argv + 1);
     fprintf(stderr, "dcnumc: unknown command '%s' (see dcnumc --help)\n",
             argv[1]);
     return DCN_EXIT_USAGE;
