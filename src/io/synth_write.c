@@ -28,14 +28,15 @@
 #include "zstd_filter.h"
 
 struct dcn__synth_file {
-    char *path;    /* final path, owned */
-    char *tmp;     /* path + "~", owned */
-    bool force;    /* overwrite an existing path */
-    bool finished; /* renamed to path */
-    hid_t file;    /* H5I_INVALID_HID once closed */
-    hid_t image;   /* /events/image */
-    hid_t frame;   /* /events/frame */
-    hid_t time;    /* /events/time */
+    char *path;            /* final path, owned */
+    char *tmp;             /* path + "~", owned */
+    bool force;            /* overwrite an existing path */
+    bool finished;         /* renamed to path */
+    uint64_t chunk_frames; /* image chunk length */
+    hid_t file;            /* H5I_INVALID_HID once closed */
+    hid_t image;           /* /events/image */
+    hid_t frame;           /* /events/frame */
+    hid_t time;            /* /events/time */
 };
 
 struct dcn__synth_encoder {
@@ -279,6 +280,7 @@ dcn__synth_file_create(struct dcn__synth_file **out, const char *path,
         goto out;
     }
     f->force = force;
+    f->chunk_frames = lay->chunk_frames;
     f->image = f->frame = f->time = H5I_INVALID_HID;
     f->file = create_h5(f->tmp);
     if (f->file < 0) {
@@ -306,17 +308,10 @@ int
 dcn__synth_file_write_chunk(struct dcn__synth_file *f, uint64_t chunk,
                             const void *data, size_t len, struct dcn_error *err)
 {
-    hid_t dcpl = H5Dget_create_plist(f->image);
-    hsize_t cdims[3] = {0, 0, 0};
-    hsize_t offset[3] = {0, 0, 0};
-    herr_t status = -1;
+    hsize_t offset[3] = {chunk * f->chunk_frames, 0, 0};
 
-    if (dcpl >= 0 && H5Pget_chunk(dcpl, 3, cdims) == 3) {
-        offset[0] = chunk * cdims[0];
-        status = H5Dwrite_chunk(f->image, H5P_DEFAULT, 0, offset, len, data);
-    }
-    close_id(&dcpl, H5Pclose);
-    if (status < 0)
+    /* Filter mask 0: every filter of the pipeline was applied. */
+    if (H5Dwrite_chunk(f->image, H5P_DEFAULT, 0, offset, len, data) < 0)
         return dcn_error_set(err, DCN_EIO,
                              "%s: cannot write chunk %llu of events/image",
                              f->tmp, (unsigned long long)chunk);

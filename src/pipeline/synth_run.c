@@ -410,6 +410,7 @@ store_job(struct dcn__synth_file *file, struct job *job, uint64_t c,
 }
 
 struct produce_ctx {
+    const char *path; /* the output, for messages */
     struct run *run;
     struct worker *self;
     struct dcn__synth_state *state;
@@ -435,7 +436,8 @@ produce(struct produce_ctx *ctx, struct dcn_error *err)
         while (next_gen < nchunks && next_gen < c + run->njobs)
             fill_job(run, ctx->state, next_gen++, ctx->frames, &ctx->cells);
         if (!wait_done(run, ctx->self, job))
-            return dcn_error_set(err, run->err.code, "%s", run->err.msg);
+            return dcn_error_set(err, run->err.code, "%s: %s", ctx->path,
+                                 run->err.msg);
         rc = store_job(ctx->file, job, c, run->chunk_frames, ctx->frame_buf,
                        ctx->time_buf, err);
         if (rc < 0)
@@ -506,7 +508,7 @@ dcn_synth_write(const char *path, const struct dcn_synth_params *params,
                 struct dcn_error *err)
 {
     struct run run = {.err = DCN_ERROR_INIT};
-    struct produce_ctx ctx = {.run = &run};
+    struct produce_ctx ctx = {.path = path, .run = &run};
     struct worker *workers = NULL;
     unsigned n = 0;
     int rc;
@@ -524,7 +526,9 @@ dcn_synth_write(const char *path, const struct dcn_synth_params *params,
     run.level = params->compression;
     run.chunk_frames = dcn_synth_chunk_frames(params->height, params->width);
     run.npix = (size_t)params->height * params->width;
-    run.njobs = 2 * (size_t)n + 2;
+    /* One chunk per thread in flight, one being stored, one being filled:
+     * memory is (threads + 3) * 2 chunks, whatever the frame count. */
+    run.njobs = (size_t)n + 3;
     pthread_mutex_init(&run.lock, NULL);
     pthread_cond_init(&run.cond, NULL);
     ctx.frames = params->frames;
