@@ -21,7 +21,8 @@
 static void
 synth_usage(FILE *out)
 {
-    fprintf(out,
+    (void)fprintf(
+            out,
             "usage: dcnumc synth -n FRAMES [options] OUT.rtdc\n"
             "\n"
             "Write a synthetic raw RT-DC measurement: camera images of a\n"
@@ -72,8 +73,8 @@ synth_usage(FILE *out)
 static int
 usage_error(const char *opt, const char *why)
 {
-    fprintf(stderr, "dcnumc synth: %s: %s (see dcnumc synth --help)\n", opt,
-            why);
+    (void)fprintf(stderr, "dcnumc synth: %s: %s (see dcnumc synth --help)\n",
+                  opt, why);
     return DCN_EXIT_USAGE;
 }
 
@@ -213,7 +214,7 @@ dcn_cli_synth(int argc, char **argv)
     if (out == NULL)
         return usage_error("OUT.rtdc", "the output file is missing");
     if (dcn_synth_write(out, &p, &err) < 0) {
-        fprintf(stderr, "dcnumc synth: %s\n", err.msg);
+        (void)fprintf(stderr, "dcnumc synth: %s\n", err.msg);
         return DCN_EXIT_FAIL;
     }
     return DCN_EXIT_OK;

@@ -40,7 +40,8 @@ struct dcn__synth_file {
 };
 
 struct dcn__synth_encoder {
-    ZSTD_CCtx *cctx;
+    ZSTD_CCtx *cctx; /* NULL without compression */
+    int level;
 };
 
 static bool
@@ -80,13 +81,20 @@ make_dcpl(int rank, const hsize_t *chunk, int level)
     return dcpl;
 }
 
+/* Shape of a dataset along the event axis (unlimited, as dcnum's). */
+struct dset_shape {
+    int rank;
+    hsize_t dims[3];
+    hsize_t chunk[3];
+};
+
 static hid_t
-make_dataset(hid_t loc, const char *name, hid_t type, int rank,
-             const hsize_t *dims, const hsize_t *chunk, int level)
+make_dataset(hid_t loc, const char *name, hid_t type,
+             const struct dset_shape *sh, int level)
 {
-    hsize_t maxdims[3] = {H5S_UNLIMITED, dims[1], rank > 2 ? dims[2] : 0};
-    hid_t space = H5Screate_simple(rank, dims, maxdims);
-    hid_t dcpl = make_dcpl(rank, chunk, level);
+    hsize_t maxdims[3] = {H5S_UNLIMITED, sh->dims[1], sh->dims[2]};
+    hid_t space = H5Screate_simple(sh->rank, sh->dims, maxdims);
+    hid_t dcpl = make_dcpl(sh->rank, sh->chunk, level);
     hid_t dset = H5I_INVALID_HID;
 
     if (space >= 0 && dcpl >= 0)
@@ -156,7 +164,7 @@ put_attr(hid_t loc, const struct dcn__attr *a)
     hid_t type = H5I_INVALID_HID;
     hid_t space = H5Screate(H5S_SCALAR);
     hid_t attr = H5I_INVALID_HID;
-    int8_t flag = a->i != 0;
+    int8_t flag = (int8_t)(a->i != 0 ? 1 : 0);
     const void *value = &a->d;
     hid_t file_type;
     int rc = -1;
@@ -209,29 +217,29 @@ static int
 create_events(struct dcn__synth_file *f, const struct dcn__synth_layout *lay,
               struct dcn_error *err)
 {
-    hsize_t dims[3] = {lay->frames, lay->height, lay->width};
-    hsize_t chunk[3] = {lay->chunk_frames, lay->height, lay->width};
-    hsize_t sdims[2] = {lay->frames, 0};
-    hsize_t schunk[1] = {1000};
+    struct dset_shape img = {3,
+                             {lay->frames, lay->height, lay->width},
+                             {lay->chunk_frames, lay->height, lay->width}};
+    struct dset_shape scalar = {1, {lay->frames, 0, 0}, {1000, 0, 0}};
     hid_t group = H5Gcreate2(f->file, "events", H5P_DEFAULT, H5P_DEFAULT,
                              H5P_DEFAULT);
     const char *what = "events";
 
     if (group >= 0) {
         what = "events/image";
-        f->image = make_dataset(group, "image", H5T_STD_U8LE, 3, dims, chunk,
+        f->image = make_dataset(group, "image", H5T_STD_U8LE, &img,
                                 lay->compression);
     }
     if (f->image >= 0 && put_fixed_str(f->image, "CLASS", "IMAGE") == 0 &&
         put_fixed_str(f->image, "IMAGE_VERSION", "1.2") == 0 &&
         put_fixed_str(f->image, "IMAGE_SUBCLASS", "IMAGE_GRAYSCALE") == 0) {
         what = "events/frame";
-        f->frame = make_dataset(group, "frame", H5T_STD_U64LE, 1, sdims, schunk,
+        f->frame = make_dataset(group, "frame", H5T_STD_U64LE, &scalar,
                                 lay->compression);
     }
     if (f->frame >= 0) {
         what = "events/time";
-        f->time = make_dataset(group, "time", H5T_IEEE_F64LE, 1, sdims, schunk,
+        f->time = make_dataset(group, "time", H5T_IEEE_F64LE, &scalar,
                                lay->compression);
     }
     close_id(&group, H5Gclose);
@@ -248,24 +256,22 @@ concat(const char *a, const char *b)
     size_t nb = strlen(b);
     char *s = dcn__malloc(na + nb + 1);
 
-    if (s != NULL) {
-        memcpy(s, a, na);
-        memcpy(s + na, b, nb + 1);
-    }
+    if (s != NULL)
+        (void)snprintf(s, na + nb + 1, "%s%s", a, b);
     return s;
 }
 
 int
-dcn__synth_file_create(struct dcn__synth_file **out, const char *path,
-                       bool force, const struct dcn__synth_layout *lay,
+dcn__synth_file_create(struct dcn__synth_file **file, const char *path,
+                       const struct dcn__synth_layout *lay,
                        const struct dcn__attr *attrs, size_t nattrs,
                        struct dcn_error *err)
 {
     struct dcn__synth_file *f = NULL;
     int rc;
 
-    *out = NULL;
-    if (!force && path_exists(path))
+    *file = NULL;
+    if (!lay->force && path_exists(path))
         return dcn_error_set(err, DCN_EEXIST,
                              "%s: file exists (use --force to overwrite)",
                              path);
@@ -279,7 +285,7 @@ dcn__synth_file_create(struct dcn__synth_file **out, const char *path,
         rc = dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", path);
         goto out;
     }
-    f->force = force;
+    f->force = lay->force;
     f->chunk_frames = lay->chunk_frames;
     f->image = f->frame = f->time = H5I_INVALID_HID;
     f->file = create_h5(f->tmp);
@@ -300,7 +306,7 @@ out:
         dcn__synth_file_free(f);
         return rc;
     }
-    *out = f;
+    *file = f;
     return DCN_OK;
 }
 
@@ -409,9 +415,13 @@ dcn__synth_file_finish(struct dcn__synth_file *f, const char *log_name,
                              "%s: file appeared while writing (use --force "
                              "to overwrite)",
                              f->path);
-    if (rename(f->tmp, f->path) != 0)
+    if (rename(f->tmp, f->path) != 0) {
+        char why[128] = "unknown error";
+
+        (void)strerror_r(errno, why, sizeof(why));
         return dcn_error_set(err, DCN_EIO, "%s: cannot rename %s: %s", f->path,
-                             f->tmp, strerror(errno));
+                             f->tmp, why);
+    }
     f->finished = true;
     return DCN_OK;
 }
@@ -432,17 +442,19 @@ dcn__synth_file_free(struct dcn__synth_file *f)
 /* ---- chunk encoding --------------------------------------------------- */
 
 int
-dcn__synth_encoder_new(struct dcn__synth_encoder **out, struct dcn_error *err)
+dcn__synth_encoder_new(struct dcn__synth_encoder **enc, int level,
+                       struct dcn_error *err)
 {
-    struct dcn__synth_encoder *enc = dcn__calloc(1, sizeof(*enc));
+    struct dcn__synth_encoder *e = dcn__calloc(1, sizeof(*e));
 
-    *out = NULL;
-    if (enc == NULL || (enc->cctx = ZSTD_createCCtx()) == NULL) {
-        dcn__free(enc);
+    *enc = NULL;
+    if (e == NULL || (level > 0 && (e->cctx = ZSTD_createCCtx()) == NULL)) {
+        dcn__free(e);
         return dcn_error_set(err, DCN_ENOMEM,
                              "out of memory for a zstd encoder");
     }
-    *out = enc;
+    e->level = level;
+    *enc = e;
     return DCN_OK;
 }
 
@@ -464,29 +476,30 @@ dcn__synth_encode_bound(size_t raw_len)
 }
 
 int
-dcn__synth_encode(struct dcn__synth_encoder *enc, uint8_t *dst, size_t cap,
-                  size_t *out_len, const uint8_t *src, size_t len, int level,
-                  struct dcn_error *err)
+dcn__synth_encode(struct dcn__synth_encoder *enc, struct dcn__synth_chunk *dst,
+                  const uint8_t *src, size_t len, struct dcn_error *err)
 {
+    uint8_t *out = dst->data;
     size_t n = len;
     uint32_t sum;
 
-    if (cap < dcn__synth_encode_bound(len))
+    if (dst->cap < dcn__synth_encode_bound(len))
         return dcn_error_set(err, DCN_EINVAL, "chunk buffer too small");
-    if (level > 0) {
+    if (enc->level > 0) {
         /* One-shot: the frame records its content size (format.md §4.1). */
-        n = ZSTD_compressCCtx(enc->cctx, dst, cap - 4, src, len, level);
+        n = ZSTD_compressCCtx(enc->cctx, out, dst->cap - 4, src, len,
+                              enc->level);
         if (ZSTD_isError(n))
             return dcn_error_set(err, DCN_EIO, "zstd compression failed: %s",
                                  ZSTD_getErrorName(n));
     } else {
-        memcpy(dst, src, len);
+        memcpy(out, src, len);
     }
-    sum = dcn__fletcher32(dst, n);
-    dst[n] = (uint8_t)sum;
-    dst[n + 1] = (uint8_t)(sum >> 8);
-    dst[n + 2] = (uint8_t)(sum >> 16);
-    dst[n + 3] = (uint8_t)(sum >> 24);
-    *out_len = n + 4;
+    sum = dcn__fletcher32(out, n);
+    out[n] = (uint8_t)sum;
+    out[n + 1] = (uint8_t)(sum >> 8);
+    out[n + 2] = (uint8_t)(sum >> 16);
+    out[n + 3] = (uint8_t)(sum >> 24);
+    dst->len = n + 4;
     return DCN_OK;
 }

@@ -41,6 +41,7 @@ struct dcn__synth_layout {
     uint32_t width;
     uint32_t chunk_frames; /* image chunk length along axis 0 */
     int compression;       /* zstd level 1..22, 0 = none */
+    bool force;            /* overwrite an existing output */
 };
 
 struct dcn__synth_file;
@@ -48,11 +49,11 @@ struct dcn__synth_file;
 /*
  * Create "<path>~" with the datasets of layout (full length, filled by
  * the writes below) and the root attributes attrs[0..nattrs).  An
- * existing path is DCN_EEXIST unless force.  Caller frees with
+ * existing path is DCN_EEXIST unless layout->force.  Caller frees with
  * dcn__synth_file_free().  Strings are borrowed for the call.
  */
 int dcn__synth_file_create(struct dcn__synth_file **file, const char *path,
-                           bool force, const struct dcn__synth_layout *layout,
+                           const struct dcn__synth_layout *layout,
                            const struct dcn__attr *attrs, size_t nattrs,
                            struct dcn_error *err);
 
@@ -82,23 +83,30 @@ void dcn__synth_file_free(struct dcn__synth_file *file);
 
 struct dcn__synth_encoder;
 
-/* Caller frees with dcn__synth_encoder_free(). */
-int dcn__synth_encoder_new(struct dcn__synth_encoder **enc,
+/* An encoder for zstd level (0: no compression); caller frees with
+ * dcn__synth_encoder_free(). */
+int dcn__synth_encoder_new(struct dcn__synth_encoder **enc, int level,
                            struct dcn_error *err);
 void dcn__synth_encoder_free(struct dcn__synth_encoder *enc);
 
 /* Bytes a stored chunk of raw_len bytes may need. */
 size_t dcn__synth_encode_bound(size_t raw_len);
 
+/* An encoded chunk: caller storage. */
+struct dcn__synth_chunk {
+    uint8_t *data; /* cap bytes, borrowed */
+    size_t cap;    /* >= dcn__synth_encode_bound(raw length) */
+    size_t len;    /* set by dcn__synth_encode() */
+};
+
 /*
  * Encode a full raw chunk as HDF5 stores it with the pipeline
  * [zstd(level), fletcher32] (level 0: [fletcher32]): dst receives the
  * zstd frame (content size in the header) and the little-endian
- * Fletcher32 of it.  dst has cap >= dcn__synth_encode_bound(len) bytes.
- * Thread-safe with one encoder per thread.
+ * Fletcher32 of it.  Thread-safe with one encoder per thread.
  */
-int dcn__synth_encode(struct dcn__synth_encoder *enc, uint8_t *dst, size_t cap,
-                      size_t *out_len, const uint8_t *src, size_t len,
-                      int level, struct dcn_error *err);
+int dcn__synth_encode(struct dcn__synth_encoder *enc,
+                      struct dcn__synth_chunk *dst, const uint8_t *src,
+                      size_t len, struct dcn_error *err);
 
 #endif /* DCN_IO_SYNTH_WRITE_H */

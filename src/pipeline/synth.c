@@ -315,50 +315,67 @@ in_range(double v, double lo, double hi)
     return v >= lo && v <= hi; /* false for NaN */
 }
 
-int
-dcn__synth_params_check(const struct dcn_synth_params *p, const char *path,
-                        struct dcn_error *err)
+/* Name of the first bad shape or storage parameter, or NULL. */
+static const char *
+bad_shape(const struct dcn_synth_params *p)
 {
-    const char *bad = NULL;
+    if (p->frames < 1 || p->frames > (UINT64_C(1) << 40))
+        return "frames (1 .. 2^40)";
+    if (p->height < 32 || p->height > 1024)
+        return "height (32 .. 1024)";
+    if (p->width < 32 || p->width > 4096)
+        return "width (32 .. 4096)";
+    if (p->compression < 0 || p->compression > 9)
+        return "compression (0 = none, zstd level 1 .. 9)";
+    if (p->threads > 256)
+        return "threads (0 .. 256)";
+    if (!in_range(p->frame_rate, 1e-3, 1e9))
+        return "frame_rate";
+    if (!in_range(p->pixel_size, 1e-6, 1e6))
+        return "pixel_size";
+    if (!in_range(p->mean_frame_gap, 1.0, 1e6))
+        return "mean_frame_gap (>= 1)";
+    if (p->first_frame > (UINT64_C(1) << 52))
+        return "first_frame";
+    return NULL;
+}
+
+/* Name of the first bad image or cell parameter, or NULL. */
+static const char *
+bad_levels(const struct dcn_synth_params *p)
+{
     double psum = 0.0;
 
     for (int i = 0; i < 4; i++) {
         if (!in_range(p->cell_probs[i], 0.0, 1.0))
-            bad = "cell_probs";
+            return "cell_probs (0 .. 1 each)";
         psum += p->cell_probs[i];
     }
-    if (p->frames < 1 || p->frames > (UINT64_C(1) << 40))
-        bad = "frames (1 .. 2^40)";
-    else if (p->height < 32 || p->height > 1024)
-        bad = "height (32 .. 1024)";
-    else if (p->width < 32 || p->width > 4096)
-        bad = "width (32 .. 4096)";
-    else if (p->compression < 0 || p->compression > 9)
-        bad = "compression (0 = none, zstd level 1 .. 9)";
-    else if (p->threads > 256)
-        bad = "threads (0 .. 256)";
-    else if (!in_range(p->frame_rate, 1e-3, 1e9))
-        bad = "frame_rate";
-    else if (!in_range(p->pixel_size, 1e-6, 1e6))
-        bad = "pixel_size";
-    else if (!in_range(p->mean_frame_gap, 1.0, 1e6))
-        bad = "mean_frame_gap (>= 1)";
-    else if (p->first_frame > (UINT64_C(1) << 52))
-        bad = "first_frame";
-    else if (!in_range(p->bg_level, 0.0, 255.0))
-        bad = "bg_level (0 .. 255)";
-    else if (!in_range(p->flicker, 0.0, 50.0))
-        bad = "flicker (0 .. 50)";
-    else if (!in_range(p->read_noise, 0.0, 50.0))
-        bad = "read_noise (0 .. 50)";
-    else if (!in_range(p->shot_noise, 0.0, 10.0))
-        bad = "shot_noise (0 .. 10)";
-    else if (!in_range(psum, 0.999999, 1.000001))
-        bad = "cell_probs (must sum to 1)";
-    else if (!in_range(p->bright_fraction, 0.0, 1.0))
-        bad = "bright_fraction (0 .. 1)";
-    else if (!in_range(p->duplicate_frac, 0.0, 0.5))
-        bad = "duplicate_frac (0 .. 0.5)";
+    if (!in_range(psum, 0.999999, 1.000001))
+        return "cell_probs (must sum to 1)";
+    if (!in_range(p->bg_level, 0.0, 255.0))
+        return "bg_level (0 .. 255)";
+    if (!in_range(p->flicker, 0.0, 50.0))
+        return "flicker (0 .. 50)";
+    if (!in_range(p->read_noise, 0.0, 50.0))
+        return "read_noise (0 .. 50)";
+    if (!in_range(p->shot_noise, 0.0, 10.0))
+        return "shot_noise (0 .. 10)";
+    if (!in_range(p->bright_fraction, 0.0, 1.0))
+        return "bright_fraction (0 .. 1)";
+    if (!in_range(p->duplicate_frac, 0.0, 0.5))
+        return "duplicate_frac (0 .. 0.5)";
+    return NULL;
+}
+
+int
+dcn__synth_params_check(const struct dcn_synth_params *p, const char *path,
+                        struct dcn_error *err)
+{
+    const char *bad = bad_shape(p);
+
+    if (bad == NULL)
+        bad = bad_levels(p);
     if (bad == NULL)
         return DCN_OK;
     return dcn_error_set(err, DCN_EINVAL, "%s%sbad synthetic parameter %s",
@@ -595,6 +612,13 @@ add_cell(const struct dcn__synth_model *m, const struct dcn__synth_cell *c,
     }
 }
 
+/* v in (0, 254.5) rounded half up: truncating v + 0.5 is exact here. */
+static inline uint8_t
+round_pos(float v)
+{
+    return (uint8_t)(v + 0.5f); // NOLINT(bugprone-incorrect-roundings)
+}
+
 /* Camera noise, rounding and clipping: the hot loop. */
 static void
 expose(const struct dcn__synth_model *m, const float *signal, uint8_t *out,
@@ -617,7 +641,7 @@ expose(const struct dcn__synth_model *m, const float *signal, uint8_t *out,
         v = s + m->sigma[level] * m->z[bits & (ZSIZE - 1)];
         bits >>= ZBITS;
         left--;
-        out[i] = v <= 0.0f ? 0 : v >= 254.5f ? 255 : (uint8_t)(v + 0.5f);
+        out[i] = v <= 0.0f ? 0 : v >= 254.5f ? 255 : round_pos(v);
     }
 }
 
@@ -644,13 +668,13 @@ dcn__synth_render(const struct dcn__synth_model *m,
 /* ---- lifecycle -------------------------------------------------------- */
 
 int
-dcn__synth_new(struct dcn__synth_state **out,
+dcn__synth_new(struct dcn__synth_state **state,
                const struct dcn_synth_params *params, struct dcn_error *err)
 {
     struct dcn__synth_state *st = NULL;
     int rc = dcn__synth_params_check(params, NULL, err);
 
-    *out = NULL;
+    *state = NULL;
     if (rc < 0)
         return rc;
     st = dcn__calloc(1, sizeof(*st));
@@ -664,7 +688,7 @@ dcn__synth_new(struct dcn__synth_state **out,
         goto nomem;
     init_model(&st->model);
     rng_seed(&st->rng, mix64(params->seed, 0x7363656e65u)); /* "scene" */
-    *out = st;
+    *state = st;
     return DCN_OK;
 nomem:
     dcn__synth_free(st);

@@ -83,13 +83,16 @@ static int
 process_job(struct worker *w, struct job *job, struct dcn_error *err)
 {
     struct run *run = w->run;
+    struct dcn__synth_chunk dst = {job->enc, job->enc_cap, 0};
+    int rc;
 
     for (size_t i = 0; i < job->nframes; i++)
         dcn__synth_render(run->model, &job->scenes[i], job->raw + i * run->npix,
                           w->scratch);
-    return dcn__synth_encode(w->enc, job->enc, job->enc_cap, &job->enc_len,
-                             job->raw, run->chunk_frames * run->npix,
-                             run->level, err);
+    rc = dcn__synth_encode(w->enc, &dst, job->raw,
+                           run->chunk_frames * run->npix, err);
+    job->enc_len = dst.len;
+    return rc;
 }
 
 /* Claim and process one ready job; called and returns with lock held. */
@@ -142,7 +145,7 @@ worker_init(struct worker *w, struct run *run, struct dcn_error *err)
                                   sizeof(float));
     if (w->scratch == NULL)
         return dcn_error_set(err, DCN_ENOMEM, "out of memory (scratch)");
-    return dcn__synth_encoder_new(&w->enc, err);
+    return dcn__synth_encoder_new(&w->enc, run->level, err);
 }
 
 static void
@@ -208,17 +211,18 @@ fmt_double(char *buf, size_t len, double v)
     int exp10;
 
     for (; prec < 17; prec++) {
-        snprintf(buf, len, "%.*e", prec - 1, v);
+        (void)snprintf(buf, len, "%.*e", prec - 1, v);
         if (strtod(buf, NULL) == v)
             break;
     }
-    snprintf(buf, len, "%.*e", prec - 1, v);
+    (void)snprintf(buf, len, "%.*e", prec - 1, v);
     exp10 = (int)strtol(strchr(buf, 'e') + 1, NULL, 10);
     if (v != v || exp10 < -4 || exp10 >= 16) {
-        snprintf(buf, len, "%.*g", prec, v);
+        (void)snprintf(buf, len, "%.*g", prec, v);
         return;
     }
-    snprintf(buf, len, "%.*f", prec - 1 - exp10 > 0 ? prec - 1 - exp10 : 0, v);
+    (void)snprintf(buf, len, "%.*f",
+                   prec - 1 - exp10 > 0 ? prec - 1 - exp10 : 0, v);
     if (strchr(buf, '.') == NULL && strlen(buf) + 3 <= len)
         memcpy(buf + strlen(buf), ".0", 3);
 }
@@ -248,7 +252,7 @@ make_log(char (*lines)[LOG_LINE_MAX], const struct dcn_synth_params *p,
     fmt_double(d[9], sizeof(d[9]), p->mean_frame_gap);
     fmt_double(d[10], sizeof(d[10]), p->pixel_size);
     fmt_double(d[11], sizeof(d[11]), p->read_noise);
-#define LINE(...) snprintf(lines[n++], LOG_LINE_MAX, __VA_ARGS__)
+#define LINE(...) (void)snprintf(lines[n++], LOG_LINE_MAX, __VA_ARGS__)
     LINE("{");
     LINE(" \"bg_level\": %s,", d[0]);
     LINE(" \"bright_fraction\": %s,", d[1]);
@@ -294,10 +298,11 @@ make_attrs(struct dcn__attr *a, const struct dcn_synth_params *p, char *sample,
 {
     size_t n = 0;
 
-    snprintf(sample, len, "synthetic-seed%llu", (unsigned long long)p->seed);
-    snprintf(ident, len, "SYNTH-%llu-%llu-%ux%u", (unsigned long long)p->seed,
-             (unsigned long long)p->frames, (unsigned)p->height,
-             (unsigned)p->width);
+    (void)snprintf(sample, len, "synthetic-seed%llu",
+                   (unsigned long long)p->seed);
+    (void)snprintf(ident, len, "SYNTH-%llu-%llu-%ux%u",
+                   (unsigned long long)p->seed, (unsigned long long)p->frames,
+                   (unsigned)p->height, (unsigned)p->width);
 #define S(k, v) a[n++] = (struct dcn__attr){k, DCN__ATTR_STR, v, 0, 0}
 #define I(k, v)                      \
     a[n++] = (struct dcn__attr)      \
@@ -391,24 +396,6 @@ wait_done(struct run *run, struct worker *self, struct job *job)
     return ok;
 }
 
-static int
-store_job(struct dcn__synth_file *file, struct job *job, uint64_t c,
-          size_t chunk_frames, uint64_t *frame, double *time,
-          struct dcn_error *err)
-{
-    int rc = dcn__synth_file_write_chunk(file, c, job->enc, job->enc_len, err);
-
-    for (size_t i = 0; i < job->nframes; i++) {
-        frame[i] = job->scenes[i].frame;
-        time[i] = job->scenes[i].time;
-    }
-    if (rc == DCN_OK)
-        rc = dcn__synth_file_write_frames(file, c * chunk_frames, frame, time,
-                                          job->nframes, err);
-    job->state = JOB_FREE; /* owned by the main thread since DONE */
-    return rc;
-}
-
 struct produce_ctx {
     const char *path; /* the output, for messages */
     struct run *run;
@@ -420,6 +407,26 @@ struct produce_ctx {
     double *time_buf;
     uint64_t cells; /* cells visible, summed over frames */
 };
+
+/* Store the encoded chunk c and its frame numbers and times. */
+static int
+store_job(struct produce_ctx *ctx, struct job *job, uint64_t c,
+          struct dcn_error *err)
+{
+    int rc = dcn__synth_file_write_chunk(ctx->file, c, job->enc, job->enc_len,
+                                         err);
+
+    for (size_t i = 0; i < job->nframes; i++) {
+        ctx->frame_buf[i] = job->scenes[i].frame;
+        ctx->time_buf[i] = job->scenes[i].time;
+    }
+    if (rc == DCN_OK)
+        rc = dcn__synth_file_write_frames(ctx->file, c * ctx->run->chunk_frames,
+                                          ctx->frame_buf, ctx->time_buf,
+                                          job->nframes, err);
+    job->state = JOB_FREE; /* owned by the main thread since DONE */
+    return rc;
+}
 
 static int
 produce(struct produce_ctx *ctx, struct dcn_error *err)
@@ -438,8 +445,7 @@ produce(struct produce_ctx *ctx, struct dcn_error *err)
         if (!wait_done(run, ctx->self, job))
             return dcn_error_set(err, run->err.code, "%s: %s", ctx->path,
                                  run->err.msg);
-        rc = store_job(ctx->file, job, c, run->chunk_frames, ctx->frame_buf,
-                       ctx->time_buf, err);
+        rc = store_job(ctx, job, c, err);
         if (rc < 0)
             return rc;
     }
@@ -475,9 +481,10 @@ static int
 write_file(const char *path, const struct dcn_synth_params *p,
            struct produce_ctx *ctx, unsigned nworkers, struct dcn_error *err)
 {
-    struct dcn__synth_layout lay = {p->frames, p->height, p->width,
-                                    (uint32_t)ctx->run->chunk_frames,
-                                    p->compression};
+    struct dcn__synth_layout lay = {
+            p->frames,      p->height,
+            p->width,       (uint32_t)ctx->run->chunk_frames,
+            p->compression, p->force};
     struct dcn__attr attrs[NATTRS];
     char sample[64];
     char ident[96];
@@ -487,8 +494,7 @@ write_file(const char *path, const struct dcn_synth_params *p,
     size_t nlines;
     int rc;
 
-    rc = dcn__synth_file_create(&ctx->file, path, p->force, &lay, attrs, nattrs,
-                                err);
+    rc = dcn__synth_file_create(&ctx->file, path, &lay, attrs, nattrs, err);
     if (rc == DCN_OK)
         rc = start_workers(ctx->self, nworkers, err);
     if (rc == DCN_OK)
