@@ -360,7 +360,6 @@ fill_job(struct run *run, struct dcn__synth_state *st, uint64_t c,
     uint64_t first = c * run->chunk_frames;
     uint64_t left = frames - first;
 
-    assert(job->state == JOB_FREE);
     job->nframes = left < run->chunk_frames ? (size_t)left : run->chunk_frames;
     for (size_t i = 0; i < job->nframes; i++) {
         dcn__synth_next_scene(st, &job->scenes[i]);
@@ -371,6 +370,7 @@ fill_job(struct run *run, struct dcn__synth_state *st, uint64_t c,
         memset(job->raw + job->nframes * run->npix, 0,
                (run->chunk_frames - job->nframes) * run->npix);
     pthread_mutex_lock(&run->lock);
+    assert(job->state == JOB_FREE);
     job->state = JOB_READY;
     run->ready_end = c + 1;
     pthread_cond_broadcast(&run->cond);
@@ -424,7 +424,9 @@ store_job(struct produce_ctx *ctx, struct job *job, uint64_t c,
         rc = dcn__synth_file_write_frames(ctx->file, c * ctx->run->chunk_frames,
                                           ctx->frame_buf, ctx->time_buf,
                                           job->nframes, err);
-    job->state = JOB_FREE; /* owned by the main thread since DONE */
+    pthread_mutex_lock(&ctx->run->lock);
+    job->state = JOB_FREE;
+    pthread_mutex_unlock(&ctx->run->lock);
     return rc;
 }
 
