@@ -19,10 +19,12 @@
 
 #include "check.h"
 #include "dcnumc/synth.h"
+#include "fletcher32.h"
 #include "md5.h"
 #include "synth.h"
 #include "testdata.h"
 #include "zstd_filter.h"
+#include <zstd.h>
 
 #define H    80
 #define W    250
@@ -528,6 +530,73 @@ check_attrs(hid_t file, uint64_t n)
     (void)n;
 }
 
+/* The stored image chunks are what hdf5plugin writes: one zstd frame with
+ * its content size (the full, zero-padded chunk), then Fletcher32. */
+static void
+check_stored_chunks(hid_t file, size_t nchunks, size_t chunk_bytes)
+{
+    hid_t d = H5Dopen2(file, "/events/image", H5P_DEFAULT);
+    uint8_t *buf = malloc(chunk_bytes + 64);
+    bool ok = d >= 0 && buf != NULL;
+
+    for (size_t c = 0; ok && c < nchunks; c++) {
+        hsize_t off[3] = {c * 52, 0, 0};
+        hsize_t size = 0;
+        uint32_t mask = 1, sum;
+
+        ok = H5Dget_chunk_storage_size(d, off, &size) >= 0 && size > 8 &&
+             size <= chunk_bytes + 64 &&
+             H5Dread_chunk(d, H5P_DEFAULT, off, &mask, buf) >= 0;
+        if (!ok)
+            break;
+        sum = (uint32_t)buf[size - 4] | (uint32_t)buf[size - 3] << 8 |
+              (uint32_t)buf[size - 2] << 16 | (uint32_t)buf[size - 1] << 24;
+        CHECK_EQ(mask, 0);
+        CHECK(memcmp(buf, "\x28\xb5\x2f\xfd", 4) == 0);
+        CHECK_EQ(ZSTD_getFrameContentSize(buf, (size_t)size - 4), chunk_bytes);
+        CHECK_EQ(sum, dcn__fletcher32(buf, (size_t)size - 4));
+    }
+    CHECK(ok);
+    free(buf);
+    if (d >= 0)
+        H5Dclose(d);
+}
+
+/* The generator log: JSON lines with the seed and the generator name. */
+static void
+check_log(hid_t file, const char *want_seed)
+{
+    hid_t d = H5Dopen2(file, "/logs/synthetic-generator", H5P_DEFAULT);
+    hid_t sp = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
+    hid_t t = H5Tcopy(H5T_C_S1);
+    hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : 0;
+    char **lines = n > 0 ? calloc((size_t)n, sizeof(char *)) : NULL;
+    bool seed = false, gen = false;
+
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    CHECK(n > 20);
+    if (lines != NULL &&
+        H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, lines) >= 0) {
+        CHECK_STR_EQ(lines[0], "{");
+        CHECK_STR_EQ(lines[n - 1], "}");
+        for (hssize_t i = 0; i < n; i++) {
+            seed = seed || strcmp(lines[i], want_seed) == 0;
+            gen = gen ||
+                  strcmp(lines[i], " \"generator\": \"dcnumc synth\",") == 0;
+        }
+        H5Dvlen_reclaim(t, sp, H5P_DEFAULT, lines);
+    }
+    CHECK(seed);
+    CHECK(gen);
+    free(lines);
+    H5Tclose(t);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+}
+
 static void
 test_layout_like_a_raw_recording(void)
 {
@@ -553,6 +622,8 @@ test_layout_like_a_raw_recording(void)
     check_attrs(f, 70);
     CHECK(H5Aexists_by_name(f, "/events/image", "CLASS", H5P_DEFAULT) > 0);
     CHECK(H5Lexists(f, "/logs/synthetic-generator", H5P_DEFAULT) > 0);
+    check_stored_chunks(f, 2, (size_t)52 * NPIX);
+    check_log(f, " \"seed\": 1,");
     H5Fclose(f);
     CHECK_EQ(td_attr_double(&v, path, "experiment:event count"), 0);
     CHECK_EQ(v, 70);
