@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "check.h"
 #include "dcnumc/synth.h"
 #include "fletcher32.h"
@@ -707,6 +708,39 @@ test_existing_output_and_failures(void)
     CHECK(strstr(err.msg, "frames") != NULL);
 }
 
+/* Every allocation failure is DCN_ENOMEM and leaves no file behind. */
+static void
+test_allocation_failures_leave_no_file(void)
+{
+    char path[128], tmp[200];
+    struct dcn_synth_params p;
+    int ok_at = 0;
+
+    tmp_path(path, sizeof(path), "torture.rtdc");
+    snprintf(tmp, sizeof(tmp), "%s~", path);
+    dcn_synth_params_init(&p);
+    p.frames = 60;
+    p.threads = 2;
+    for (int nth = 1; nth < 200 && ok_at == 0; nth++) {
+        struct dcn_error err = DCN_ERROR_INIT;
+        int rc;
+
+        dcn__alloc_fail_nth(nth);
+        rc = dcn_synth_write(path, &p, &err);
+        dcn__alloc_fail_nth(0);
+        if (rc == DCN_OK) {
+            ok_at = nth;
+            break;
+        }
+        CHECK_EQ(rc, DCN_ENOMEM);
+        CHECK(access(path, F_OK) != 0);
+        CHECK(access(tmp, F_OK) != 0);
+    }
+    CHECK(ok_at > 5);
+    CHECK(access(tmp, F_OK) != 0);
+    unlink(path);
+}
+
 static void
 remove_tmpdir(void)
 {
@@ -737,6 +771,7 @@ main(void)
     test_file_holds_the_generated_frames();
     test_layout_like_a_raw_recording();
     test_existing_output_and_failures();
+    test_allocation_failures_leave_no_file();
     remove_tmpdir();
     return check_report();
 }
