@@ -18,5 +18,6 @@ enum dcn_exit {
 /* Subcommands: argv[0] is the subcommand name; return an exit code. */
 int dcn_cli_run(int argc, char **argv);
 int dcn_cli_info(int argc, char **argv);
+int dcn_cli_synth(int argc, char **argv);
 
 #endif /* DCN_CLI_CLI_H */

@@ -28,6 +28,9 @@ usage(FILE *out)
             "  info     summarise an .rtdc file: frames, features, "
             "compression,\n"
             "           pipeline identifiers, basins (dcnumc info --help)\n"
+            "  synth    write a synthetic raw measurement, for tests and "
+            "benchmarks\n"
+            "           (dcnumc synth --help)\n"
             "\n"
             "options:\n"
             "  -h, --help     show this help\n"
@@ -57,6 +60,8 @@ main(int argc, char **argv)
         return dcn_cli_info(argc - 1, argv + 1);
     if (strcmp(argv[1], "run") == 0)
         return dcn_cli_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "synth") == 0)
+        return dcn_cli_synth(argc - 1, argv + 1);
     fprintf(stderr, "dcnumc: unknown command '%s' (see dcnumc --help)\n",
             argv[1]);
     return DCN_EXIT_USAGE;
