@@ -32,6 +32,7 @@
 #include "label.h"
 #include "rtdc_read.h"
 #include "rtdc_write.h"
+#include "run_encode.h"
 #include "slot_register.h"
 
 /* Frame-level features copied per event ("protected", format.md §1.5). */
@@ -155,11 +156,13 @@ struct run_output {
     struct dcn_wdset *feat[DCN_FEAT_COUNT];
     struct dcn_wdset *prot[RUN_MAX_PROTECTED];
     struct dcn_wdset *nevents, *bm0, *bm1, *bg_off, *image, *mask;
+    struct enc_pool *pool;      /* encoder threads of the writer */
+    struct enc_stream *image_s; /* chunk rings of the image datasets */
+    struct enc_stream *mask_s;
     enum dcn_wtype bm0_type;
     bool created;        /* the event datasets exist */
     bool bm1_equals_bm0; /* so far every basinmap1 value == basinmap0 */
     uint64_t events;
-    uint8_t *maskbuf; /* H*W, the writer thread's */
 };
 
 /* run_writer.c: the writer thread (arg: struct run_output). */

@@ -44,6 +44,10 @@ create_fixed(struct dcn_run *run, struct run_output *o)
     if (rc == DCN_OK)
         rc = feature_new(o, &o->image, "image", DCN_WT_U8, run->height,
                          run->width);
+    if (rc == DCN_OK)
+        rc = enc_pool_start(&o->pool, run->nworkers, &o->err);
+    if (rc == DCN_OK)
+        rc = enc_stream_new(&o->image_s, o->pool, o->image, &o->err);
     return rc;
 }
 
@@ -61,6 +65,8 @@ create_event_datasets(struct dcn_run *run, struct run_output *o)
     if (rc == DCN_OK)
         rc = feature_new(o, &o->mask, "mask", DCN_WT_U8, run->height,
                          run->width);
+    if (rc == DCN_OK)
+        rc = enc_stream_new(&o->mask_s, o->pool, o->mask, &o->err);
     if (rc == DCN_OK)
         rc = feature_new(o, &o->bm1, "basinmap1", DCN_WT_I64, 0, 0);
     o->created = rc == DCN_OK;
@@ -110,8 +116,10 @@ write_frame_values(struct dcn_run *run, struct run_output *o, size_t slot,
                     sc + p * run->chunk_frames * sizeof(uint64_t) +
                             k * run->prot[p].dtype.size);
     if (rc == DCN_OK)
-        rc = append(o, o->image,
-                    dcn_chunk_slot_image(s) + k * run->height * run->width);
+        rc = enc_stream_append(o->image_s,
+                               dcn_chunk_slot_image(s) +
+                                       k * run->height * run->width,
+                               &o->err);
     return rc;
 }
 
@@ -129,9 +137,10 @@ write_event(struct dcn_run *run, struct run_output *o, size_t slot, size_t k,
     if (rc == DCN_OK)
         rc = write_frame_values(run, o, slot, k, n);
     if (rc == DCN_OK) {
-        dcn__mask_from_labels(o->maskbuf, dcn_chunk_slot_labels(s) + k * npix,
-                              npix, ev->label);
-        rc = append(o, o->mask, o->maskbuf);
+        dcn__mask_from_labels(enc_stream_row(o->mask_s),
+                              dcn_chunk_slot_labels(s) + k * npix, npix,
+                              ev->label);
+        rc = enc_stream_commit(o->mask_s, &o->err);
     }
     o->events++;
     return rc;
@@ -199,11 +208,13 @@ run_output_finish(struct run_output *o)
     all[n++] = o->bm0;
     all[n++] = o->bm1;
     all[n++] = o->bg_off;
-    all[n++] = o->image;
-    all[n++] = o->mask;
     for (size_t i = 0; rc == DCN_OK && i < n; i++)
         if (all[i] != NULL)
             rc = dcn__wdset_finish(all[i], &o->err);
+    if (rc == DCN_OK && o->image_s != NULL)
+        rc = enc_stream_finish(o->image_s, &o->err);
+    if (rc == DCN_OK && o->mask_s != NULL)
+        rc = enc_stream_finish(o->mask_s, &o->err);
     return rc;
 }
 
@@ -218,17 +229,17 @@ run_output_init(struct dcn_run *run, struct run_output *o, struct dcn_writer *w)
     o->bm0_type = mk == DCN_MAPPING_COUNT || mk == DCN_MAPPING_SLICE
                           ? DCN_WT_I64
                           : DCN_WT_U32;
-    o->maskbuf = dcn__malloc(run->height * run->width);
-    if (o->maskbuf == NULL)
-        return dcn_error_set(&o->err, DCN_ENOMEM, "out of memory");
     return DCN_OK;
 }
 
 void
 run_output_release(struct run_output *o)
 {
-    dcn__free(o->maskbuf);
-    o->maskbuf = NULL;
+    enc_stream_free(o->image_s);
+    enc_stream_free(o->mask_s);
+    enc_pool_stop(o->pool);
+    o->image_s = o->mask_s = NULL;
+    o->pool = NULL;
 }
 
 void *
