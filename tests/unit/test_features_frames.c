@@ -209,10 +209,11 @@ run_case(const char *stem, const char *variant, int closing_disk,
         for (int f = DCN_FEAT_FIRST_TEXTURE; f < DCN_FEAT_COUNT; f++)
             wt = worst[f] > wt ? worst[f] : wt;
         printf("%s/%s: %zu/%zu features within contract on %zu/%zu events; "
-               "masks %zu/%zu identical (md5); %zu invalid masks dropped; "
+               "masks %zu/%zu identical (md5); %zu frames with events "
+               "exactly as dcnum; %zu invalid masks dropped; "
                "worst tilt %g ulp, worst tex_* %.3g relative\n",
                stem, variant, feats_ok, ncols, events_ok, csv.nrows, mask_ok,
-               csv.nrows, dropped, worst[DCN_FEAT_TILT], wt);
+               csv.nrows, frames_ok, dropped, worst[DCN_FEAT_TILT], wt);
     }
 out:
     seg_release(&s);
