@@ -56,8 +56,8 @@ dcn__feat_work_size(size_t width, size_t height)
     s += ALIGN16(npx * sizeof(int16_t));                    /* vals */
     s += ALIGN16(npx);                                      /* ivals */
     s += ALIGN16((height + 1) * (width + 2));               /* levels */
-    s += ALIGN16(4 * 65536 * sizeof(uint32_t));             /* cooc */
-    s += ALIGN16(4 * 65536 * sizeof(uint16_t));             /* touched */
+    s += ALIGN16(4 * DCN__TEX_CELLS * sizeof(uint32_t));    /* cooc */
+    s += ALIGN16(4 * DCN__TEX_CELLS * sizeof(uint16_t));    /* touched */
     s += ALIGN16(nlog_for(width, height) * sizeof(double)); /* xlog2x */
     return s;
 }
@@ -86,8 +86,8 @@ dcn__feat_work_init(struct dcn__feat_work *w, void *mem, size_t width,
     CARVE(vals, npx, int16_t);
     CARVE(ivals, npx, uint8_t);
     CARVE(levels, (height + 1) * (width + 2), uint8_t);
-    CARVE(cooc, 4 * 65536, uint32_t);
-    CARVE(touched, 4 * 65536, uint16_t);
+    CARVE(cooc, 4 * DCN__TEX_CELLS, uint32_t);
+    CARVE(touched, 4 * DCN__TEX_CELLS, uint16_t);
     w->nlog = nlog_for(width, height);
     CARVE(xlog2x, w->nlog, double);
 #undef CARVE

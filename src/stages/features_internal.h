@@ -20,6 +20,9 @@
 
 #include "features_extract.h"
 
+/* unordered pairs of 256 texture levels (lo <= hi) */
+#define DCN__TEX_CELLS (256 * 257 / 2)
+
 /* nearest double to pi (M_PI is not in strict C11) */
 #define DCN_PI 3.141592653589793
 
@@ -55,8 +58,8 @@ struct dcn__feat_work {
     uint8_t *ivals; /* width * height */
     /* texture */
     uint8_t *levels;   /* (height + 1) * (width + 2) */
-    uint32_t *cooc;    /* 4 * 65536, all zero between events */
-    uint16_t *touched; /* 4 * 65536 */
+    uint32_t *cooc;    /* 4 * DCN__TEX_CELLS, all zero between events */
+    uint16_t *touched; /* 4 * DCN__TEX_CELLS */
     double *xlog2x;    /* c * log2(c) for c < nlog */
     size_t nlog;
 };

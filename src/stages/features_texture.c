@@ -9,7 +9,8 @@
  *   once; outside the mask the level is 0, which mahotas ignores, so the
  *   box is all that matters;
  * - each direction keeps the count u of every unordered level pair
- *   {lo, hi} (lo <= hi) and a list of the pairs it touched; the symmetric
+ *   {lo, hi} (lo <= hi; packed upper triangle, the four directions of a
+ *   cell side by side) and a list of the pairs it touched; the symmetric
  *   matrix S = Cnt + Cnt^T has S[lo][hi] = S[hi][lo] = u off the diagonal
  *   and S[a][a] = 2u on it, so no L x L matrix is ever scanned or cleared;
  * - every feature is then a sum over the touched pairs or over the
@@ -44,11 +45,20 @@ entropy_from(double sum_xlogx, double t, double log2t)
     return log2t - sum_xlogx / t;
 }
 
+/* cell of the unordered pair lo <= hi in the packed upper triangle: the
+ * cells of levels below L take L(L+1)/2 entries, so a texture with L ~ 100
+ * keeps all four directions in ~80 KiB */
+static inline size_t
+cell_index(unsigned lo, unsigned hi)
+{
+    return (size_t)hi * (hi + 1) / 2 + lo;
+}
+
 /*
  * The 13 mahotas features of one direction from its touched cells; the
  * cells are reset to zero on the way.  Pairs with a 0 level (row and
- * column 0, ignored by mahotas) are skipped.  nlev is L = max level + 1,
- * the row stride of the cell index; touched holds (lo << 8) | hi.
+ * column 0, ignored by mahotas) are skipped.  nlev is L = max level + 1;
+ * touched holds (lo << 8) | hi.
  * Returns false if T == 0.
  */
 static bool
@@ -70,7 +80,7 @@ direction_features(struct dir_stats *ds, struct dcn__feat_work *w,
     memset(hdiff, 0, nlev * sizeof(*hdiff));
     for (size_t k = 0; k < ntouched; k++) {
         unsigned lo = touched[k] >> 8, hi = touched[k] & 0xff;
-        uint32_t *cell = &cooc[((size_t)lo * nlev + hi) * 4 + (size_t)d];
+        uint32_t *cell = &cooc[cell_index(lo, hi) * 4 + (size_t)d];
         uint64_t u = *cell;
 
         *cell = 0;
@@ -195,7 +205,7 @@ dcn__haralick_features(double *feat, struct dcn__feat_work *w,
 
     set_nan_texture(feat);
     for (int d = 0; d < 4; d++)
-        touched[d] = w->touched + (size_t)d * NLEV * NLEV;
+        touched[d] = w->touched + (size_t)d * DCN__TEX_CELLS;
     /* levels: (corr - min + 1) cast to uint8 in the mask, 0 elsewhere */
     for (size_t yy = ev->y0; yy <= ev->y1; yy++) {
         size_t row = yy * ev->width;
@@ -224,8 +234,8 @@ dcn__haralick_features(double *feat, struct dcn__feat_work *w,
     nlev = maxlev + 1;
     /*
      * Co-occurrence of unordered level pairs, all four directions in one
-     * pass.  Cell (lo * L + hi) * 4 + d, so the four directions of a
-     * pixel usually share a cache line.  Pairs with a 0 level land in row
+     * pass.  Cell cell_index(lo, hi) * 4 + d, so the four directions of
+     * a pixel usually share a cache line.  Pairs with a 0 level land in row
      * 0 and are skipped later, which keeps this loop free of branches.
      */
     for (size_t yy = 0; yy < bh; yy++) {
@@ -243,10 +253,11 @@ dcn__haralick_features(double *feat, struct dcn__feat_work *w,
             for (int d = 0; d < 4; d++) {
                 unsigned b = nb[d];
                 unsigned lo = a <= b ? a : b, hi = a <= b ? b : a;
-                uint32_t *cell =
-                        &cooc[((size_t)lo * nlev + hi) * 4 + (size_t)d];
+                uint32_t *cell = &cooc[cell_index(lo, hi) * 4 + (size_t)d];
                 uint32_t old = *cell;
                 *cell = old + 1;
+                /* written always, kept only for a new cell; cell (0, 0)
+                 * never occurs, so ntouch stays below DCN__TEX_CELLS */
                 touched[d][ntouch[d]] = (uint16_t)((lo << 8) | hi);
                 ntouch[d] += old == 0;
             }
