@@ -13,29 +13,30 @@
 
 #include "features_internal.h"
 
-/* value at 0-based rank k of the sorted corr values, from the histogram */
+/* value at 0-based rank k of the sorted corr values, from the histogram
+ * bins bmin..bmax (all others are zero) */
 static int
-hist_rank(const uint32_t *hist, size_t k)
+hist_rank(const uint32_t *hist, int bmin, int bmax, size_t k)
 {
     size_t acc = 0;
 
-    for (int b = 0; b < 511; b++) {
+    for (int b = bmin; b <= bmax; b++) {
         acc += hist[b];
         if (acc > k)
             return b - 255;
     }
-    return 255;
+    return bmax - 255;
 }
 
 static double
-percentile(const uint32_t *hist, size_t n, double q)
+percentile(const uint32_t *hist, int bmin, int bmax, size_t n, double q)
 {
     double rank = 1 + (double)(n - 1) * (q / 100.0);
     double f = floor(rank);
     double m = rank - f;
     size_t k = (size_t)f - 1;
-    double lo = hist_rank(hist, k);
-    double hi = k + 1 < n ? hist_rank(hist, k + 1) : lo;
+    double lo = hist_rank(hist, bmin, bmax, k);
+    double hi = k + 1 < n ? hist_rank(hist, bmin, bmax, k + 1) : lo;
 
     return lo * (1 - m) + hi * m;
 }
@@ -48,8 +49,9 @@ dcn__brightness_features(double *feat, struct dcn__feat_work *w,
     int64_t sum_img = 0, sum_corr = 0;
     size_t n = 0;
     double mean_img, mean_corr, ssd_img = 0.0, ssd_corr = 0.0;
+    int bmin = 510, bmax = 0;
 
-    memset(w->hist, 0, 511 * sizeof(*w->hist));
+    /* w->hist is all zero between events */
     for (size_t yy = ev->y0; yy <= ev->y1; yy++) {
         size_t row = yy * ev->width;
         for (size_t xx = ev->x0; xx <= ev->x1; xx++) {
@@ -63,9 +65,15 @@ dcn__brightness_features(double *feat, struct dcn__feat_work *w,
             sum_img += ev->image[i];
             sum_corr += c;
             w->hist[c + 255]++;
+            if (c + 255 < bmin)
+                bmin = c + 255;
+            if (c + 255 > bmax)
+                bmax = c + 255;
             n++;
         }
     }
+    if (n == 0)
+        return; /* an empty mask: the features stay as they are (NaN) */
     mean_img = (double)sum_img / (double)n;
     mean_corr = (double)sum_corr / (double)n;
     for (size_t k = 0; k < n; k++) {
@@ -80,8 +88,10 @@ dcn__brightness_features(double *feat, struct dcn__feat_work *w,
     feat[DCN_FEAT_BRIGHT_SD] = sqrt(ssd_img / (double)n);
     feat[DCN_FEAT_BRIGHT_BC_AVG] = mean_corr;
     feat[DCN_FEAT_BRIGHT_BC_SD] = sqrt(ssd_corr / (double)n);
-    feat[DCN_FEAT_BRIGHT_PERC_10] = percentile(w->hist, n, 10);
-    feat[DCN_FEAT_BRIGHT_PERC_90] = percentile(w->hist, n, 90);
+    feat[DCN_FEAT_BRIGHT_PERC_10] = percentile(w->hist, bmin, bmax, n, 10);
+    feat[DCN_FEAT_BRIGHT_PERC_90] = percentile(w->hist, bmin, bmax, n, 90);
+    if (bmax >= bmin)
+        memset(w->hist + bmin, 0, (size_t)(bmax - bmin + 1) * sizeof(*w->hist));
     if (has_bg_off) {
         feat[DCN_FEAT_BRIGHT_BC_AVG] -= bg_off;
         feat[DCN_FEAT_BRIGHT_PERC_10] -= bg_off;

@@ -53,7 +53,7 @@ struct dcn__feat_work {
     int32_t *hy;
     double *vbuf; /* volume terms, ccap + 1 */
     /* brightness: histogram of corr + 255 and the masked values */
-    uint32_t *hist; /* 511 */
+    uint32_t *hist; /* 511, all zero between events */
     int16_t *vals;  /* width * height */
     uint8_t *ivals; /* width * height */
     /* texture */
