@@ -76,13 +76,12 @@ dcn__brightness_features(double *feat, struct dcn__feat_work *w,
         return; /* an empty mask: the features stay as they are (NaN) */
     mean_img = (double)sum_img / (double)n;
     mean_corr = (double)sum_corr / (double)n;
+    /* two independent sequential sums, each in raster order */
     for (size_t k = 0; k < n; k++) {
-        double d = (double)w->ivals[k] - mean_img;
-        ssd_img += d * d;
-    }
-    for (size_t k = 0; k < n; k++) {
-        double d = (double)w->vals[k] - mean_corr;
-        ssd_corr += d * d;
+        double di = (double)w->ivals[k] - mean_img;
+        double dc = (double)w->vals[k] - mean_corr;
+        ssd_img += di * di;
+        ssd_corr += dc * dc;
     }
     feat[DCN_FEAT_BRIGHT_AVG] = mean_img;
     feat[DCN_FEAT_BRIGHT_SD] = sqrt(ssd_img / (double)n);
@@ -102,15 +101,26 @@ dcn__brightness_features(double *feat, struct dcn__feat_work *w,
 double
 dcn_features_median_u8(const uint8_t *px, size_t n)
 {
-    size_t hist[256] = {0};
+    uint32_t part[4][256];
+    size_t hist[256];
     size_t acc = 0;
-    size_t klo, khi;
+    size_t klo, khi, i = 0;
     int lo = -1, hi = -1;
 
     if (n == 0)
         return NAN;
-    for (size_t i = 0; i < n; i++)
-        hist[px[i]]++;
+    /* four partial histograms: runs of equal values do not serialise */
+    memset(part, 0, sizeof(part));
+    for (; i + 4 <= n; i += 4) {
+        part[0][px[i]]++;
+        part[1][px[i + 1]]++;
+        part[2][px[i + 2]]++;
+        part[3][px[i + 3]]++;
+    }
+    for (; i < n; i++)
+        part[0][px[i]]++;
+    for (int b = 0; b < 256; b++)
+        hist[b] = (size_t)part[0][b] + part[1][b] + part[2][b] + part[3][b];
     khi = n / 2;
     klo = n % 2 ? khi : khi - 1;
     for (int b = 0; b < 256 && hi < 0; b++) {
