@@ -2,7 +2,7 @@
 /*
  * bench_features.c - cost of state "e" on synth-1000 (80x250, the data of
  * the synth-1000/tap reference): microseconds per event for each feature
- * group, and per frame for the whole dcn_features_extract_frame() call.
+ * group, and per frame for the whole ft_extract() call.
  *
  * The label images are built once, untimed, by the tests' segmentation
  * oracle from the input and dcnum's background (reference bg.h5).  Prints
@@ -168,8 +168,7 @@ main(int argc, char **argv)
                 in.bg_off = ((double *)bgoff.data)[fr];
                 in.bg_median = with_med ? &med : NULL;
                 tf = now_us();
-                dcn_features_extract_frame(events, 64, &n, NULL, &in, &cfg,
-                                           scratch);
+                ft_extract(events, 64, &n, NULL, &in, &cfg, scratch);
                 if (with_med)
                     fr_med += now_us() - tf;
                 else

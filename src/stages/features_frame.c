@@ -229,13 +229,21 @@ enum event_fate {
     EVENT_INVALID    /* removed as invalid (dcnum's masks_dropped) */
 };
 
+/* What every event of a frame shares. */
+struct event_ctx {
+    struct dcn_features_scratch *scratch;
+    const struct dcn_frame_input *in;
+    const struct dcn_features_config *cfg;
+    double bg_med; /* NaN until the first candidate needs it */
+};
+
 /* Compute the event of label id into out and decide its fate: box gates
  * first, then validity (dcnum's order, §5.1 step 4). */
 static enum event_fate
-one_event(struct dcn_event *out, struct dcn_features_scratch *s, uint16_t id,
-          const struct label_stat *ls, const struct dcn_frame_input *in,
-          const struct dcn_features_config *cfg, double bg_med)
+one_event(struct dcn_event *out, const struct event_ctx *ctx, uint16_t id,
+          const struct label_stat *ls)
 {
+    const struct dcn_frame_input *in = ctx->in;
     struct dcn__event_view ev = {
             .labels = in->labels,
             .image = in->image,
@@ -250,25 +258,27 @@ one_event(struct dcn_event *out, struct dcn_features_scratch *s, uint16_t id,
             .x1 = ls->x1,
             .y1 = ls->y1,
     };
-    bool valid = event_features(out->feat, s, &ev, in, cfg, bg_med);
+    bool valid = event_features(out->feat, ctx->scratch, &ev, in, ctx->cfg,
+                                ctx->bg_med);
 
     out->label = id;
     out->npix = ls->n;
-    if (!dcn_gate_box_pass(&cfg->gate, out->feat))
+    if (!dcn_gate_box_pass(&ctx->cfg->gate, out->feat))
         return EVENT_GATED_OUT;
     return valid ? EVENT_KEPT : EVENT_INVALID;
 }
 
 static bool
-args_ok(const struct dcn_event *events, size_t cap, const size_t *nevents,
-        const struct dcn_frame_input *in, const struct dcn_features_config *cfg,
+args_ok(const struct dcn_event_table *table, const struct dcn_frame_input *in,
+        const struct dcn_features_config *cfg,
         const struct dcn_features_scratch *scratch)
 {
     unsigned need_bg = DCN_FEATURES_BRIGHTNESS | DCN_FEATURES_HARALICK;
 
-    if (nevents == NULL || in == NULL || cfg == NULL || scratch == NULL)
+    if (table == NULL || in == NULL || cfg == NULL || scratch == NULL)
         return false;
-    if ((events == NULL && cap > 0) || in->image == NULL || in->labels == NULL)
+    if ((table->events == NULL && table->cap > 0) || in->image == NULL ||
+        in->labels == NULL)
         return false;
     if (in->width == 0 || in->height == 0 || in->width > scratch->width ||
         in->height > scratch->height)
@@ -291,20 +301,20 @@ frame_bg_med(const struct dcn_frame_input *in)
 }
 
 int
-dcn_features_extract_frame(struct dcn_event *events, size_t cap,
-                           size_t *nevents, struct dcn_frame_stats *stats,
+dcn_features_extract_frame(struct dcn_event_table *table,
+                           struct dcn_frame_stats *stats,
                            const struct dcn_frame_input *in,
                            const struct dcn_features_config *cfg,
                            struct dcn_features_scratch *scratch)
 {
     struct dcn_frame_stats st = {0, 0, 0};
+    struct event_ctx ctx = {scratch, in, cfg, NAN};
     struct label_stat *stat;
     size_t maxid, count = 0;
-    double bg_med = NAN;
 
-    if (nevents != NULL)
-        *nevents = 0;
-    if (!args_ok(events, cap, nevents, in, cfg, scratch))
+    if (table != NULL)
+        table->count = 0;
+    if (!args_ok(table, in, cfg, scratch))
         return DCN_EINVAL;
     stat = scratch->stat;
     maxid = label_stats(stat, scratch->nstat, in->labels, in->width,
@@ -322,18 +332,18 @@ dcn_features_extract_frame(struct dcn_event *events, size_t cap,
         if (ls->n == 0 || (long)ls->n <= cfg->gate.size_thresh_mask)
             continue;
         st.candidates++;
-        if ((cfg->flags & DCN_FEATURES_BRIGHTNESS) && isnan(bg_med))
-            bg_med = frame_bg_med(in);
-        out = count < cap ? &events[count] : &scratch->spill;
-        fate = one_event(out, scratch, (uint16_t)id, ls, in, cfg, bg_med);
+        if ((cfg->flags & DCN_FEATURES_BRIGHTNESS) && isnan(ctx.bg_med))
+            ctx.bg_med = frame_bg_med(in);
+        out = count < table->cap ? &table->events[count] : &scratch->spill;
+        fate = one_event(out, &ctx, (uint16_t)id, ls);
         st.gated_out += fate == EVENT_GATED_OUT;
         st.masks_dropped += fate == EVENT_INVALID;
         count += fate == EVENT_KEPT;
     }
     /* leave the label table zeroed for the next frame */
     memset(stat, 0, (maxid + 1) * sizeof(*stat));
-    *nevents = count;
+    table->count = count;
     if (stats != NULL)
         *stats = st;
-    return count > cap ? DCN_ERANGE : DCN_OK;
+    return count > table->cap ? DCN_ERANGE : DCN_OK;
 }

@@ -92,10 +92,10 @@ void dcn__polygon_moments(struct dcn__moments *m, const int32_t *x,
 double dcn__arc_length(const int32_t *x, const int32_t *y, size_t n);
 
 /* Strict convex hull of the n points (no collinear vertices, §4.4) into
- * hx/hy (capacity: 2 * (distinct x values) + 2); returns the count. */
-size_t dcn__convex_hull(int32_t *hx, int32_t *hy, int32_t *colmin,
-                        int32_t *colmax, const int32_t *x, const int32_t *y,
-                        size_t n);
+ * w->hx/hy (the points' x range must fit the work's width); returns the
+ * vertex count.  Uses w->colmin/colmax. */
+size_t dcn__convex_hull(struct dcn__feat_work *w, const int32_t *x,
+                        const int32_t *y, size_t n);
 
 /*
  * Moment features of the event (§4.2-§4.8) from the contour in w (call

@@ -208,9 +208,13 @@ chain_push(int32_t *hx, int32_t *hy, size_t k, size_t kmin, int32_t px,
  * colmin) for the other.
  */
 size_t
-dcn__convex_hull(int32_t *hx, int32_t *hy, int32_t *colmin, int32_t *colmax,
-                 const int32_t *x, const int32_t *y, size_t n)
+dcn__convex_hull(struct dcn__feat_work *w, const int32_t *x, const int32_t *y,
+                 size_t n)
 {
+    int32_t *hx = w->hx;
+    int32_t *hy = w->hy;
+    int32_t *colmin = w->colmin;
+    int32_t *colmax = w->colmax;
     int32_t xmin;
     int32_t ncol = column_extremes(colmin, colmax, &xmin, x, y, n);
     size_t k = 0;
@@ -336,8 +340,7 @@ dcn__moment_features(double *feat, struct dcn__feat_work *w, double pixel_size)
         return false;
     assert(r.per == dcn__arc_length(w->cx, w->cy, w->ncont));
     dcn__polygon_moments(&raw, w->cx, w->cy, w->ncont);
-    nh = dcn__convex_hull(w->hx, w->hy, w->colmin, w->colmax, w->cx, w->cy,
-                          w->ncont);
+    nh = dcn__convex_hull(w, w->cx, w->cy, w->ncont);
     dcn__polygon_moments(&cvx, w->hx, w->hy, nh);
     per_cvx = dcn__arc_length(w->hx, w->hy, nh);
     if (cvx.m00 == 0 || raw.m00 == 0)

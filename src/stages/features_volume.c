@@ -61,9 +61,13 @@ half_radius(double ry, bool left)
  * half passes both sequences reversed: element k is point n - 1 - k.
  */
 static double
-half_volume(double *v, const int32_t *x, const int32_t *y, size_t n, double ox,
-            double oy, bool left, double ps)
+half_volume(struct dcn__feat_work *w, double ox, double oy, bool left,
+            double ps)
 {
+    const int32_t *x = w->cx;
+    const int32_t *y = w->cy;
+    size_t n = w->ncont;
+    double *v = w->vbuf;
     size_t nv = 0;
     size_t first = left ? n - 1 : 0;
     size_t last = left ? 0 : n - 1;
@@ -99,7 +103,7 @@ dcn__volume_feature(double *feat, struct dcn__feat_work *w, bool valid,
     /* the centre: one division each, as numpy does pos / ps */
     ox = feat[DCN_FEAT_POS_X] / ps;
     oy = feat[DCN_FEAT_POS_Y] / ps;
-    right = half_volume(w->vbuf, w->cx, w->cy, n, ox, oy, false, ps);
-    left = half_volume(w->vbuf, w->cx, w->cy, n, ox, oy, true, ps);
+    right = half_volume(w, ox, oy, false, ps);
+    left = half_volume(w, ox, oy, true, ps);
     feat[DCN_FEAT_VOLUME] = (right + left) / 2;
 }

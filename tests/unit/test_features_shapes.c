@@ -235,8 +235,9 @@ test_hull_example_of_spec(void)
     static const int32_t py[] = {2, 3, 4, 5, 6, 7, 7, 8, 7, 6, 6, 5, 4, 4, 3};
     static const int32_t wx[] = {8, 8, 6, 4, 2, 5};
     static const int32_t wy[] = {4, 5, 8, 7, 2 + 3, 2};
-    int32_t hx[64], hy[64], cmin[64], cmax[64];
-    size_t n = dcn__convex_hull(hx, hy, cmin, cmax, px, py, 15);
+    const int32_t *hx = ctx20.work.hx;
+    const int32_t *hy = ctx20.work.hy;
+    size_t n = dcn__convex_hull(&ctx20.work, px, py, 15);
     int found = 0;
 
     CHECK_EQ(n, 6);
@@ -250,7 +251,7 @@ test_hull_example_of_spec(void)
     {
         static const int32_t qx[] = {0, 0, 0, 1, 2, 3, 3, 3, 2, 1};
         static const int32_t qy[] = {0, 1, 2, 2, 2, 2, 1, 0, 0, 0};
-        CHECK_EQ(dcn__convex_hull(hx, hy, cmin, cmax, qx, qy, 10), 4);
+        CHECK_EQ(dcn__convex_hull(&ctx20.work, qx, qy, 10), 4);
     }
 }
 
