@@ -212,6 +212,30 @@ test_bad_arguments(struct dcn_features_scratch *s)
     cfg = default_config(DCN_FEATURES_LEGACY);
     in.width = W + 1;
     CHECK_EQ(ft_extract(ev, 2, &n, NULL, &in, &cfg, s), DCN_EINVAL);
+    /* the table itself */
+    {
+        struct dcn_event_table t = {ev, 2, 77};
+        in = frame_input();
+        CHECK_EQ(dcn_features_extract_frame(NULL, NULL, &in, &cfg, s),
+                 DCN_EINVAL);
+        t.events = NULL;
+        CHECK_EQ(dcn_features_extract_frame(&t, NULL, &in, &cfg, s),
+                 DCN_EINVAL);
+        CHECK_EQ(t.count, 0);
+        t.events = ev;
+        setup_frame();
+        rect(1, 3, 3, 5, 5);
+        CHECK_EQ(dcn_features_extract_frame(&t, NULL, &in, &cfg, s), DCN_OK);
+        CHECK_EQ(t.count, 1);
+        CHECK_EQ(ev[0].label, 1);
+        /* labels above width * height are not a labeling of the frame */
+        labels[0] = (uint16_t)(W * H + 1);
+        CHECK_EQ(dcn_features_extract_frame(&t, NULL, &in, &cfg, s),
+                 DCN_EINVAL);
+        labels[0] = 0;
+        CHECK_EQ(dcn_features_extract_frame(&t, NULL, &in, &cfg, s), DCN_OK);
+        CHECK_EQ(t.count, 1);
+    }
     CHECK_EQ(dcn_features_scratch_new(&s, 0, 10), DCN_EINVAL);
     CHECK(s == NULL);
     dcn_features_scratch_free(NULL);
