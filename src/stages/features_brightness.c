@@ -52,24 +52,22 @@ dcn__brightness_features(double *feat, struct dcn__feat_work *w,
     int bmin = 510, bmax = 0;
 
     /* w->hist is all zero between events */
+    /* branch-free over the box: the mask edge is unpredictable */
     for (size_t yy = ev->y0; yy <= ev->y1; yy++) {
         size_t row = yy * ev->width;
         for (size_t xx = ev->x0; xx <= ev->x1; xx++) {
             size_t i = row + xx;
-            int c;
-            if (ev->labels[i] != ev->id)
-                continue;
-            c = dcn__corr_at(ev, i);
+            int in = ev->labels[i] == ev->id;
+            int c = dcn__corr_at(ev, i);
+            int b = c + 255;
             w->ivals[n] = ev->image[i];
             w->vals[n] = (int16_t)c;
-            sum_img += ev->image[i];
-            sum_corr += c;
-            w->hist[c + 255]++;
-            if (c + 255 < bmin)
-                bmin = c + 255;
-            if (c + 255 > bmax)
-                bmax = c + 255;
-            n++;
+            sum_img += in ? ev->image[i] : 0;
+            sum_corr += in ? c : 0;
+            w->hist[b] += (uint32_t)in;
+            bmin = in && b < bmin ? b : bmin;
+            bmax = in && b > bmax ? b : bmax;
+            n += (size_t)in;
         }
     }
     if (n == 0)

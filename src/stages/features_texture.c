@@ -189,10 +189,8 @@ mask_min(const struct dcn__event_view *ev)
     for (size_t yy = ev->y0; yy <= ev->y1; yy++) {
         size_t row = yy * ev->width;
         for (size_t xx = ev->x0; xx <= ev->x1; xx++) {
-            if (ev->labels[row + xx] == ev->id) {
-                int c = dcn__corr_at(ev, row + xx);
-                mn = c < mn ? c : mn;
-            }
+            int c = dcn__corr_at(ev, row + xx);
+            mn = ev->labels[row + xx] == ev->id && c < mn ? c : mn;
         }
     }
     return mn;
@@ -208,16 +206,19 @@ fill_levels(uint8_t *levels, size_t gs, const struct dcn__event_view *ev,
     size_t bh = ev->y1 - ev->y0 + 1;
     unsigned maxlev = 0;
 
-    memset(levels, 0, (bh + 1) * gs);
+    /* the zero border: the row below the box and both side columns */
+    memset(levels + bh * gs, 0, gs);
     for (size_t yy = 0; yy < bh; yy++) {
         size_t row = (yy + ev->y0) * ev->width + ev->x0;
         uint8_t *g = levels + yy * gs + 1;
+        g[-1] = 0;
+        g[bw] = 0;
+        /* branch-free: the mask edge is unpredictable */
         for (size_t xx = 0; xx < bw; xx++) {
-            if (ev->labels[row + xx] == ev->id) {
-                uint8_t v = (uint8_t)(dcn__corr_at(ev, row + xx) - mn + 1);
-                g[xx] = v;
-                maxlev = v > maxlev ? v : maxlev;
-            }
+            uint8_t v = (uint8_t)(dcn__corr_at(ev, row + xx) - mn + 1);
+            v = ev->labels[row + xx] == ev->id ? v : 0;
+            g[xx] = v;
+            maxlev = v > maxlev ? v : maxlev;
         }
     }
     return maxlev;
