@@ -174,8 +174,19 @@ stat_add(struct label_stat *st, uint32_t x, uint32_t y)
     st->n++;
 }
 
+/* true if the 8 labels at p are all 0 */
+static inline bool
+zero8(const uint16_t *p)
+{
+    uint64_t a, b;
+    memcpy(&a, p, sizeof(a));
+    memcpy(&b, p + 4, sizeof(b));
+    return (a | b) == 0;
+}
+
 /* Count and box of every label; returns the largest label seen, or
- * nstat if a label does not fit the table. */
+ * nstat if a label does not fit the table.  Runs of 8 background pixels
+ * are skipped at once (most of a frame is background). */
 static size_t
 label_stats(struct label_stat *stat, size_t nstat, const uint16_t *labels,
             size_t width, size_t height)
@@ -184,15 +195,21 @@ label_stats(struct label_stat *stat, size_t nstat, const uint16_t *labels,
 
     for (size_t y = 0; y < height; y++) {
         const uint16_t *row = labels + y * width;
-        for (size_t x = 0; x < width; x++) {
-            unsigned id = row[x];
-            if (id == 0)
+        size_t x = 0;
+        while (x < width) {
+            unsigned id;
+            if (x + 8 <= width && zero8(row + x)) {
+                x += 8;
                 continue;
-            if (id >= nstat)
-                return nstat;
-            if (id > maxid)
-                maxid = id;
-            stat_add(&stat[id], (uint32_t)x, (uint32_t)y);
+            }
+            id = row[x];
+            if (id != 0) {
+                if (id >= nstat)
+                    return nstat;
+                maxid = id > maxid ? id : maxid;
+                stat_add(&stat[id], (uint32_t)x, (uint32_t)y);
+            }
+            x++;
         }
     }
     return maxid;
