@@ -33,7 +33,7 @@ struct dcn_features_scratch {
 
 #define ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
 
-/* entries for c*log2(c): enough for every count of an 80x400 frame */
+/* entries of the log2 table: enough for every count of an 80x400 frame */
 static size_t
 nlog_for(size_t width, size_t height)
 {
@@ -75,7 +75,8 @@ work_layout(struct dcn__feat_work *w, unsigned char *base, size_t width,
     w->levels = carve(base, &off, (height + 1) * (width + 2));
     w->cooc = carve(base, &off, cells * sizeof(uint32_t));
     w->touched = carve(base, &off, cells * sizeof(uint16_t));
-    w->xlog2x = carve(base, &off, w->nlog * sizeof(double));
+    w->log2tab = carve(base, &off, w->nlog * sizeof(double));
+    w->shist = carve(base, &off, (2 * npx + 2) * sizeof(uint32_t));
     return off;
 }
 
@@ -92,9 +93,9 @@ dcn__feat_work_init(struct dcn__feat_work *w, void *mem, size_t width,
 {
     work_layout(w, mem, width, height);
     w->ncont = 0;
-    w->xlog2x[0] = 0.0;
+    w->log2tab[0] = 0.0;
     for (size_t c = 1; c < w->nlog; c++)
-        w->xlog2x[c] = (double)c * log2((double)c);
+        w->log2tab[c] = log2((double)c);
 }
 
 static size_t

@@ -60,8 +60,9 @@ struct dcn__feat_work {
     uint8_t *levels;   /* (height + 1) * (width + 2) */
     uint32_t *cooc;    /* 4 * DCN__TEX_CELLS, all zero between events */
     uint16_t *touched; /* 4 * DCN__TEX_CELLS */
-    double *xlog2x;    /* c * log2(c) for c < nlog */
+    double *log2tab;   /* log2(c) for c < nlog */
     size_t nlog;
+    uint32_t *shist; /* 2 * width * height + 2; all zero between uses */
 };
 
 /* Bytes needed for a dcn__feat_work for frames of width x height. */

@@ -15,7 +15,10 @@
  *   and S[a][a] = 2u on it, so no L x L matrix is ever scanned or cleared;
  * - every feature is then a sum over the touched pairs or over the
  *   integer histograms derived from them (row sums, i+j, |i-j|), with the
- *   entropies from a table of c*log2(c): H = log2(T) - sum(c log2 c)/T.
+ *   entropies from a table of log2(c): H = sum c (log2(T) - log2(c)) / T,
+ *   which is exactly 0 for a single count, like mahotas; the matrix
+ *   entropy is summed over a histogram of the S values, so directions
+ *   with equal matrices give equal bits and a ptp of exactly 0.
  * The results agree with mahotas (BLAS dot products of P = S/T) to a
  * relative ~1e-13; the contract is rtol 1e-9 (numerics.md §0.3).
  */
@@ -32,17 +35,21 @@ struct dir_stats {
 };
 
 static inline double
-xlog2x(const struct dcn__feat_work *w, uint64_t c)
+log2c(const struct dcn__feat_work *w, uint64_t c)
 {
-    double d = (double)c;
-    return c < w->nlog ? w->xlog2x[c] : d * log2(d);
+    return c < w->nlog ? w->log2tab[c] : log2((double)c);
 }
 
-/* H(v/T) for integer counts whose sum is T */
+/*
+ * Entropy terms of integer counts c with sum T: H = sum (c/T) log2(T/c),
+ * accumulated as sum m * c * (log2(T) - log2(c)) and divided by T at the
+ * end.  Every term is >= 0 (no cancellation), and a single count c == T
+ * gives exactly 0, as mahotas does for P = 1.
+ */
 static inline double
-entropy_from(double sum_xlogx, double t, double log2t)
+ent_term(const struct dcn__feat_work *w, uint64_t c, double log2t)
 {
-    return log2t - sum_xlogx / t;
+    return c == 0 ? 0.0 : (double)c * (log2t - log2c(w, c));
 }
 
 /* cell of the unordered pair lo <= hi in the packed upper triangle: the
@@ -62,7 +69,7 @@ struct dir_counts {
     uint64_t total;          /* T */
     uint64_t sum_s2;         /* sum of S^2 */
     uint64_t sum_ijs;        /* sum of i * j * S */
-    double sum_slogs;        /* sum of S * log2(S) */
+    uint32_t smin, smax;     /* range of S values in w->shist */
     int lmin, lmax;          /* levels present */
 };
 
@@ -81,7 +88,8 @@ gather_counts(struct dir_counts *dc, struct dcn__feat_work *w, int d,
     memset(dc->hsum, 0, (size_t)2 * nlev * sizeof(*dc->hsum));
     memset(dc->hdiff, 0, nlev * sizeof(*dc->hdiff));
     dc->total = dc->sum_s2 = dc->sum_ijs = 0;
-    dc->sum_slogs = 0.0;
+    dc->smin = UINT32_MAX;
+    dc->smax = 0;
     dc->lmin = NLEV;
     dc->lmax = -1;
     for (size_t k = 0; k < ntouched; k++) {
@@ -96,7 +104,15 @@ gather_counts(struct dir_counts *dc, struct dcn__feat_work *w, int d,
             continue;
         dc->total += 2 * u;
         dc->sum_s2 += diag ? 4 * u * u : 2 * u * u;
-        dc->sum_slogs += diag ? xlog2x(w, 2 * u) : 2 * xlog2x(w, u);
+        /* the S values with their multiplicity: summed later in value
+         * order, so equal matrices give equal bits whatever the order in
+         * which their cells were first touched */
+        {
+            uint32_t sv = (uint32_t)(diag ? 2 * u : u);
+            w->shist[sv] += diag ? 1 : 2;
+            dc->smin = sv < dc->smin ? sv : dc->smin;
+            dc->smax = sv > dc->smax ? sv : dc->smax;
+        }
         dc->rows[lo] += u;
         dc->rows[hi] += u;
         dc->sum_ijs += (uint64_t)lo * hi * 2 * u;
@@ -108,8 +124,24 @@ gather_counts(struct dir_counts *dc, struct dcn__feat_work *w, int d,
 }
 
 /* f0..f12 of mahotas from the counts of a direction with T > 0. */
+/* H(P) of the matrix from the S histogram, which is cleared on the way */
+static double
+matrix_entropy(struct dcn__feat_work *w, const struct dir_counts *dc, double t,
+               double log2t)
+{
+    double acc = 0.0;
+
+    for (uint32_t sv = dc->smin; sv <= dc->smax; sv++) {
+        if (w->shist[sv] == 0)
+            continue;
+        acc += (double)w->shist[sv] * ent_term(w, sv, log2t);
+        w->shist[sv] = 0;
+    }
+    return acc / t;
+}
+
 static void
-direction_features(struct dir_stats *ds, const struct dcn__feat_work *w,
+direction_features(struct dir_stats *ds, struct dcn__feat_work *w,
                    const struct dir_counts *dc)
 {
     double t = (double)dc->total;
@@ -122,22 +154,22 @@ direction_features(struct dir_stats *ds, const struct dcn__feat_work *w,
     for (int k = dc->lmin; k <= dc->lmax; k++) {
         s1 += (double)k * (double)dc->rows[k];
         s2 += (double)k * (double)k * (double)dc->rows[k];
-        sxl += dc->rows[k] ? xlog2x(w, dc->rows[k]) : 0.0;
+        sxl += ent_term(w, dc->rows[k], log2t);
     }
     for (int k = 2 * dc->lmin; k <= 2 * dc->lmax; k++) {
         a5 += (double)k * (double)dc->hsum[k];
         a6 += (double)k * (double)k * (double)dc->hsum[k];
-        hpp += dc->hsum[k] ? xlog2x(w, dc->hsum[k]) : 0.0;
+        hpp += ent_term(w, dc->hsum[k], log2t);
     }
     for (int k = 0; k <= dc->lmax - dc->lmin; k++) {
         a1 += (double)k * (double)k * (double)dc->hdiff[k];
         a4 += (double)dc->hdiff[k] / (1.0 + (double)k * (double)k);
-        hpm += dc->hdiff[k] ? xlog2x(w, dc->hdiff[k]) : 0.0;
+        hpm += ent_term(w, dc->hdiff[k], log2t);
     }
     ux = s1 / t;
     vx = s2 / t - ux * ux;
     sx = sqrt(vx);
-    hx = entropy_from(sxl, t, log2t);
+    hx = sxl / t;
     f5 = a5 / t;
     ds->f[0] = (double)dc->sum_s2 / (t * t);
     ds->f[1] = a1 / t;
@@ -149,10 +181,10 @@ direction_features(struct dir_stats *ds, const struct dcn__feat_work *w,
     ds->f[4] = a4 / t;
     ds->f[5] = f5;
     ds->f[6] = a6 / t - f5 * f5;
-    ds->f[7] = entropy_from(hpp, t, log2t);
-    ds->f[8] = entropy_from(dc->sum_slogs, t, log2t);
+    ds->f[7] = hpp / t;
+    ds->f[8] = matrix_entropy(w, dc, t, log2t);
     ds->f[9] = 0.0; /* difference variance: not used */
-    ds->f[10] = entropy_from(hpm, t, log2t);
+    ds->f[10] = hpm / t;
     /* HX = HY; HXY1 = HXY2 = HX + HY for a symmetric P */
     hxy = hx + hx;
     ds->f[11] = hx == 0.0 ? ds->f[8] - hxy : (ds->f[8] - hxy) / hx;
