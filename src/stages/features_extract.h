@@ -258,7 +258,13 @@ void dcn_features_scratch_free(struct dcn_features_scratch *scratch);
  * events (the first cap are written and table->count holds the full
  * count: call again with at least that much room; nothing is dropped
  * silently); DCN_EINVAL for missing views, a frame larger than the
- * scratch, labels above width * height, or a zero pixel size.
+ * scratch, a label above the scratch's width * height, or a zero pixel
+ * size.
+ *
+ * Each label is expected to be one 8-connected region, as the labeling
+ * stage makes it (numerics.md §3.2): the contour is the outer contour of
+ * the region holding the label's first pixel in raster order, while the
+ * brightness and texture features use every pixel of the label.
  */
 int dcn_features_extract_frame(struct dcn_event_table *table,
                                struct dcn_frame_stats *stats,
