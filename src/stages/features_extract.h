@@ -128,8 +128,13 @@ bool dcn_feature_enabled(enum dcn_feature f, unsigned flags);
  * Gate (numerics.md §4.12, dcnum's feat/gate.py)
  */
 
-/* One online filter of the input's metadata, already parsed by the
- * caller from the "online_filter:<feature> min|max|soft limit" keys. */
+/*
+ * One online filter of the input's metadata, already parsed by the caller
+ * from the "online_filter:<feature> min|max|soft limit" keys.  As dcnum
+ * does, the caller skips keys that start with "target" and reports keys
+ * ending in "polygon points" through has_polygon_filter; a key that ends
+ * in neither " min" nor " max" is only warned about.
+ */
 struct dcn_online_filter {
     const char *feature; /* borrowed; the "<feature>" part of the key */
     bool has_min;        /* "<feature> min" present */
