@@ -69,7 +69,8 @@ struct dir_counts {
     uint64_t total;          /* T */
     uint64_t sum_s2;         /* sum of S^2 */
     uint64_t sum_ijs;        /* sum of i * j * S */
-    uint32_t smin, smax;     /* range of S values in w->shist */
+    uint32_t smin, smax;     /* range of S values > 2 in w->shist */
+    uint64_t n_s1, n_s2;     /* entries with S == 1 and S == 2 */
     int lmin, lmax;          /* levels present */
 };
 
@@ -83,6 +84,7 @@ gather_counts(struct dir_counts *dc, struct dcn__feat_work *w, int d,
               const uint16_t *touched, size_t ntouched, unsigned nlev)
 {
     uint32_t *cooc = w->cooc;
+    uint64_t n_s1 = 0, n_s2 = 0;
 
     memset(dc->rows, 0, nlev * sizeof(*dc->rows));
     memset(dc->hsum, 0, (size_t)2 * nlev * sizeof(*dc->hsum));
@@ -109,9 +111,17 @@ gather_counts(struct dir_counts *dc, struct dcn__feat_work *w, int d,
          * which their cells were first touched */
         {
             uint32_t sv = (uint32_t)(diag ? 2 * u : u);
-            w->shist[sv] += diag ? 1 : 2;
-            dc->smin = sv < dc->smin ? sv : dc->smin;
-            dc->smax = sv > dc->smax ? sv : dc->smax;
+            uint32_t mult = diag ? 1 : 2;
+            if (sv <= 2) {
+                /* the most common values, in registers (repeated
+                 * increments of one memory cell would serialise) */
+                n_s1 += sv == 1 ? mult : 0;
+                n_s2 += sv == 2 ? mult : 0;
+            } else {
+                w->shist[sv] += mult;
+                dc->smin = sv < dc->smin ? sv : dc->smin;
+                dc->smax = sv > dc->smax ? sv : dc->smax;
+            }
         }
         dc->rows[lo] += u;
         dc->rows[hi] += u;
@@ -121,6 +131,8 @@ gather_counts(struct dir_counts *dc, struct dcn__feat_work *w, int d,
         dc->lmin = (int)lo < dc->lmin ? (int)lo : dc->lmin;
         dc->lmax = (int)hi > dc->lmax ? (int)hi : dc->lmax;
     }
+    dc->n_s1 = n_s1;
+    dc->n_s2 = n_s2;
 }
 
 /* f0..f12 of mahotas from the counts of a direction with T > 0. */
@@ -129,7 +141,9 @@ static double
 matrix_entropy(struct dcn__feat_work *w, const struct dir_counts *dc, double t,
                double log2t)
 {
-    double acc = 0.0;
+    /* in increasing S: 1, 2, then the histogram */
+    double acc = (double)dc->n_s1 * ent_term(w, 1, log2t) +
+                 (double)dc->n_s2 * ent_term(w, 2, log2t);
 
     for (uint32_t sv = dc->smin; sv <= dc->smax; sv++) {
         if (w->shist[sv] == 0)
@@ -212,17 +226,29 @@ set_nan_texture(double *feat)
         feat[DCN_FEAT_FIRST_TEXTURE + f] = NAN;
 }
 
-/* minimum of corr over the mask */
+#define NOT_IN_MASK INT16_MAX /* corr is within -255..255 */
+
+/* corr over the box into buf (bw * bh, row-major), NOT_IN_MASK outside
+ * the mask; returns the minimum over the mask.  Branch-free: the mask
+ * edge is unpredictable. */
 static int
-mask_min(const struct dcn__event_view *ev)
+box_corr(int16_t *buf, const struct dcn__event_view *ev)
 {
-    int mn = 1 << 20;
+    size_t bw = ev->x1 - ev->x0 + 1;
+    int mn = NOT_IN_MASK;
 
     for (size_t yy = ev->y0; yy <= ev->y1; yy++) {
-        size_t row = yy * ev->width;
-        for (size_t xx = ev->x0; xx <= ev->x1; xx++) {
-            int c = dcn__corr_at(ev, row + xx);
-            mn = ev->labels[row + xx] == ev->id && c < mn ? c : mn;
+        size_t row = yy * ev->width + ev->x0;
+        const uint16_t *lab = ev->labels + row;
+        int16_t *out = buf + (yy - ev->y0) * bw;
+        for (size_t xx = 0; xx < bw; xx++) {
+            int c = ev->image_corr != NULL
+                            ? ev->image_corr[row + xx]
+                            : (int)ev->image[row + xx] -
+                                      (int)ev->image_bg[row + xx];
+            c = lab[xx] == ev->id ? c : NOT_IN_MASK;
+            out[xx] = (int16_t)c;
+            mn = c < mn ? c : mn;
         }
     }
     return mn;
@@ -231,24 +257,21 @@ mask_min(const struct dcn__event_view *ev)
 /* levels (corr - mn + 1) cast to uint8 in the mask, 0 elsewhere, into a
  * (bh + 1) x gs buffer with a zero border; returns the largest level */
 static unsigned
-fill_levels(uint8_t *levels, size_t gs, const struct dcn__event_view *ev,
-            int mn)
+fill_levels(uint8_t *levels, size_t gs, const int16_t *buf, size_t bw,
+            size_t bh, int mn)
 {
-    size_t bw = ev->x1 - ev->x0 + 1;
-    size_t bh = ev->y1 - ev->y0 + 1;
     unsigned maxlev = 0;
 
     /* the zero border: the row below the box and both side columns */
     memset(levels + bh * gs, 0, gs);
     for (size_t yy = 0; yy < bh; yy++) {
-        size_t row = (yy + ev->y0) * ev->width + ev->x0;
+        const int16_t *c = buf + yy * bw;
         uint8_t *g = levels + yy * gs + 1;
         g[-1] = 0;
         g[bw] = 0;
-        /* branch-free: the mask edge is unpredictable */
         for (size_t xx = 0; xx < bw; xx++) {
-            uint8_t v = (uint8_t)(dcn__corr_at(ev, row + xx) - mn + 1);
-            v = ev->labels[row + xx] == ev->id ? v : 0;
+            uint8_t v = (uint8_t)(c[xx] - mn + 1);
+            v = c[xx] != NOT_IN_MASK ? v : 0;
             g[xx] = v;
             maxlev = v > maxlev ? v : maxlev;
         }
@@ -334,7 +357,10 @@ dcn__haralick_features(double *feat, struct dcn__feat_work *w,
     set_nan_texture(feat);
     for (int d = 0; d < 4; d++)
         touched[d] = w->touched + (size_t)d * DCN__TEX_CELLS;
-    nlev = fill_levels(w->levels, gs, ev, mask_min(ev)) + 1;
+    {
+        int mn = box_corr(w->vals, ev);
+        nlev = fill_levels(w->levels, gs, w->vals, bw, bh, mn) + 1;
+    }
     count_pairs(w, touched, ntouch, bw, bh, gs);
     /* every direction is gathered (which clears its cells) even after an
      * empty one */
