@@ -54,7 +54,7 @@ struct dcn__feat_work {
     double *vbuf; /* volume terms, ccap + 1 */
     /* brightness: histogram of corr + 255 and the masked values */
     uint32_t *hist; /* 511, all zero between events */
-    int16_t *vals;  /* width * height */
+    int16_t *vals;  /* width * height: masked corr; texture: box corr */
     uint8_t *ivals; /* width * height */
     /* texture */
     uint8_t *levels;   /* (height + 1) * (width + 2) */
