@@ -128,8 +128,13 @@ bool dcn_feature_enabled(enum dcn_feature f, unsigned flags);
  * Gate (numerics.md §4.12, dcnum's feat/gate.py)
  */
 
-/* One online filter of the input's metadata, already parsed by the
- * caller from the "online_filter:<feature> min|max|soft limit" keys. */
+/*
+ * One online filter of the input's metadata, already parsed by the caller
+ * from the "online_filter:<feature> min|max|soft limit" keys.  As dcnum
+ * does, the caller skips keys that start with "target" and reports keys
+ * ending in "polygon points" through has_polygon_filter; a key that ends
+ * in neither " min" nor " max" is only warned about.
+ */
 struct dcn_online_filter {
     const char *feature; /* borrowed; the "<feature>" part of the key */
     bool has_min;        /* "<feature> min" present */
@@ -191,6 +196,14 @@ struct dcn_event {
     uint32_t npix;  /* pixels of the mask */
 };
 
+/* The caller's event table for one frame: fixed capacity, filled by
+ * dcn_features_extract_frame(). */
+struct dcn_event_table {
+    struct dcn_event *events; /* borrowed, cap entries */
+    size_t cap;
+    size_t count; /* set by the extraction: the frame's event count */
+};
+
 /* Borrowed, read-only views of one frame; all width * height, row-major,
  * contiguous (stride == width). */
 struct dcn_frame_input {
@@ -240,21 +253,26 @@ void dcn_features_scratch_free(struct dcn_features_scratch *scratch);
  * Extract the events of one frame (numerics.md §5.1 steps 2-5; the
  * duplicate-frame skip of step 1 is the caller's).
  *
- * events:   caller storage for cap events; events[0 .. *nevents-1] are
- *           written in label order.
- * nevents:  set to the number of events the frame yields.
+ * table:    table->events[0 .. table->count-1] are written, in label
+ *           order; table->count is the number of events the frame yields.
  * stats:    optional (NULL); set on DCN_OK and DCN_ERANGE.
  * scratch:  from dcn_features_scratch_new() for at least this frame size;
  *           clobbered.  Nothing is allocated.
  *
- * Returns DCN_OK; DCN_ERANGE if the frame yields more than cap events
- * (events[0..cap-1] hold the first cap, *nevents the full count: call
- * again with at least that much room; nothing is dropped silently);
- * DCN_EINVAL for missing views, a frame larger than the scratch, or a
- * zero pixel size.
+ * Returns DCN_OK; DCN_ERANGE if the frame yields more than table->cap
+ * events (the first cap are written and table->count holds the full
+ * count: call again with at least that much room; nothing is dropped
+ * silently); DCN_EINVAL for missing views, a frame larger than the
+ * scratch, a label above the scratch's width * height, or a zero pixel
+ * size.
+ *
+ * Each label is expected to be one 8-connected region, as the labeling
+ * stage makes it (numerics.md §3.2): the contour is the outer contour of
+ * the region holding the label's first pixel in raster order, while the
+ * brightness and texture features use every pixel of the label.
  */
-int dcn_features_extract_frame(struct dcn_event *events, size_t cap,
-                               size_t *nevents, struct dcn_frame_stats *stats,
+int dcn_features_extract_frame(struct dcn_event_table *table,
+                               struct dcn_frame_stats *stats,
                                const struct dcn_frame_input *in,
                                const struct dcn_features_config *cfg,
                                struct dcn_features_scratch *scratch);

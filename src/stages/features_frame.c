@@ -33,7 +33,7 @@ struct dcn_features_scratch {
 
 #define ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
 
-/* entries for c*log2(c): enough for every count of an 80x400 frame */
+/* entries of the log2 table: enough for every count of an 80x400 frame */
 static size_t
 nlog_for(size_t width, size_t height)
 {
@@ -41,61 +41,61 @@ nlog_for(size_t width, size_t height)
     return n < (1u << 17) ? n : (1u << 17);
 }
 
-size_t
-dcn__feat_work_size(size_t width, size_t height)
+/* next aligned piece of base (NULL: only count the bytes) */
+static void *
+carve(unsigned char *base, size_t *off, size_t bytes)
+{
+    void *p = base != NULL ? (void *)(base + *off) : NULL;
+    *off += ALIGN16(bytes);
+    return p;
+}
+
+/* Lay the work buffers out from base; returns the bytes needed. */
+static size_t
+work_layout(struct dcn__feat_work *w, unsigned char *base, size_t width,
+            size_t height)
 {
     size_t npx = width * height;
     size_t ccap = 4 * npx + 8;
-    size_t s = 0;
+    size_t off = 0;
+    size_t cells = (size_t)4 * DCN__TEX_CELLS;
 
-    s += 2 * ALIGN16(ccap * sizeof(int32_t));               /* cx, cy */
-    s += 2 * ALIGN16((width + 2) * sizeof(int32_t));        /* colmin/max */
-    s += 2 * ALIGN16((2 * width + 8) * sizeof(int32_t));    /* hx, hy */
-    s += ALIGN16((ccap + 1) * sizeof(double));              /* vbuf */
-    s += ALIGN16(511 * sizeof(uint32_t));                   /* hist */
-    s += ALIGN16(npx * sizeof(int16_t));                    /* vals */
-    s += ALIGN16(npx);                                      /* ivals */
-    s += ALIGN16((height + 1) * (width + 2));               /* levels */
-    s += ALIGN16(4 * 65536 * sizeof(uint32_t));             /* cooc */
-    s += ALIGN16(4 * 65536 * sizeof(uint16_t));             /* touched */
-    s += ALIGN16(nlog_for(width, height) * sizeof(double)); /* xlog2x */
-    return s;
+    w->ccap = ccap;
+    w->nlog = nlog_for(width, height);
+    w->cx = carve(base, &off, ccap * sizeof(int32_t));
+    w->cy = carve(base, &off, ccap * sizeof(int32_t));
+    w->colmin = carve(base, &off, (width + 2) * sizeof(int32_t));
+    w->colmax = carve(base, &off, (width + 2) * sizeof(int32_t));
+    w->hx = carve(base, &off, (2 * width + 8) * sizeof(int32_t));
+    w->hy = carve(base, &off, (2 * width + 8) * sizeof(int32_t));
+    w->vbuf = carve(base, &off, (ccap + 1) * sizeof(double));
+    w->hist = carve(base, &off, 511 * sizeof(uint32_t));
+    w->vals = carve(base, &off, npx * sizeof(int16_t));
+    w->ivals = carve(base, &off, npx);
+    w->levels = carve(base, &off, (height + 1) * (width + 2));
+    w->cooc = carve(base, &off, cells * sizeof(uint32_t));
+    w->touched = carve(base, &off, cells * sizeof(uint16_t));
+    w->log2tab = carve(base, &off, w->nlog * sizeof(double));
+    w->shist = carve(base, &off, (2 * npx + 2) * sizeof(uint32_t));
+    return off;
+}
+
+size_t
+dcn__feat_work_size(size_t width, size_t height)
+{
+    struct dcn__feat_work w;
+    return work_layout(&w, NULL, width, height);
 }
 
 void
 dcn__feat_work_init(struct dcn__feat_work *w, void *mem, size_t width,
                     size_t height)
 {
-    unsigned char *p = mem;
-    size_t npx = width * height;
-    size_t ccap = 4 * npx + 8;
-
-#define CARVE(field, count, type)                     \
-    do {                                              \
-        w->field = (type *)(void *)p;                 \
-        p += ALIGN16((size_t)(count) * sizeof(type)); \
-    } while (0)
-    CARVE(cx, ccap, int32_t);
-    CARVE(cy, ccap, int32_t);
-    CARVE(colmin, width + 2, int32_t);
-    CARVE(colmax, width + 2, int32_t);
-    CARVE(hx, 2 * width + 8, int32_t);
-    CARVE(hy, 2 * width + 8, int32_t);
-    CARVE(vbuf, ccap + 1, double);
-    CARVE(hist, 511, uint32_t);
-    CARVE(vals, npx, int16_t);
-    CARVE(ivals, npx, uint8_t);
-    CARVE(levels, (height + 1) * (width + 2), uint8_t);
-    CARVE(cooc, 4 * 65536, uint32_t);
-    CARVE(touched, 4 * 65536, uint16_t);
-    w->nlog = nlog_for(width, height);
-    CARVE(xlog2x, w->nlog, double);
-#undef CARVE
-    w->ccap = ccap;
+    work_layout(w, mem, width, height);
     w->ncont = 0;
-    w->xlog2x[0] = 0.0;
+    w->log2tab[0] = 0.0;
     for (size_t c = 1; c < w->nlog; c++)
-        w->xlog2x[c] = (double)c * log2((double)c);
+        w->log2tab[c] = log2((double)c);
 }
 
 static size_t
@@ -160,8 +160,34 @@ dcn_features_scratch_free(struct dcn_features_scratch *scratch)
     dcn__free(scratch);
 }
 
+static inline void
+stat_add(struct label_stat *st, uint32_t x, uint32_t y)
+{
+    if (st->n == 0) {
+        st->x0 = st->x1 = x;
+        st->y0 = y;
+    } else if (x < st->x0) {
+        st->x0 = x;
+    } else if (x > st->x1) {
+        st->x1 = x;
+    }
+    st->y1 = y;
+    st->n++;
+}
+
+/* true if the 8 labels at p are all 0 */
+static inline bool
+zero8(const uint16_t *p)
+{
+    uint64_t a, b;
+    memcpy(&a, p, sizeof(a));
+    memcpy(&b, p + 4, sizeof(b));
+    return (a | b) == 0;
+}
+
 /* Count and box of every label; returns the largest label seen, or
- * nstat if a label does not fit the table. */
+ * nstat if a label does not fit the table.  Runs of 8 background pixels
+ * are skipped at once (most of a frame is background). */
 static size_t
 label_stats(struct label_stat *stat, size_t nstat, const uint16_t *labels,
             size_t width, size_t height)
@@ -170,27 +196,21 @@ label_stats(struct label_stat *stat, size_t nstat, const uint16_t *labels,
 
     for (size_t y = 0; y < height; y++) {
         const uint16_t *row = labels + y * width;
-        for (size_t x = 0; x < width; x++) {
-            unsigned id = row[x];
-            struct label_stat *st;
-            if (id == 0)
+        size_t x = 0;
+        while (x < width) {
+            unsigned id;
+            if (x + 8 <= width && zero8(row + x)) {
+                x += 8;
                 continue;
-            if (id >= nstat)
-                return nstat;
-            st = &stat[id];
-            if (st->n == 0) {
-                st->x0 = st->x1 = (uint32_t)x;
-                st->y0 = (uint32_t)y;
-                if (id > maxid)
-                    maxid = id;
-            } else {
-                if (x < st->x0)
-                    st->x0 = (uint32_t)x;
-                if (x > st->x1)
-                    st->x1 = (uint32_t)x;
             }
-            st->y1 = (uint32_t)y;
-            st->n++;
+            id = row[x];
+            if (id != 0) {
+                if (id >= nstat)
+                    return nstat;
+                maxid = id > maxid ? id : maxid;
+                stat_add(&stat[id], (uint32_t)x, (uint32_t)y);
+            }
+            x++;
         }
     }
     return maxid;
@@ -221,31 +241,99 @@ event_features(double *feat, struct dcn_features_scratch *s,
     return valid;
 }
 
+enum event_fate {
+    EVENT_KEPT,
+    EVENT_GATED_OUT, /* removed by a box gate (not counted by dcnum) */
+    EVENT_INVALID    /* removed as invalid (dcnum's masks_dropped) */
+};
+
+/* What every event of a frame shares. */
+struct event_ctx {
+    struct dcn_features_scratch *scratch;
+    const struct dcn_frame_input *in;
+    const struct dcn_features_config *cfg;
+    double bg_med; /* NaN until the first candidate needs it */
+};
+
+/* Compute the event of label id into out and decide its fate: box gates
+ * first, then validity (dcnum's order, §5.1 step 4). */
+static enum event_fate
+one_event(struct dcn_event *out, const struct event_ctx *ctx, uint16_t id,
+          const struct label_stat *ls)
+{
+    const struct dcn_frame_input *in = ctx->in;
+    struct dcn__event_view ev = {
+            .labels = in->labels,
+            .image = in->image,
+            .image_bg = in->image_bg,
+            .image_corr = in->image_corr,
+            .width = in->width,
+            .height = in->height,
+            .id = id,
+            .npix = ls->n,
+            .x0 = ls->x0,
+            .y0 = ls->y0,
+            .x1 = ls->x1,
+            .y1 = ls->y1,
+    };
+    bool valid = event_features(out->feat, ctx->scratch, &ev, in, ctx->cfg,
+                                ctx->bg_med);
+
+    out->label = id;
+    out->npix = ls->n;
+    if (!dcn_gate_box_pass(&ctx->cfg->gate, out->feat))
+        return EVENT_GATED_OUT;
+    return valid ? EVENT_KEPT : EVENT_INVALID;
+}
+
+static bool
+args_ok(const struct dcn_event_table *table, const struct dcn_frame_input *in,
+        const struct dcn_features_config *cfg,
+        const struct dcn_features_scratch *scratch)
+{
+    unsigned need_bg = DCN_FEATURES_BRIGHTNESS | DCN_FEATURES_HARALICK;
+
+    if (table == NULL || in == NULL || cfg == NULL || scratch == NULL)
+        return false;
+    if ((table->events == NULL && table->cap > 0) || in->image == NULL ||
+        in->labels == NULL)
+        return false;
+    if (in->width == 0 || in->height == 0 || in->width > scratch->width ||
+        in->height > scratch->height)
+        return false;
+    if (!(cfg->pixel_size != 0) || isnan(cfg->pixel_size))
+        return false;
+    return !((cfg->flags & need_bg) && in->image_bg == NULL);
+}
+
+/* bg_med of the frame (§4.10): the median of the whole background plus
+ * bg_off; the caller's value if it gave one */
+static double
+frame_bg_med(const struct dcn_frame_input *in)
+{
+    double med = in->bg_median != NULL
+                         ? *in->bg_median
+                         : dcn_features_median_u8(in->image_bg,
+                                                  in->width * in->height);
+    return in->has_bg_off ? med + in->bg_off : med;
+}
+
 int
-dcn_features_extract_frame(struct dcn_event *events, size_t cap,
-                           size_t *nevents, struct dcn_frame_stats *stats,
+dcn_features_extract_frame(struct dcn_event_table *table,
+                           struct dcn_frame_stats *stats,
                            const struct dcn_frame_input *in,
                            const struct dcn_features_config *cfg,
                            struct dcn_features_scratch *scratch)
 {
     struct dcn_frame_stats st = {0, 0, 0};
+    struct event_ctx ctx = {scratch, in, cfg, NAN};
     struct label_stat *stat;
     size_t maxid, count = 0;
-    double bg_med = NAN;
-    bool need_bg;
 
-    if (nevents != NULL)
-        *nevents = 0;
-    if (nevents == NULL || in == NULL || cfg == NULL || scratch == NULL ||
-        (events == NULL && cap > 0) || in->image == NULL ||
-        in->labels == NULL || in->width == 0 || in->height == 0 ||
-        in->width > scratch->width || in->height > scratch->height ||
-        !(cfg->pixel_size != 0) || isnan(cfg->pixel_size))
+    if (table != NULL)
+        table->count = 0;
+    if (!args_ok(table, in, cfg, scratch))
         return DCN_EINVAL;
-    need_bg = (cfg->flags & (DCN_FEATURES_BRIGHTNESS | DCN_FEATURES_HARALICK));
-    if (need_bg && in->image_bg == NULL)
-        return DCN_EINVAL;
-
     stat = scratch->stat;
     maxid = label_stats(stat, scratch->nstat, in->labels, in->width,
                         in->height);
@@ -255,54 +343,25 @@ dcn_features_extract_frame(struct dcn_event *events, size_t cap,
         return DCN_EINVAL;
     }
     for (size_t id = 1; id <= maxid; id++) {
-        struct label_stat *ls = &stat[id];
-        struct dcn__event_view ev;
+        const struct label_stat *ls = &stat[id];
         struct dcn_event *out;
-        bool valid;
+        enum event_fate fate;
 
         if (ls->n == 0 || (long)ls->n <= cfg->gate.size_thresh_mask)
             continue;
         st.candidates++;
-        if ((cfg->flags & DCN_FEATURES_BRIGHTNESS) && isnan(bg_med)) {
-            bg_med = in->bg_median != NULL
-                             ? *in->bg_median
-                             : dcn_features_median_u8(in->image_bg,
-                                                      in->width * in->height);
-            if (in->has_bg_off)
-                bg_med += in->bg_off;
-        }
-        ev = (struct dcn__event_view){
-                .labels = in->labels,
-                .image = in->image,
-                .image_bg = in->image_bg,
-                .image_corr = in->image_corr,
-                .width = in->width,
-                .height = in->height,
-                .id = (uint16_t)id,
-                .npix = ls->n,
-                .x0 = ls->x0,
-                .y0 = ls->y0,
-                .x1 = ls->x1,
-                .y1 = ls->y1,
-        };
-        out = count < cap ? &events[count] : &scratch->spill;
-        valid = event_features(out->feat, scratch, &ev, in, cfg, bg_med);
-        out->label = (uint16_t)id;
-        out->npix = ls->n;
-        if (!dcn_gate_box_pass(&cfg->gate, out->feat)) {
-            st.gated_out++;
-            continue;
-        }
-        if (!valid) {
-            st.masks_dropped++;
-            continue;
-        }
-        count++;
+        if ((cfg->flags & DCN_FEATURES_BRIGHTNESS) && isnan(ctx.bg_med))
+            ctx.bg_med = frame_bg_med(in);
+        out = count < table->cap ? &table->events[count] : &scratch->spill;
+        fate = one_event(out, &ctx, (uint16_t)id, ls);
+        st.gated_out += fate == EVENT_GATED_OUT;
+        st.masks_dropped += fate == EVENT_INVALID;
+        count += fate == EVENT_KEPT;
     }
     /* leave the label table zeroed for the next frame */
     memset(stat, 0, (maxid + 1) * sizeof(*stat));
-    *nevents = count;
+    table->count = count;
     if (stats != NULL)
         *stats = st;
-    return count > cap ? DCN_ERANGE : DCN_OK;
+    return count > table->cap ? DCN_ERANGE : DCN_OK;
 }

@@ -20,6 +20,9 @@
 
 #include "features_extract.h"
 
+/* unordered pairs of 256 texture levels (lo <= hi) */
+#define DCN__TEX_CELLS (256 * 257 / 2)
+
 /* nearest double to pi (M_PI is not in strict C11) */
 #define DCN_PI 3.141592653589793
 
@@ -50,15 +53,16 @@ struct dcn__feat_work {
     int32_t *hy;
     double *vbuf; /* volume terms, ccap + 1 */
     /* brightness: histogram of corr + 255 and the masked values */
-    uint32_t *hist; /* 511 */
-    int16_t *vals;  /* width * height */
+    uint32_t *hist; /* 511, all zero between events */
+    int16_t *vals;  /* width * height: masked corr; texture: box corr */
     uint8_t *ivals; /* width * height */
     /* texture */
     uint8_t *levels;   /* (height + 1) * (width + 2) */
-    uint32_t *cooc;    /* 4 * 65536, all zero between events */
-    uint16_t *touched; /* 4 * 65536 */
-    double *xlog2x;    /* c * log2(c) for c < nlog */
+    uint32_t *cooc;    /* 4 * DCN__TEX_CELLS, all zero between events */
+    uint16_t *touched; /* 4 * DCN__TEX_CELLS */
+    double *log2tab;   /* log2(c) for c < nlog */
     size_t nlog;
+    uint32_t *shist; /* 2 * width * height + 2; all zero between uses */
 };
 
 /* Bytes needed for a dcn__feat_work for frames of width x height. */
@@ -89,10 +93,10 @@ void dcn__polygon_moments(struct dcn__moments *m, const int32_t *x,
 double dcn__arc_length(const int32_t *x, const int32_t *y, size_t n);
 
 /* Strict convex hull of the n points (no collinear vertices, §4.4) into
- * hx/hy (capacity: 2 * (distinct x values) + 2); returns the count. */
-size_t dcn__convex_hull(int32_t *hx, int32_t *hy, int32_t *colmin,
-                        int32_t *colmax, const int32_t *x, const int32_t *y,
-                        size_t n);
+ * w->hx/hy (the points' x range must fit the work's width); returns the
+ * vertex count.  Uses w->colmin/colmax. */
+size_t dcn__convex_hull(struct dcn__feat_work *w, const int32_t *x,
+                        const int32_t *y, size_t n);
 
 /*
  * Moment features of the event (§4.2-§4.8) from the contour in w (call

@@ -162,19 +162,17 @@ cross3(int32_t ax, int32_t ay, int32_t bx, int32_t by, int32_t cx, int32_t cy)
     return (int64_t)(bx - ax) * (cy - ay) - (int64_t)(by - ay) * (cx - ax);
 }
 
-size_t
-dcn__convex_hull(int32_t *hx, int32_t *hy, int32_t *colmin, int32_t *colmax,
-                 const int32_t *x, const int32_t *y, size_t n)
+/* per-column extremes of the points, colmin/colmax[x - xmin]; returns
+ * the number of columns (INT32_MAX in colmin marks an empty column) */
+static int32_t
+column_extremes(int32_t *colmin, int32_t *colmax, int32_t *xmin_out,
+                const int32_t *x, const int32_t *y, size_t n)
 {
     int32_t xmin = x[0], xmax = x[0];
-    size_t k = 0;
-    size_t lower;
 
     for (size_t i = 1; i < n; i++) {
-        if (x[i] < xmin)
-            xmin = x[i];
-        if (x[i] > xmax)
-            xmax = x[i];
+        xmin = x[i] < xmin ? x[i] : xmin;
+        xmax = x[i] > xmax ? x[i] : xmax;
     }
     for (int32_t c = 0; c <= xmax - xmin; c++) {
         colmin[c] = INT32_MAX;
@@ -182,42 +180,60 @@ dcn__convex_hull(int32_t *hx, int32_t *hy, int32_t *colmin, int32_t *colmax,
     }
     for (size_t i = 0; i < n; i++) {
         int32_t c = x[i] - xmin;
-        if (y[i] < colmin[c])
-            colmin[c] = y[i];
-        if (y[i] > colmax[c])
-            colmax[c] = y[i];
+        colmin[c] = y[i] < colmin[c] ? y[i] : colmin[c];
+        colmax[c] = y[i] > colmax[c] ? y[i] : colmax[c];
     }
-    /* Andrew's monotone chain with strict turns, over the points sorted by
-     * (x, y): per column only the extremes can be hull vertices. */
-    /* lower chain (y-down image: the chain along the small-y side) */
-    for (int32_t c = 0; c <= xmax - xmin; c++) {
-        for (int e = 0; e < 2; e++) {
-            int32_t px = xmin + c;
-            int32_t py = e == 0 ? colmin[c] : colmax[c];
-            if (colmin[c] == INT32_MAX || (e == 1 && colmax[c] == colmin[c]))
-                continue;
-            while (k >= 2 && cross3(hx[k - 2], hy[k - 2], hx[k - 1], hy[k - 1],
-                                    px, py) <= 0)
-                k--;
-            hx[k] = px;
-            hy[k] = py;
-            k++;
-        }
+    *xmin_out = xmin;
+    return xmax - xmin + 1;
+}
+
+/* one step of the monotone chain: pop while the turn is not strictly
+ * convex (keeping at least kmin - 1 points), then push (px, py) */
+static inline size_t
+chain_push(int32_t *hx, int32_t *hy, size_t k, size_t kmin, int32_t px,
+           int32_t py)
+{
+    while (k >= kmin &&
+           cross3(hx[k - 2], hy[k - 2], hx[k - 1], hy[k - 1], px, py) <= 0)
+        k--;
+    hx[k] = px;
+    hy[k] = py;
+    return k + 1;
+}
+
+/*
+ * Andrew's monotone chain with strict turns over the points sorted by
+ * (x, y); only the per-column extremes can be hull vertices.  Forward over
+ * the columns (colmin then colmax) for one chain, backward (colmax then
+ * colmin) for the other.
+ */
+size_t
+dcn__convex_hull(struct dcn__feat_work *w, const int32_t *x, const int32_t *y,
+                 size_t n)
+{
+    int32_t *hx = w->hx;
+    int32_t *hy = w->hy;
+    int32_t *colmin = w->colmin;
+    int32_t *colmax = w->colmax;
+    int32_t xmin;
+    int32_t ncol = column_extremes(colmin, colmax, &xmin, x, y, n);
+    size_t k = 0;
+    size_t kmin;
+
+    for (int32_t c = 0; c < ncol; c++) {
+        if (colmin[c] == INT32_MAX)
+            continue;
+        k = chain_push(hx, hy, k, 2, xmin + c, colmin[c]);
+        if (colmax[c] != colmin[c])
+            k = chain_push(hx, hy, k, 2, xmin + c, colmax[c]);
     }
-    lower = k + 1;
-    for (int32_t c = xmax - xmin; c >= 0; c--) {
-        for (int e = 0; e < 2; e++) {
-            int32_t px = xmin + c;
-            int32_t py = e == 0 ? colmax[c] : colmin[c];
-            if (colmin[c] == INT32_MAX || (e == 1 && colmax[c] == colmin[c]))
-                continue;
-            while (k >= lower && cross3(hx[k - 2], hy[k - 2], hx[k - 1],
-                                        hy[k - 1], px, py) <= 0)
-                k--;
-            hx[k] = px;
-            hy[k] = py;
-            k++;
-        }
+    kmin = k + 1;
+    for (int32_t c = ncol - 1; c >= 0; c--) {
+        if (colmin[c] == INT32_MAX)
+            continue;
+        k = chain_push(hx, hy, k, kmin, xmin + c, colmax[c]);
+        if (colmax[c] != colmin[c])
+            k = chain_push(hx, hy, k, kmin, xmin + c, colmin[c]);
     }
     /* the last point repeats the first */
     return k > 1 ? k - 1 : k;
@@ -230,86 +246,105 @@ set_nan_moments(double *feat)
         feat[DCN_FEAT_FIRST_MOMENT + f] = NAN;
 }
 
+/* What the raw contour gives directly: the shoelace sum (exact), the
+ * perimeter (every step is 1 or (float)sqrt(2), summed exactly in
+ * double) and the bounding box. */
+struct raw_scan {
+    double a00;
+    double per;
+    int32_t xmin, xmax, ymin, ymax;
+};
+
+static void
+scan_raw(struct raw_scan *r, const int32_t *x, const int32_t *y, size_t n)
+{
+    size_t nstraight = 0, ndiag = 0;
+
+    r->a00 = 0.0;
+    r->xmin = r->xmax = x[0];
+    r->ymin = r->ymax = y[0];
+    for (size_t i = 0, j = n - 1; i < n; j = i++) {
+        int dxy = (x[i] != x[j]) + (y[i] != y[j]);
+        r->a00 += (double)x[j] * y[i] - (double)y[j] * x[i];
+        ndiag += dxy == 2;
+        nstraight += dxy == 1;
+        r->xmin = x[i] < r->xmin ? x[i] : r->xmin;
+        r->xmax = x[i] > r->xmax ? x[i] : r->xmax;
+        r->ymin = y[i] < r->ymin ? y[i] : r->ymin;
+        r->ymax = y[i] > r->ymax ? y[i] : r->ymax;
+    }
+    r->per = (double)nstraight + (double)ndiag * (double)sqrtf(2.0f);
+}
+
+/* The inertia features of the raw contour (§4.7, last four rows). */
+static void
+inertia_features(double *feat, const struct dcn__moments *raw)
+{
+    double ixx = raw->mu02, iyy = raw->mu20, ixy = raw->mu11;
+    double root = (ixx - iyy) * (ixx - iyy) + 4 * (ixy * ixy);
+
+    feat[DCN_FEAT_TILT] = fabs(0.5 * atan2(-2 * ixy, iyy - ixx));
+    if (ixx > 0)
+        feat[DCN_FEAT_INERT_RATIO_RAW] = sqrt(iyy / ixx);
+    if (root >= 0) {
+        double i1 = 0.5 * ((ixx + iyy) + sqrt(root));
+        double i2 = 0.5 * ((ixx + iyy) - sqrt(root));
+        double ratio = i1 / i2;
+        if (ratio >= 0)
+            feat[DCN_FEAT_INERT_RATIO_PRNC] = sqrt(ratio);
+        feat[DCN_FEAT_ECCENTR_PRNC] = sqrt((i1 - i2) / i1);
+    }
+}
+
+/* The formulas of §4.7, evaluated exactly as grouped there. */
+static void
+shape_features(double *feat, const struct raw_scan *r,
+               const struct dcn__moments *raw, const struct dcn__moments *cvx,
+               double per_cvx, double ps)
+{
+    double bw = (double)(r->xmax - r->xmin + 1);
+    double bh = (double)(r->ymax - r->ymin + 1);
+    double ps2 = pow(ps, 2.0);
+
+    feat[DCN_FEAT_AREA_MSD] = raw->m00;
+    feat[DCN_FEAT_AREA_RATIO] = cvx->m00 / raw->m00;
+    feat[DCN_FEAT_ASPECT] = bw / bh;
+    feat[DCN_FEAT_AREA_UM] = cvx->m00 * ps2;
+    feat[DCN_FEAT_AREA_UM_RAW] = raw->m00 * ps2;
+    feat[DCN_FEAT_DEFORM] = 1 - (2 * sqrt(DCN_PI * cvx->m00)) / per_cvx;
+    feat[DCN_FEAT_DEFORM_RAW] = 1 - (2 * sqrt(DCN_PI * raw->m00)) / r->per;
+    feat[DCN_FEAT_PER_RATIO] = r->per / per_cvx;
+    feat[DCN_FEAT_PER_UM_RAW] = r->per * ps;
+    feat[DCN_FEAT_POS_X] = (cvx->m10 / cvx->m00) * ps;
+    feat[DCN_FEAT_POS_Y] = (cvx->m01 / cvx->m00) * ps;
+    feat[DCN_FEAT_SIZE_X] = bw * ps;
+    feat[DCN_FEAT_SIZE_Y] = bh * ps;
+    if (cvx->mu02 > 0)
+        feat[DCN_FEAT_INERT_RATIO_CVX] = sqrt(cvx->mu20 / cvx->mu02);
+    inertia_features(feat, raw);
+}
+
 bool
 dcn__moment_features(double *feat, struct dcn__feat_work *w, double pixel_size)
 {
-    const int32_t *x = w->cx;
-    const int32_t *y = w->cy;
-    size_t n = w->ncont;
     struct dcn__moments raw, cvx;
-    double a00 = 0.0;
-    double per_raw, per_cvx, ps = pixel_size, ps2;
-    size_t nstraight = 0, ndiag = 0, nh;
-    int32_t xmin, xmax, ymin, ymax;
+    struct raw_scan r;
+    double per_cvx;
+    size_t nh;
 
     set_nan_moments(feat);
-    if (n < 2)
+    if (w->ncont < 2)
         return false;
-    /* shoelace sum (exact) and the perimeter of the raw contour: every
-     * step is 1 or (float)sqrt(2), summed exactly in double */
-    xmin = xmax = x[0];
-    ymin = ymax = y[0];
-    for (size_t i = 0, j = n - 1; i < n; j = i++) {
-        a00 += (double)x[j] * y[i] - (double)y[j] * x[i];
-        if (x[i] != x[j] && y[i] != y[j])
-            ndiag++;
-        else if (x[i] != x[j] || y[i] != y[j])
-            nstraight++;
-        if (x[i] < xmin)
-            xmin = x[i];
-        if (x[i] > xmax)
-            xmax = x[i];
-        if (y[i] < ymin)
-            ymin = y[i];
-        if (y[i] > ymax)
-            ymax = y[i];
-    }
-    if (a00 == 0.0)
+    scan_raw(&r, w->cx, w->cy, w->ncont);
+    if (r.a00 == 0.0)
         return false;
-    per_raw = (double)nstraight + (double)ndiag * (double)sqrtf(2.0f);
-    assert(per_raw == dcn__arc_length(x, y, n));
-
-    dcn__polygon_moments(&raw, x, y, n);
-    nh = dcn__convex_hull(w->hx, w->hy, w->colmin, w->colmax, x, y, n);
+    assert(r.per == dcn__arc_length(w->cx, w->cy, w->ncont));
+    dcn__polygon_moments(&raw, w->cx, w->cy, w->ncont);
+    nh = dcn__convex_hull(w, w->cx, w->cy, w->ncont);
     dcn__polygon_moments(&cvx, w->hx, w->hy, nh);
     per_cvx = dcn__arc_length(w->hx, w->hy, nh);
     if (cvx.m00 == 0 || raw.m00 == 0)
         return false;
-
-    {
-        double bw = (double)(xmax - xmin + 1);
-        double bh = (double)(ymax - ymin + 1);
-        double ixx = raw.mu02, iyy = raw.mu20, ixy = raw.mu11;
-        double root;
-
-        ps2 = pow(ps, 2.0);
-        feat[DCN_FEAT_AREA_MSD] = raw.m00;
-        feat[DCN_FEAT_AREA_RATIO] = cvx.m00 / raw.m00;
-        feat[DCN_FEAT_ASPECT] = bw / bh;
-        feat[DCN_FEAT_AREA_UM] = cvx.m00 * ps2;
-        feat[DCN_FEAT_AREA_UM_RAW] = raw.m00 * ps2;
-        feat[DCN_FEAT_DEFORM] = 1 - (2 * sqrt(DCN_PI * cvx.m00)) / per_cvx;
-        feat[DCN_FEAT_DEFORM_RAW] = 1 - (2 * sqrt(DCN_PI * raw.m00)) / per_raw;
-        feat[DCN_FEAT_PER_RATIO] = per_raw / per_cvx;
-        feat[DCN_FEAT_PER_UM_RAW] = per_raw * ps;
-        feat[DCN_FEAT_POS_X] = (cvx.m10 / cvx.m00) * ps;
-        feat[DCN_FEAT_POS_Y] = (cvx.m01 / cvx.m00) * ps;
-        feat[DCN_FEAT_SIZE_X] = bw * ps;
-        feat[DCN_FEAT_SIZE_Y] = bh * ps;
-        if (cvx.mu02 > 0)
-            feat[DCN_FEAT_INERT_RATIO_CVX] = sqrt(cvx.mu20 / cvx.mu02);
-        feat[DCN_FEAT_TILT] = fabs(0.5 * atan2(-2 * ixy, iyy - ixx));
-        if (ixx > 0)
-            feat[DCN_FEAT_INERT_RATIO_RAW] = sqrt(iyy / ixx);
-        root = (ixx - iyy) * (ixx - iyy) + 4 * (ixy * ixy);
-        if (root >= 0) {
-            double i1 = 0.5 * ((ixx + iyy) + sqrt(root));
-            double i2 = 0.5 * ((ixx + iyy) - sqrt(root));
-            double ratio = i1 / i2;
-            if (ratio >= 0)
-                feat[DCN_FEAT_INERT_RATIO_PRNC] = sqrt(ratio);
-            feat[DCN_FEAT_ECCENTR_PRNC] = sqrt((i1 - i2) / i1);
-        }
-    }
+    shape_features(feat, &r, &raw, &cvx, per_cvx, pixel_size);
     return true;
 }

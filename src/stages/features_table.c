@@ -99,6 +99,47 @@ dcn_feature_enabled(enum dcn_feature f, unsigned flags)
     return (dcn_feature_group(f) & (flags | DCN_FEATURES_MOMENTS)) != 0;
 }
 
+/* One online filter: a hard gate unless its soft limit is true (the
+ * default when the key is absent). */
+static int
+add_filter(struct dcn_gate *gate, const struct dcn_online_filter *of,
+           unsigned flags, struct dcn_error *err)
+{
+    enum dcn_feature f;
+
+    if (of->soft_limit || (!of->has_min && !of->has_max))
+        return DCN_OK;
+    if (of->feature == NULL ||
+        dcn_feature_from_name(&f, of->feature) != DCN_OK ||
+        !dcn_feature_enabled(f, flags))
+        return dcn_error_set(err, DCN_EINVAL,
+                             "online gate 'online_filter:%s' is on a feature "
+                             "that the pipeline does not compute",
+                             of->feature ? of->feature : "(null)");
+    gate->box[f] = true;
+    gate->has_lo[f] = gate->has_lo[f] || of->has_min;
+    gate->has_hi[f] = gate->has_hi[f] || of->has_max;
+    if (of->has_min)
+        gate->lo[f] = of->min;
+    if (of->has_max)
+        gate->hi[f] = of->max;
+    return DCN_OK;
+}
+
+/* Shape-In's hard-coded minimum size of 3 px: [3*ps, None]; dcnum's
+ * lookup bug makes this override any size_x/size_y gate of the metadata */
+static void
+set_min_size(struct dcn_gate *gate, enum dcn_feature f, double ps)
+{
+    double lo = 3 * ps;
+
+    gate->box[f] = true;
+    gate->has_lo[f] = true;
+    gate->lo[f] = lo > 0 ? lo : 0;
+    gate->has_hi[f] = false;
+    gate->hi[f] = 0;
+}
+
 int
 dcn_gate_init(struct dcn_gate *gate, const struct dcn_gate_options *opt,
               unsigned flags, struct dcn_error *err)
@@ -116,49 +157,17 @@ dcn_gate_init(struct dcn_gate *gate, const struct dcn_gate_options *opt,
         gate->size_thresh_mask = 10;
     if (!opt->online_gates)
         return DCN_OK;
-
     if (opt->has_polygon_filter)
         return dcn_error_set(err, DCN_EINVAL,
                              "online gates: polygon filters are not "
                              "implemented (online_filter:* polygon points)");
     for (size_t i = 0; i < opt->nfilters; i++) {
-        const struct dcn_online_filter *of = &opt->filters[i];
-        enum dcn_feature f;
-
-        if (of->soft_limit || (!of->has_min && !of->has_max))
-            continue;
-        if (of->feature == NULL ||
-            dcn_feature_from_name(&f, of->feature) != DCN_OK ||
-            !dcn_feature_enabled(f, flags))
-            return dcn_error_set(
-                    err, DCN_EINVAL,
-                    "online gate 'online_filter:%s' is on a feature that "
-                    "the pipeline does not compute",
-                    of->feature ? of->feature : "(null)");
-        gate->box[f] = true;
-        if (of->has_min) {
-            gate->has_lo[f] = true;
-            gate->lo[f] = of->min;
-        }
-        if (of->has_max) {
-            gate->has_hi[f] = true;
-            gate->hi[f] = of->max;
-        }
+        int rc = add_filter(gate, &opt->filters[i], flags, err);
+        if (rc < 0)
+            return rc;
     }
-    /* Shape-In's hard-coded minimum size of 3 px; dcnum's lookup bug makes
-     * this override any size_x/size_y gate of the metadata */
-    {
-        const enum dcn_feature sz[2] = {DCN_FEAT_SIZE_X, DCN_FEAT_SIZE_Y};
-        for (int k = 0; k < 2; k++) {
-            enum dcn_feature f = sz[k];
-            double lo = 3 * opt->pixel_size;
-            gate->box[f] = true;
-            gate->has_lo[f] = true;
-            gate->lo[f] = lo > 0 ? lo : 0;
-            gate->has_hi[f] = false;
-            gate->hi[f] = 0;
-        }
-    }
+    set_min_size(gate, DCN_FEAT_SIZE_X, opt->pixel_size);
+    set_min_size(gate, DCN_FEAT_SIZE_Y, opt->pixel_size);
     gate->any_box = true;
     return DCN_OK;
 }

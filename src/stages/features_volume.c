@@ -45,48 +45,65 @@ dcn__vol_revolve(double *v, const double *r, const double *z, size_t n,
     return revolve_sum(v, nv, point_scale);
 }
 
-void
-dcn__volume_feature(double *feat, struct dcn__feat_work *w, bool valid,
-                    double pixel_size)
+/* the radius of contour point k for the right (r = max(ry, 0), with
+ * ry < 0 -> 0.0) or the left half (l = -(ry > 0 ? 0.0 : ry), which is
+ * -0.0 where ry > 0, as numpy gives it) */
+static inline double
+half_radius(double ry, bool left)
+{
+    if (left)
+        return -(ry > 0 ? 0.0 : ry);
+    return ry < 0 ? 0.0 : ry;
+}
+
+/*
+ * vol_revolve of one half without building the r and z arrays.  The left
+ * half passes both sequences reversed: element k is point n - 1 - k.
+ */
+static double
+half_volume(struct dcn__feat_work *w, double ox, double oy, bool left,
+            double ps)
 {
     const int32_t *x = w->cx;
     const int32_t *y = w->cy;
     size_t n = w->ncont;
+    double *v = w->vbuf;
+    size_t nv = 0;
+    size_t first = left ? n - 1 : 0;
+    size_t last = left ? 0 : n - 1;
+
+    for (size_t k = 0; k + 1 < n; k++) {
+        size_t a = left ? n - 1 - k : k;
+        size_t b = left ? n - 2 - k : k + 1;
+        v[nv++] = cone_term(half_radius(y[a] - oy, left), x[a] - ox,
+                            half_radius(y[b] - oy, left), x[b] - ox);
+    }
+    {
+        double r0 = half_radius(y[first] - oy, left);
+        double rl = half_radius(y[last] - oy, left);
+        double z0 = x[first] - ox;
+        double zl = x[last] - ox;
+        if (rl != r0 || zl != z0)
+            v[nv++] = cone_term(rl, zl, r0, z0);
+    }
+    return revolve_sum(v, nv, ps);
+}
+
+void
+dcn__volume_feature(double *feat, struct dcn__feat_work *w, bool valid,
+                    double pixel_size)
+{
+    size_t n = w->ncont;
     double ps = pixel_size;
     double ox, oy, right, left;
-    size_t nv;
 
     feat[DCN_FEAT_VOLUME] = NAN;
     if (!valid || n < 4)
         return;
+    /* the centre: one division each, as numpy does pos / ps */
     ox = feat[DCN_FEAT_POS_X] / ps;
     oy = feat[DCN_FEAT_POS_Y] / ps;
-
-    /* right half: r = max(ry, 0) (ry < 0 -> 0.0), z = zx, in order */
-#define RIGHT_R(k) ((y[k] - oy) < 0 ? 0.0 : (y[k] - oy))
-#define ZX(k)      (x[k] - ox)
-    nv = 0;
-    for (size_t i = 0; i + 1 < n; i++)
-        w->vbuf[nv++] = cone_term(RIGHT_R(i), ZX(i), RIGHT_R(i + 1), ZX(i + 1));
-    if (RIGHT_R(n - 1) != RIGHT_R(0) || ZX(n - 1) != ZX(0))
-        w->vbuf[nv++] = cone_term(RIGHT_R(n - 1), ZX(n - 1), RIGHT_R(0), ZX(0));
-    right = revolve_sum(w->vbuf, nv, ps);
-
-    /* left half: l = -(ry > 0 ? 0.0 : ry), both sequences reversed:
-     * element k of the reversed sequence is point n - 1 - k */
-#define LEFT_R(k) (-((y[k] - oy) > 0 ? 0.0 : (y[k] - oy)))
-    nv = 0;
-    for (size_t k = 0; k + 1 < n; k++) {
-        size_t a = n - 1 - k;
-        size_t b = n - 2 - k;
-        w->vbuf[nv++] = cone_term(LEFT_R(a), ZX(a), LEFT_R(b), ZX(b));
-    }
-    if (LEFT_R(0) != LEFT_R(n - 1) || ZX(0) != ZX(n - 1))
-        w->vbuf[nv++] = cone_term(LEFT_R(0), ZX(0), LEFT_R(n - 1), ZX(n - 1));
-    left = revolve_sum(w->vbuf, nv, ps);
-#undef RIGHT_R
-#undef LEFT_R
-#undef ZX
-
+    right = half_volume(w, ox, oy, false, ps);
+    left = half_volume(w, ox, oy, true, ps);
     feat[DCN_FEAT_VOLUME] = (right + left) / 2;
 }

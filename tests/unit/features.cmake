@@ -9,3 +9,5 @@ dcn_add_test(test_features_frames SOURCES unit/test_features_frames.c
     LIBS dcn_stages dcn_testsupport)
 dcn_add_test(test_features_frame_api SOURCES unit/test_features_frame_api.c
     LIBS dcn_stages)
+dcn_add_test(test_features_random SOURCES unit/test_features_random.c
+    LIBS dcn_stages)

@@ -102,6 +102,19 @@ ft_event(double *feat, struct ft_ctx *c, const uint8_t *mask,
     return valid;
 }
 
+/* dcn_features_extract_frame() with the table as (events, cap, *count) */
+static inline int
+ft_extract(struct dcn_event *events, size_t cap, size_t *count,
+           struct dcn_frame_stats *stats, const struct dcn_frame_input *in,
+           const struct dcn_features_config *cfg,
+           struct dcn_features_scratch *scratch)
+{
+    struct dcn_event_table t = {events, cap, 0};
+    int rc = dcn_features_extract_frame(&t, stats, in, cfg, scratch);
+    *count = t.count;
+    return rc;
+}
+
 /* distance in units in the last place (0 for identical, NaN == NaN) */
 static inline double
 ft_ulps(double a, double b)

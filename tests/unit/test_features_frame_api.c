@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "features_extract.h"
+#include "features_testutil.h"
 
 #define W 40
 #define H 30
@@ -78,7 +78,7 @@ test_size_gate_order_and_invalid_events(struct dcn_features_scratch *s)
     rect(3, 2, 10, 4, 3);  /* 12 px */
     rect(4, 20, 10, 6, 6); /* 36 px */
     rect(6, 30, 20, 3, 4); /* label 5 unused */
-    CHECK_EQ(dcn_features_extract_frame(ev, 8, &n, &st, &in, &cfg, s), DCN_OK);
+    CHECK_EQ(ft_extract(ev, 8, &n, &st, &in, &cfg, s), DCN_OK);
     CHECK_EQ(n, 3);
     CHECK_EQ(st.candidates, 4);
     CHECK_EQ(st.masks_dropped, 1);
@@ -93,11 +93,11 @@ test_size_gate_order_and_invalid_events(struct dcn_features_scratch *s)
         for (int f = 0; f < DCN_FEAT_COUNT; f++)
             CHECK(!isnan(ev[k].feat[f]));
     /* the same frame again: the label table was left clean */
-    CHECK_EQ(dcn_features_extract_frame(ev, 8, &n, &st, &in, &cfg, s), DCN_OK);
+    CHECK_EQ(ft_extract(ev, 8, &n, &st, &in, &cfg, s), DCN_OK);
     CHECK_EQ(n, 3);
     /* an empty frame */
     memset(labels, 0, sizeof(labels));
-    CHECK_EQ(dcn_features_extract_frame(ev, 8, &n, &st, &in, &cfg, s), DCN_OK);
+    CHECK_EQ(ft_extract(ev, 8, &n, &st, &in, &cfg, s), DCN_OK);
     CHECK_EQ(n, 0);
     CHECK_EQ(st.candidates, 0);
 }
@@ -116,19 +116,16 @@ test_full_table_reports_the_needed_room(struct dcn_features_scratch *s)
     rect(2, 10, 1, 4, 5);
     rect(3, 20, 1, 5, 5);
     rect(4, 1, 15, 6, 4);
-    CHECK_EQ(dcn_features_extract_frame(ev, 2, &n, NULL, &in, &cfg, s),
-             DCN_ERANGE);
+    CHECK_EQ(ft_extract(ev, 2, &n, NULL, &in, &cfg, s), DCN_ERANGE);
     CHECK_EQ(n, 4);
     CHECK_EQ(ev[0].label, 1);
     CHECK_EQ(ev[1].label, 2);
-    CHECK_EQ(dcn_features_extract_frame(big, 4, &n, NULL, &in, &cfg, s),
-             DCN_OK);
+    CHECK_EQ(ft_extract(big, 4, &n, NULL, &in, &cfg, s), DCN_OK);
     CHECK_EQ(n, 4);
     CHECK_DBL_IDENT(big[0].feat[DCN_FEAT_DEFORM], ev[0].feat[DCN_FEAT_DEFORM]);
     CHECK_EQ(big[3].label, 4);
     /* no room at all */
-    CHECK_EQ(dcn_features_extract_frame(NULL, 0, &n, NULL, &in, &cfg, s),
-             DCN_ERANGE);
+    CHECK_EQ(ft_extract(NULL, 0, &n, NULL, &in, &cfg, s), DCN_ERANGE);
     CHECK_EQ(n, 4);
 }
 
@@ -143,7 +140,7 @@ test_groups_and_bg_off(struct dcn_features_scratch *s)
 
     setup_frame();
     rect(1, 5, 5, 8, 6);
-    CHECK_EQ(dcn_features_extract_frame(a, 2, &n, NULL, &in, &cfg, s), DCN_OK);
+    CHECK_EQ(ft_extract(a, 2, &n, NULL, &in, &cfg, s), DCN_OK);
     CHECK_EQ(n, 1);
     CHECK(!isnan(a[0].feat[DCN_FEAT_DEFORM]));
     CHECK(isnan(a[0].feat[DCN_FEAT_VOLUME]));
@@ -151,10 +148,10 @@ test_groups_and_bg_off(struct dcn_features_scratch *s)
     CHECK(isnan(a[0].feat[DCN_FEAT_TEX_ASM_AVG]));
 
     cfg = default_config(DCN_FEATURES_LEGACY);
-    CHECK_EQ(dcn_features_extract_frame(a, 2, &n, NULL, &in, &cfg, s), DCN_OK);
+    CHECK_EQ(ft_extract(a, 2, &n, NULL, &in, &cfg, s), DCN_OK);
     in.has_bg_off = true;
     in.bg_off = 1.25;
-    CHECK_EQ(dcn_features_extract_frame(b, 2, &n, NULL, &in, &cfg, s), DCN_OK);
+    CHECK_EQ(ft_extract(b, 2, &n, NULL, &in, &cfg, s), DCN_OK);
     /* subtracted from bc_avg and percentiles, added to bg_med */
     CHECK_DBL_IDENT(b[0].feat[DCN_FEAT_BRIGHT_BC_AVG],
                     a[0].feat[DCN_FEAT_BRIGHT_BC_AVG] - 1.25);
@@ -173,7 +170,7 @@ test_groups_and_bg_off(struct dcn_features_scratch *s)
                     dcn_features_median_u8(bg, W * H));
     med = 7.0;
     in.bg_median = &med;
-    CHECK_EQ(dcn_features_extract_frame(b, 2, &n, NULL, &in, &cfg, s), DCN_OK);
+    CHECK_EQ(ft_extract(b, 2, &n, NULL, &in, &cfg, s), DCN_OK);
     CHECK_DBL_IDENT(b[0].feat[DCN_FEAT_BG_MED], 8.25);
     /* a precomputed corr gives the same features */
     {
@@ -181,11 +178,9 @@ test_groups_and_bg_off(struct dcn_features_scratch *s)
         for (int i = 0; i < W * H; i++)
             corr[i] = (int16_t)((int)image[i] - (int)bg[i]);
         in.bg_median = NULL;
-        CHECK_EQ(dcn_features_extract_frame(b, 2, &n, NULL, &in, &cfg, s),
-                 DCN_OK);
+        CHECK_EQ(ft_extract(b, 2, &n, NULL, &in, &cfg, s), DCN_OK);
         in.image_corr = corr;
-        CHECK_EQ(dcn_features_extract_frame(a, 2, &n, NULL, &in, &cfg, s),
-                 DCN_OK);
+        CHECK_EQ(ft_extract(a, 2, &n, NULL, &in, &cfg, s), DCN_OK);
         for (int f = 0; f < DCN_FEAT_COUNT; f++)
             CHECK_DBL_IDENT(a[0].feat[f], b[0].feat[f]);
     }
@@ -210,16 +205,37 @@ test_bad_arguments(struct dcn_features_scratch *s)
     size_t n;
 
     in.image_bg = NULL;
-    CHECK_EQ(dcn_features_extract_frame(ev, 2, &n, NULL, &in, &cfg, s),
-             DCN_EINVAL);
+    CHECK_EQ(ft_extract(ev, 2, &n, NULL, &in, &cfg, s), DCN_EINVAL);
     in = frame_input();
     cfg.pixel_size = 0;
-    CHECK_EQ(dcn_features_extract_frame(ev, 2, &n, NULL, &in, &cfg, s),
-             DCN_EINVAL);
+    CHECK_EQ(ft_extract(ev, 2, &n, NULL, &in, &cfg, s), DCN_EINVAL);
     cfg = default_config(DCN_FEATURES_LEGACY);
     in.width = W + 1;
-    CHECK_EQ(dcn_features_extract_frame(ev, 2, &n, NULL, &in, &cfg, s),
-             DCN_EINVAL);
+    CHECK_EQ(ft_extract(ev, 2, &n, NULL, &in, &cfg, s), DCN_EINVAL);
+    /* the table itself */
+    {
+        struct dcn_event_table t = {ev, 2, 77};
+        in = frame_input();
+        CHECK_EQ(dcn_features_extract_frame(NULL, NULL, &in, &cfg, s),
+                 DCN_EINVAL);
+        t.events = NULL;
+        CHECK_EQ(dcn_features_extract_frame(&t, NULL, &in, &cfg, s),
+                 DCN_EINVAL);
+        CHECK_EQ(t.count, 0);
+        t.events = ev;
+        setup_frame();
+        rect(1, 3, 3, 5, 5);
+        CHECK_EQ(dcn_features_extract_frame(&t, NULL, &in, &cfg, s), DCN_OK);
+        CHECK_EQ(t.count, 1);
+        CHECK_EQ(ev[0].label, 1);
+        /* labels above width * height are not a labeling of the frame */
+        labels[0] = (uint16_t)(W * H + 1);
+        CHECK_EQ(dcn_features_extract_frame(&t, NULL, &in, &cfg, s),
+                 DCN_EINVAL);
+        labels[0] = 0;
+        CHECK_EQ(dcn_features_extract_frame(&t, NULL, &in, &cfg, s), DCN_OK);
+        CHECK_EQ(t.count, 1);
+    }
     CHECK_EQ(dcn_features_scratch_new(&s, 0, 10), DCN_EINVAL);
     CHECK(s == NULL);
     dcn_features_scratch_free(NULL);
@@ -360,7 +376,7 @@ test_box_gate_in_frame(struct dcn_features_scratch *s)
     rect(1, 1, 1, 4, 4);   /* area_msd 9: gated out */
     rect(2, 10, 1, 11, 1); /* line: invalid (NaN fails the gate first) */
     rect(3, 20, 5, 7, 7);  /* area_msd 36 */
-    CHECK_EQ(dcn_features_extract_frame(ev, 4, &n, &st, &in, &cfg, s), DCN_OK);
+    CHECK_EQ(ft_extract(ev, 4, &n, &st, &in, &cfg, s), DCN_OK);
     CHECK_EQ(n, 1);
     CHECK_EQ(ev[0].label, 3);
     CHECK_EQ(st.gated_out, 2);

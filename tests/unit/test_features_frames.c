@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_features_frames.c - whole frames through dcn_features_extract_frame()
+ * test_features_frames.c - whole frames through ft_extract()
  * for the two references whose dcnum_output.rtdc is not in the shared
  * data (cytoshot-x5/tap, synth-1000/tap).
  *
@@ -144,9 +144,7 @@ run_case(const char *stem, const char *variant, int closing_disk,
         in.height = h;
         in.has_bg_off = true;
         in.bg_off = off;
-        CHECK_EQ(dcn_features_extract_frame(events, 16, &nev, &st, &in, &cfg,
-                                            scratch),
-                 DCN_OK);
+        CHECK_EQ(ft_extract(events, 16, &nev, &st, &in, &cfg, scratch), DCN_OK);
         dropped += st.masks_dropped;
         while (row + want < csv.nrows &&
                (size_t)td_csv_get(&csv, row + want, c_bm0) == fr)
@@ -209,10 +207,11 @@ run_case(const char *stem, const char *variant, int closing_disk,
         for (int f = DCN_FEAT_FIRST_TEXTURE; f < DCN_FEAT_COUNT; f++)
             wt = worst[f] > wt ? worst[f] : wt;
         printf("%s/%s: %zu/%zu features within contract on %zu/%zu events; "
-               "masks %zu/%zu identical (md5); %zu invalid masks dropped; "
+               "masks %zu/%zu identical (md5); %zu frames with events "
+               "exactly as dcnum; %zu invalid masks dropped; "
                "worst tilt %g ulp, worst tex_* %.3g relative\n",
                stem, variant, feats_ok, ncols, events_ok, csv.nrows, mask_ok,
-               csv.nrows, dropped, worst[DCN_FEAT_TILT], wt);
+               csv.nrows, frames_ok, dropped, worst[DCN_FEAT_TILT], wt);
     }
 out:
     seg_release(&s);

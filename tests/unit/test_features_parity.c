@@ -171,9 +171,7 @@ run_case(const struct parity_case *pc)
             in.has_bg_off = true;
             in.bg_off = ((double *)bgoff.data)[e];
         }
-        CHECK_EQ(dcn_features_extract_frame(ev, 2, &nev, NULL, &in, &cfg,
-                                            scratch),
-                 DCN_OK);
+        CHECK_EQ(ft_extract(ev, 2, &nev, NULL, &in, &cfg, scratch), DCN_OK);
         CHECK_EQ(nev, 1);
         if (nev != 1)
             continue;

@@ -235,8 +235,9 @@ test_hull_example_of_spec(void)
     static const int32_t py[] = {2, 3, 4, 5, 6, 7, 7, 8, 7, 6, 6, 5, 4, 4, 3};
     static const int32_t wx[] = {8, 8, 6, 4, 2, 5};
     static const int32_t wy[] = {4, 5, 8, 7, 2 + 3, 2};
-    int32_t hx[64], hy[64], cmin[64], cmax[64];
-    size_t n = dcn__convex_hull(hx, hy, cmin, cmax, px, py, 15);
+    const int32_t *hx = ctx20.work.hx;
+    const int32_t *hy = ctx20.work.hy;
+    size_t n = dcn__convex_hull(&ctx20.work, px, py, 15);
     int found = 0;
 
     CHECK_EQ(n, 6);
@@ -250,7 +251,7 @@ test_hull_example_of_spec(void)
     {
         static const int32_t qx[] = {0, 0, 0, 1, 2, 3, 3, 3, 2, 1};
         static const int32_t qy[] = {0, 1, 2, 2, 2, 2, 1, 0, 0, 0};
-        CHECK_EQ(dcn__convex_hull(hx, hy, cmin, cmax, qx, qy, 10), 4);
+        CHECK_EQ(dcn__convex_hull(&ctx20.work, qx, qy, 10), 4);
     }
 }
 
@@ -335,6 +336,37 @@ test_haralick_hand_checks(void)
     ft_event(feat, &c, m, NULL, NULL, corr, PS, DCN_FEATURES_HARALICK, 0, 0);
     CHECK_DBL_IDENT(feat[DCN_FEAT_TEX_CON_AVG], 0.0);
     CHECK(!isnan(feat[DCN_FEAT_TEX_ASM_AVG]));
+    /* one level everywhere: P = 1 in every direction.  mahotas gives
+     * exact zeros (entropies of P = 1, equal directions), and under
+     * the rtol contract a 0 must be matched exactly */
+    CHECK_DBL_IDENT(feat[DCN_FEAT_TEX_ASM_AVG], 1.0);
+    for (int f = DCN_FEAT_FIRST_TEXTURE; f < DCN_FEAT_COUNT; f++) {
+        if (f == DCN_FEAT_TEX_ASM_AVG || f == DCN_FEAT_TEX_COR_AVG ||
+            f == DCN_FEAT_TEX_IDM_AVG)
+            continue;
+        CHECK(fabs(feat[f]) == 0.0);
+    }
+    CHECK_DBL_IDENT(feat[DCN_FEAT_TEX_COR_AVG], 1.0);
+    CHECK_DBL_IDENT(feat[DCN_FEAT_TEX_IDM_AVG], 1.0);
+    /* two levels in vertical stripes of a 6 x 5 block: the horizontal
+     * matrix is one off-diagonal cell, the vertical one two diagonal
+     * cells; the entropies are positive and finite */
+    {
+        struct ft_ctx c2;
+        uint8_t m2[100] = {0};
+        int16_t corr2[100];
+        ft_init(&c2, 10, 10);
+        for (int y = 0; y < 10; y++)
+            for (int x = 0; x < 10; x++) {
+                corr2[y * 10 + x] = (int16_t)(x % 2 ? 7 : -3);
+                m2[y * 10 + x] = x >= 2 && x < 8 && y >= 2 && y < 7;
+            }
+        ft_event(feat, &c2, m2, NULL, NULL, corr2, PS, DCN_FEATURES_HARALICK, 0,
+                 0);
+        CHECK(!isnan(feat[DCN_FEAT_TEX_ENT_AVG]));
+        CHECK(feat[DCN_FEAT_TEX_ENT_AVG] > 0);
+        ft_release(&c2);
+    }
     /* a vertical 2-pixel mask: no horizontal pairs -> all NaN */
     memset(m, 0, sizeof(m));
     m[2 * 6 + 2] = m[3 * 6 + 2] = 1;
