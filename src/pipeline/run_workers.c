@@ -286,10 +286,12 @@ extract_frame(struct worker *wk, struct dcn_chunk_slot *slot, size_t s,
                                  bg_off != NULL,
                                  bg_off != NULL ? bg_off[k] : 0.0,
                                  &run->bg.median[idx]};
+    struct dcn_event_table table = {wk->events, LOCAL_EVENTS, 0};
     struct dcn_frame_stats stats;
-    int rc = dcn_features_extract_frame(wk->events, LOCAL_EVENTS, n, &stats,
-                                        &in, &run->feat, wk->feat_scratch);
+    int rc = dcn_features_extract_frame(&table, &stats, &in, &run->feat,
+                                        wk->feat_scratch);
 
+    *n = table.count;
     if (rc == DCN_ERANGE)
         return dcn_error_set(&wk->err, rc,
                              "%s: frame %llu yields %zu events, more than "
