@@ -1501,6 +1501,7 @@ copy_attr(hid_t dst_obj, hid_t src_obj, const char *name)
     hid_t type = H5I_INVALID_HID;
     hid_t space = H5I_INVALID_HID;
     hid_t out = H5I_INVALID_HID;
+    hid_t rtype = H5I_INVALID_HID;
     void *buf = NULL;
     hssize_t npts;
     size_t bytes;
@@ -1527,7 +1528,12 @@ copy_attr(hid_t dst_obj, hid_t src_obj, const char *name)
         rc = DCN_ENOMEM;
         goto out;
     }
-    if (npts > 0 && H5Aread(attr, type, buf) < 0)
+    /* HDF5 converts no character sets: read a vlen string in its stored
+     * set, then store the same pointers as UTF-8 (h5py's round trip). */
+    rtype = H5Tget_class(ftype) == H5T_STRING && H5Tis_variable_str(ftype) > 0
+                    ? H5Tcopy(ftype)
+                    : H5Tcopy(type);
+    if (rtype < 0 || (npts > 0 && H5Aread(attr, rtype, buf) < 0))
         goto out;
     out = H5Acreate2(dst_obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
     if (out < 0)
@@ -1539,9 +1545,10 @@ out:
     if (buf != NULL && type >= 0 && space >= 0 && npts > 0 &&
         (H5Tdetect_class(type, H5T_VLEN) > 0 ||
          (H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0)))
-        H5Dvlen_reclaim(type, space, H5P_DEFAULT, buf);
+        H5Dvlen_reclaim(rtype >= 0 ? rtype : type, space, H5P_DEFAULT, buf);
     dcn__free(buf);
     close_id(out);
+    close_id(rtype);
     close_id(type);
     close_id(space);
     close_id(ftype);

@@ -620,7 +620,7 @@ dcn_job_set_worker_kind(struct dcn_job *job, const char *text,
     if (text != NULL && strcmp(text, "threads") == 0)
         job->worker_kind = DCN_WORKER_THREADS;
     else if (text != NULL && strcmp(text, "processes") == 0)
-        job->worker_kind = DCN_WORKER_THREADS;
+        job->worker_kind = DCN_WORKER_PROCESSES;
     else
         return dcn_error_set(err, DCN_EINVAL,
                              "worker kind: invalid value '%s', expected "

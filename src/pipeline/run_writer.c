@@ -235,9 +235,11 @@ run_output_init(struct dcn_run *run, struct run_output *o, struct dcn_writer *w)
 void
 run_output_release(struct run_output *o)
 {
+    /* The encoder threads may still hold queued buffers of the rings
+     * (after an error or Ctrl-C): join them before freeing the rings. */
+    enc_pool_stop(o->pool);
     enc_stream_free(o->image_s);
     enc_stream_free(o->mask_s);
-    enc_pool_stop(o->pool);
     o->image_s = o->mask_s = NULL;
     o->pool = NULL;
 }

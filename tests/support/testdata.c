@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "md5.h"
 #include "testdata.h"
 #include "zstd_filter.h"
 
@@ -270,4 +271,143 @@ td_csv_release(struct td_csv *t)
     free(t->values);
     free(t->cells_text);
     memset(t, 0, sizeof(*t));
+}
+
+static herr_t
+collect_name(hid_t group, const char *name, const H5L_info_t *info, void *data)
+{
+    struct {
+        char **names;
+        size_t n, cap;
+    } *acc = data;
+
+    (void)group;
+    (void)info;
+    if (acc->n == acc->cap) {
+        acc->cap = acc->cap ? 2 * acc->cap : 64;
+        acc->names = realloc(acc->names, acc->cap * sizeof(char *));
+    }
+    acc->names[acc->n++] = strdup(name);
+    return 0;
+}
+
+int
+td_list_group(char ***names, size_t *n, const char *file, const char *group)
+{
+    struct {
+        char **names;
+        size_t n, cap;
+    } acc = {NULL, 0, 0};
+    hid_t f, g;
+    int rc = -1;
+
+    *names = NULL;
+    *n = 0;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return -1;
+    g = H5Gopen2(f, group, H5P_DEFAULT);
+    if (g >= 0) {
+        rc = H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, collect_name,
+                        &acc) < 0
+                     ? -1
+                     : 0;
+        H5Gclose(g);
+    }
+    H5Fclose(f);
+    *names = acc.names;
+    *n = acc.n;
+    return rc;
+}
+
+void
+td_names_free(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* Hash every stored chunk of a chunked dataset. */
+static int
+hash_chunks(struct dcn_md5 *ctx, hid_t d)
+{
+    hid_t space = H5Dget_space(d);
+    hsize_t nchunks = 0;
+    int rc = space >= 0 && H5Dget_num_chunks(d, space, &nchunks) >= 0 ? 0 : -1;
+
+    for (hsize_t i = 0; rc == 0 && i < nchunks; i++) {
+        hsize_t off[8] = {0};
+        unsigned mask = 0;
+        haddr_t addr;
+        hsize_t size = 0;
+        void *buf;
+
+        if (H5Dget_chunk_info(d, space, i, off, &mask, &addr, &size) < 0) {
+            rc = -1;
+            break;
+        }
+        buf = malloc(size ? size : 1);
+        if (buf == NULL || H5Dread_chunk(d, H5P_DEFAULT, off, &mask, buf) < 0)
+            rc = -1;
+        dcn__md5_update(ctx, off, sizeof(off));
+        dcn__md5_update(ctx, &mask, sizeof(mask));
+        if (rc == 0)
+            dcn__md5_update(ctx, buf, size);
+        free(buf);
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    return rc;
+}
+
+/* Hash the raw bytes of a contiguous or compact dataset. */
+static int
+hash_contiguous(struct dcn_md5 *ctx, hid_t d)
+{
+    hid_t type = H5Dget_type(d);
+    hid_t space = H5Dget_space(d);
+    hssize_t n = H5Sget_simple_extent_npoints(space);
+    size_t bytes = (size_t)(n > 0 ? n : 0) * H5Tget_size(type);
+    void *buf = malloc(bytes ? bytes : 1);
+    int rc = buf != NULL && (bytes == 0 || H5Dread(d, type, H5S_ALL, H5S_ALL,
+                                                   H5P_DEFAULT, buf) >= 0)
+                     ? 0
+                     : -1;
+
+    if (rc == 0)
+        dcn__md5_update(ctx, buf, bytes);
+    free(buf);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+int
+td_stored_md5(char hex[33], const char *file, const char *dataset)
+{
+    struct dcn_md5 ctx;
+    uint8_t digest[16];
+    hid_t f, d, dcpl;
+    int rc = -1;
+
+    dcn__zstd_filter_register();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return -1;
+    d = H5Dopen2(f, dataset, H5P_DEFAULT);
+    if (d >= 0) {
+        dcn__md5_init(&ctx);
+        dcpl = H5Dget_create_plist(d);
+        rc = H5Pget_layout(dcpl) == H5D_CHUNKED ? hash_chunks(&ctx, d)
+                                                : hash_contiguous(&ctx, d);
+        H5Pclose(dcpl);
+        H5Dclose(d);
+        dcn__md5_final(&ctx, digest);
+        dcn__md5_digest_hex(hex, digest);
+    }
+    H5Fclose(f);
+    return rc;
 }

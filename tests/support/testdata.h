@@ -50,6 +50,17 @@ void td_array_release(struct td_array *a);
 /* Read a numeric root attribute as double; 0 on success, -1 if absent. */
 int td_attr_double(double *out, const char *file, const char *name);
 
+/* Names of the members of file:group, sorted; *names is caller-freed
+ * with td_names_free().  0, or -1 if the group does not exist. */
+int td_list_group(char ***names, size_t *n, const char *file,
+                  const char *group);
+void td_names_free(char **names, size_t n);
+
+/* md5 hex over the stored (still filtered) chunks of a dataset: chunk
+ * offsets, filter masks and bytes, in chunk order; contiguous datasets
+ * are hashed over their raw data.  0 or -1. */
+int td_stored_md5(char hex[33], const char *file, const char *dataset);
+
 /* A CSV table of doubles with a header row (features.csv, masks.csv).
  * Non-numeric cells (mask_md5) are kept as text in cells_text. */
 struct td_csv {

@@ -271,6 +271,8 @@ test_other_options(void)
     CHECK_EQ(job.basin_strategy, DCN_BASIN_TAP);
     expect_einval(dcn_job_set_basin_strategy(&job, "sip", &err), &err,
                   "basin_strategy", "sip", NULL);
+    CHECK_EQ(dcn_job_set_worker_kind(&job, "processes", &err), DCN_OK);
+    CHECK_EQ(job.worker_kind, DCN_WORKER_PROCESSES);
     CHECK_EQ(dcn_job_set_worker_kind(&job, "threads", &err), DCN_OK);
     CHECK_EQ(job.worker_kind, DCN_WORKER_THREADS);
     expect_einval(dcn_job_set_worker_kind(&job, "fibers", &err), &err, "worker",

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# test_cli.sh DCNUMC DATA_DIR - the dcnumc command end to end: exit codes,
+# one clear message on bad input, no output or temporary file left behind,
+# skip/--force, --dry-run, Ctrl-C and a dying worker process.
+set -u
+B=$1
+D=$2/inputs
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+passed=0
+failed=0
+
+ok() {
+  passed=$((passed + 1))
+}
+bad() {
+  failed=$((failed + 1))
+  echo "FAILED: $*"
+}
+# expect <exit code> <stderr pattern> <command...>
+expect() {
+  local code=$1 pat=$2
+  shift 2
+  "$@" >out.txt 2>err.txt
+  local got=$?
+  if [ "$got" -ne "$code" ]; then
+    bad "$* -> exit $got, want $code: $(cat err.txt)"
+  elif [ -n "$pat" ] && ! grep -qE "$pat" err.txt out.txt; then
+    bad "$* -> output lacks /$pat/: $(cat err.txt out.txt)"
+  else
+    ok
+  fi
+}
+no_leftovers() {
+  if ls "$T" | grep -qE '\.rtdc~$|_dcn\.rtdc$|^o[a-z]*\.rtdc$'; then
+    bad "files left behind: $(ls "$T" | tr '\n' ' ')"
+  else
+    ok
+  fi
+}
+
+[ -d "$D" ] || { echo "FATAL: sample data $D missing"; exit 1; }
+
+expect 0 "dcnumc [0-9]" "$B" --version
+expect 0 "commands:" "$B" --help
+expect 2 "unknown command" "$B" frobnicate
+expect 0 "basin-strategy" "$B" run --help
+
+# Bad options name the option.
+expect 2 "no INPUT" "$B" run
+expect 2 "bogus" "$B" run "$D/cytoshot-test-data.rtdc" --bogus
+expect 2 "kernel_size" "$B" run "$D/cytoshot-test-data.rtdc" -o o.rtdc \
+  --background-kw kernel_size=-3
+expect 2 "closing_disk" "$B" run "$D/cytoshot-test-data.rtdc" -o o.rtdc \
+  --mask-kw closing_disk=x
+expect 2 "compression" "$B" run "$D/cytoshot-test-data.rtdc" -o o.rtdc \
+  --compression zstd-42
+expect 2 "nothere.rtdc" "$B" run nothere.rtdc
+no_leftovers
+
+# Bad input: one message naming the file and dataset, exit 3, no output.
+expect 3 "extended-moments-features.rtdc.*events/image" \
+  "$B" run "$D/fmt-hdf5_cytoshot_extended-moments-features.rtdc" -o o.rtdc
+echo "not hdf5" > junk.rtdc
+expect 3 "junk.rtdc.*not an HDF5 file" "$B" run junk.rtdc -o o.rtdc
+head -c 100000 "$D/cytoshot-test-data.rtdc" > trunc.rtdc
+expect 3 "trunc.rtdc" "$B" run trunc.rtdc -o o.rtdc
+rm -f junk.rtdc trunc.rtdc
+no_leftovers
+
+# An empty measurement is not an error (D10).
+expect 0 "" "$B" run "$D/M001_data.rtdc" -o oempty.rtdc -q
+expect 0 "frames: +0" "$B" info oempty.rtdc
+rm -f oempty.rtdc
+
+# A real run, the JSON summary, then skip and --force.
+expect 0 '"events": 55' "$B" run "$D/cytoshot-test-data.rtdc" -o ok.rtdc --json
+expect 0 "dcnum hash = a35bcc0252de9f083de5746cf547117d" "$B" info ok.rtdc
+expect 0 "skipped" "$B" run "$D/cytoshot-test-data.rtdc" -o ok.rtdc
+expect 0 '"skipped": false' "$B" run "$D/cytoshot-test-data.rtdc" -o ok.rtdc \
+  --force --json
+# Same output path, other pipeline: refused without --force.
+expect 1 "ok.rtdc" "$B" run "$D/cytoshot-test-data.rtdc" -o ok.rtdc \
+  --mask-kw closing_disk=0
+rm -f ok.rtdc
+
+# --dry-run writes nothing and prints the identifiers.
+expect 0 "a35bcc0252de9f083de5746cf547117d" \
+  "$B" run "$D/cytoshot-test-data.rtdc" -o ok.rtdc --dry-run
+no_leftovers
+
+# --output-dir and folder input: <stem>_dcn.rtdc, *_dcn.rtdc not re-read.
+mkdir -p in/sub outdir
+cp "$D/cytoshot-test-data-legacy_dce.rtdc" in/a.rtdc
+cp "$D/cytoshot-test-data-legacy_dce.rtdc" in/sub/b.rtdc
+expect 0 "" "$B" run in -q
+[ -f in/a_dcn.rtdc ] && [ ! -f in/sub/b_dcn.rtdc ] && ok ||
+  bad "folder without -r: $(ls -R in | tr '\n' ' ')"
+expect 0 "" "$B" run in -r --output-dir outdir -q
+[ -f outdir/a_dcn.rtdc ] && [ -f outdir/b_dcn.rtdc ] && ok ||
+  bad "-r --output-dir: $(ls outdir | tr '\n' ' ')"
+rm -rf in outdir
+
+# Ctrl-C: exit 130, nothing left behind.
+"$B" synth -n 6000 big.rtdc >/dev/null 2>&1 || bad "synth failed"
+"$B" run big.rtdc -o obig.rtdc -q --num-workers 2 &
+pid=$!
+sleep 0.5
+kill -INT $pid
+wait $pid
+code=$?
+[ $code -eq 130 ] && ok || bad "Ctrl-C exit $code, want 130"
+no_leftovers
+
+# A worker process that dies stops the run with an error (D7), no hang.
+"$B" run big.rtdc -o obig.rtdc -q --workers processes --num-workers 2 \
+  2>err.txt &
+pid=$!
+# The workers are forked after the background phase: wait for them.
+victim=""
+for _ in $(seq 1 100); do
+  victim=$(pgrep -P $pid | head -1)
+  [ -n "$victim" ] && break
+  sleep 0.05
+done
+[ -n "$victim" ] && kill -KILL "$victim"
+wait $pid
+code=$?
+if [ -z "$victim" ]; then
+  bad "no worker process found"
+elif [ $code -ne 0 ] && grep -q "worker process" err.txt; then
+  ok
+else
+  bad "killed worker: exit $code: $(cat err.txt)"
+fi
+rm -f big.rtdc
+no_leftovers
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
