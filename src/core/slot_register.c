@@ -268,7 +268,10 @@ dcn__slot_register_free(struct dcn_slot_register *reg)
         return;
     for (size_t i = 0; i < reg->nslots; i++)
         dcn_chunk_slot_release(dcn__slot_register_slot(reg, i));
-    pthread_cond_destroy(&reg->changed);
+    /* No pthread_cond_destroy(): glibc's waits for every waiter to leave
+     * pthread_cond_wait(), and a worker process that was killed while
+     * waiting never does, so it would block forever.  The condition
+     * variable owns nothing beyond the mapping, which goes now. */
     pthread_mutex_destroy(&reg->lock);
     munmap(reg, reg->mapping_len);
 }

@@ -627,6 +627,12 @@ execute(struct dcn_run *run)
     }
     o.run = run;
     rc = run_pipeline(run, &o, threads, pids);
+    run->frames_out = o.frames;
+    run->events_out = o.events;
+    if (rc == DCN_OK && o.limited)
+        run_log(run, "INFO",
+                "Stopped after %llu events in %llu frames (--limit-events)",
+                (unsigned long long)o.events, (unsigned long long)o.frames);
     if (rc == DCN_OK)
         rc = run_finish(run, &o); /* commits, or aborts on failure */
     else
@@ -643,9 +649,9 @@ fill_result(struct dcn_run *run, struct dcn_run_result *res)
              run->path_out ? run->path_out : "");
     snprintf(res->ppid, sizeof(res->ppid), "%s", run->ppid.full);
     memcpy(res->hash, run->ppid.hash, sizeof(res->hash));
-    res->frames = run->nframes;
+    res->frames = run->frames_out;
+    res->events = run->events_out;
     if (run->reg != NULL) {
-        res->events = atomic_load(&run_shared(run)->events_found);
         res->masks_dropped = (uint64_t)dcn__slot_register_counter(
                 run->reg, DCN_COUNTER_MASKS_DROPPED);
     }
@@ -706,6 +712,7 @@ dcn_run(const struct dcn_job *job, const struct dcn_run_options *options,
         rc = execute(&run);
         fill_result(&run, result);
     } else if (rc == DCN_OK) {
+        run.frames_out = run.nframes; /* what the run would process */
         fill_result(&run, result);
     }
     if (rc < 0)

@@ -43,7 +43,9 @@ struct enc_buf {
 struct enc_stream {
     struct enc_pool *pool;
     struct dcn_wdset *ds;
-    int level;
+    int level;      /* immutable */
+    size_t raw_len; /* immutable: bytes of one raw chunk */
+    size_t enc_cap; /* immutable: bytes of one encode buffer */
     size_t nbufs;
     struct enc_buf *bufs;
     size_t fill;   /* index of the buffer being filled */
@@ -93,14 +95,12 @@ encoder_main(void *arg)
 
     pthread_mutex_lock(&p->lock);
     while ((b = pop_queued(p)) != NULL) {
-        struct enc_stream *s = b->owner;
-        size_t raw_len = s->bufs[0].acc.chunk_len * b->acc.event_bytes;
-        size_t cap = dcn__chunk_encode_bound(raw_len, s->level);
+        const struct enc_stream *s = b->owner;
         int rc;
 
         pthread_mutex_unlock(&p->lock);
-        rc = dcn__chunk_encode(a->enc, b->enc, cap, &b->enc_len, b->raw,
-                               raw_len, s->level, NULL);
+        rc = dcn__chunk_encode(a->enc, b->enc, s->enc_cap, &b->enc_len, b->raw,
+                               s->raw_len, s->level, NULL);
         pthread_mutex_lock(&p->lock);
         b->rc = rc;
         b->state = BUF_DONE;
@@ -166,6 +166,27 @@ enc_pool_stop(struct enc_pool *p)
     dcn__free(p);
 }
 
+/* A buffer's state, read under the pool lock. */
+static enum buf_state
+state_of(struct enc_stream *s, const struct enc_buf *b)
+{
+    enum buf_state st;
+
+    pthread_mutex_lock(&s->pool->lock);
+    st = b->state;
+    pthread_mutex_unlock(&s->pool->lock);
+    return st;
+}
+
+static void
+set_state(struct enc_stream *s, struct enc_buf *b, enum buf_state st)
+{
+    pthread_mutex_lock(&s->pool->lock);
+    b->state = st;
+    pthread_mutex_unlock(&s->pool->lock);
+}
+
+/* Start filling the (free) buffer s->fill; no encoder touches it now. */
 static void
 start_filling(struct enc_stream *s)
 {
@@ -173,7 +194,7 @@ start_filling(struct enc_stream *s)
 
     dcn__chunk_acc_init(&b->acc, b->raw, dcn__wdset_event_bytes(s->ds),
                         dcn__wdset_chunk_len(s->ds), s->next_index++);
-    b->state = BUF_FILLING;
+    set_state(s, b, BUF_FILLING);
 }
 
 int
@@ -189,12 +210,13 @@ enc_stream_new(struct enc_stream **out, struct enc_pool *pool,
     s->pool = pool;
     s->ds = ds;
     s->level = dcn__wdset_level(ds);
+    s->raw_len = raw_len;
+    s->enc_cap = dcn__chunk_encode_bound(raw_len, s->level);
     s->nbufs = 2 * pool->nthreads + 2;
     s->bufs = dcn__calloc(s->nbufs, sizeof(struct enc_buf));
     for (size_t i = 0; s->bufs != NULL && i < s->nbufs; i++) {
         s->bufs[i].raw = dcn__malloc(raw_len);
-        s->bufs[i].enc =
-                dcn__malloc(dcn__chunk_encode_bound(raw_len, s->level));
+        s->bufs[i].enc = dcn__malloc(s->enc_cap);
         s->bufs[i].owner = s;
         if (s->bufs[i].raw == NULL || s->bufs[i].enc == NULL) {
             enc_stream_free(s);
@@ -240,7 +262,7 @@ write_oldest(struct enc_stream *s, struct dcn_error *err)
         return dcn_error_set(err, rc, "cannot encode an output chunk");
     rc = dcn__wdset_write_chunk(s->ds, b->acc.index, b->acc.nevents, b->enc,
                                 b->enc_len, err);
-    b->state = BUF_FREE;
+    set_state(s, b, BUF_FREE);
     s->oldest = (s->oldest + 1) % s->nbufs;
     return rc;
 }
@@ -268,7 +290,7 @@ advance(struct enc_stream *s, struct dcn_error *err)
 {
     queue_buffer(s, &s->bufs[s->fill]);
     s->fill = (s->fill + 1) % s->nbufs;
-    if (s->bufs[s->fill].state != BUF_FREE) {
+    if (state_of(s, &s->bufs[s->fill]) != BUF_FREE) {
         int rc = write_oldest(s, err); /* the ring is full */
 
         if (rc < 0)
@@ -312,9 +334,9 @@ enc_stream_finish(struct enc_stream *s, struct dcn_error *err)
         queue_buffer(s, b);
         s->fill = (s->fill + 1) % s->nbufs;
     } else {
-        b->state = BUF_FREE;
+        set_state(s, b, BUF_FREE);
     }
-    while (rc == DCN_OK && s->bufs[s->oldest].state != BUF_FREE)
+    while (rc == DCN_OK && state_of(s, &s->bufs[s->oldest]) != BUF_FREE)
         rc = write_oldest(s, err);
     return rc;
 }

@@ -103,7 +103,8 @@ struct dcn_run {
 
     struct dcn_rtdc *in;
     struct dcn_rtdc_image *image;
-    uint64_t nframes; /* mapped length */
+    uint64_t nframes;                /* mapped length */
+    uint64_t frames_out, events_out; /* written by the run */
     size_t height, width;
     size_t chunk_frames; /* slot length */
     size_t load_batch;   /* 'i' batch: the input's chunk length */
@@ -163,6 +164,8 @@ struct run_output {
     bool created;        /* the event datasets exist */
     bool bm1_equals_bm0; /* so far every basinmap1 value == basinmap0 */
     uint64_t events;
+    uint64_t frames; /* frames written (all unless --limit-events) */
+    bool limited;    /* stopped early by --limit-events */
 };
 
 /* run_writer.c: the writer thread (arg: struct run_output). */

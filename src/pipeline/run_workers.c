@@ -14,7 +14,9 @@
  * private event buffer) is allocated once when the worker starts, after
  * fork(); nothing is allocated per frame.
  */
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -436,10 +438,17 @@ run_workers_start(struct dcn_run *run, pthread_t *threads, pid_t *pids)
 {
     for (size_t i = 0; i < run->nworkers; i++) {
         if (run->processes) {
+            pid_t parent = getpid();
+
             pids[i] = fork();
             if (pids[i] == 0) {
-                /* A worker process computes only; _exit() keeps HDF5's
-                 * atexit handler from touching the parent's files. */
+                /* Die with the main process: an orphaned worker would wait
+                 * on the register forever.  A worker process computes
+                 * only; _exit() keeps HDF5's atexit handler from touching
+                 * the parent's files. */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                    _exit(1);
                 worker_loop(run, i);
                 _exit(0);
             }

@@ -159,10 +159,17 @@ write_slot(struct dcn_run *run, struct run_output *o, size_t slot,
                                                                   x->pool_off);
     int rc = DCN_OK;
 
-    for (size_t k = 0; rc == DCN_OK && k < nframes; k++)
+    uint64_t limit = run->opts->limit_events;
+
+    for (size_t k = 0; rc == DCN_OK && k < nframes && !o->limited; k++) {
         for (uint32_t e = 0; rc == DCN_OK && e < r[k].count; e++)
             rc = write_event(run, o, slot, k, &pool[r[k].first + e],
                              r[k].count);
+        o->frames++;
+        /* --limit-events: stop after the frame that reaches the limit,
+         * so that every written frame has all its events. */
+        o->limited = limit > 0 && o->events >= limit;
+    }
     return rc;
 }
 
@@ -186,7 +193,7 @@ write_chunks(struct dcn_run *run, struct run_output *o)
                                  (long long)c);
         rc = write_slot(run, o, slot, t.stop);
         dcn__slot_register_finish(run->reg, &t, rc == DCN_OK);
-        if (rc < 0)
+        if (rc < 0 || o->limited)
             return rc;
     }
     return DCN_OK;

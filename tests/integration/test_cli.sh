@@ -85,6 +85,12 @@ expect 1 "ok.rtdc" "$B" run "$D/cytoshot-test-data.rtdc" -o ok.rtdc \
   --mask-kw closing_disk=0
 rm -f ok.rtdc
 
+# --limit-events: stop at the frame that reaches the limit, a valid file.
+expect 0 '"events": 2[0-9],' "$B" run "$D/cytoshot-test-data.rtdc" \
+  -o lim.rtdc --limit-events 20 --json
+expect 0 "dcnum yield = 2[0-9]$" "$B" info lim.rtdc
+rm -f lim.rtdc
+
 # --dry-run writes nothing and prints the identifiers.
 expect 0 "a35bcc0252de9f083de5746cf547117d" \
   "$B" run "$D/cytoshot-test-data.rtdc" -o ok.rtdc --dry-run

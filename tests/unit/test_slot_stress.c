@@ -12,10 +12,12 @@
  */
 #define _DEFAULT_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -333,6 +335,7 @@ stress_with_processes(size_t nslots, size_t chunk, size_t nchunks, int nwork)
     for (int i = 0; i < nwork; i++) {
         pids[i] = fork();
         if (pids[i] == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
             worker_loop(&st, 100 + i);
             _exit(0);
         }
