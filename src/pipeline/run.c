@@ -280,10 +280,7 @@ resolve_job(struct dcn_run *run)
                                              DCN_BACKGROUND_ROLLMED
                                      ? "rollmed"
                                      : "copy");
-    if (run->resolved.basin_strategy != DCN_BASIN_DRAIN)
-        return dcn_error_set(&run->err, DCN_EINVAL,
-                             "basin strategy 'tap' is not implemented in "
-                             "this version of dcnumc yet; use drain");
+    run->tap = run->resolved.basin_strategy == DCN_BASIN_TAP;
     return DCN_OK;
 }
 

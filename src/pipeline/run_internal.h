@@ -110,6 +110,9 @@ struct dcn_run {
 
     struct run_protected prot[RUN_MAX_PROTECTED];
     size_t nprot;
+    /* basin strategy tap: frame features and image stay in the input,
+     * reached through file basins (format.md §2.9) */
+    bool tap;
 
     struct run_background bg;
     struct dcn_features_config feat;
@@ -162,6 +165,7 @@ struct run_output {
     enum dcn_wtype bm0_type;
     bool created;        /* the event datasets exist */
     bool bm1_equals_bm0; /* so far every basinmap1 value == basinmap0 */
+    bool bm0_identity;   /* so far basinmap0 of event i == i */
     uint64_t events;
 };
 

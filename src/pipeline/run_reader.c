@@ -54,7 +54,7 @@ fetch_scalars(struct dcn_run *run, size_t slot, uint64_t first, size_t n)
     uint64_t *area =
             (uint64_t *)(void *)run_slot_area(run, slot, x->scalar_off);
 
-    for (size_t p = 0; p < run->nprot; p++) {
+    for (size_t p = 0; !run->tap && p < run->nprot; p++) {
         int rc = dcn_rtdc_scalar_read_raw(
                 run->in, run->prot[p].name, first, first + n,
                 area + p * run->chunk_frames, &run->err);

@@ -38,15 +38,16 @@ create_fixed(struct dcn_run *run, struct run_output *o)
         rc = feature_new(o, &o->bm0, "basinmap0", o->bm0_type, 0, 0);
     if (rc == DCN_OK && run->bg.has_bg_off)
         rc = feature_new(o, &o->bg_off, "bg_off", DCN_WT_F64, 0, 0);
-    for (size_t p = 0; rc == DCN_OK && p < run->nprot; p++)
+    /* tap: the frame features and the image stay in the input */
+    for (size_t p = 0; rc == DCN_OK && !run->tap && p < run->nprot; p++)
         rc = feature_new(o, &o->prot[p], run->prot[p].name, run->prot[p].wtype,
                          0, 0);
-    if (rc == DCN_OK)
+    if (rc == DCN_OK && !run->tap)
         rc = feature_new(o, &o->image, "image", DCN_WT_U8, run->height,
                          run->width);
     if (rc == DCN_OK)
         rc = enc_pool_start(&o->pool, run->nworkers, &o->err);
-    if (rc == DCN_OK)
+    if (rc == DCN_OK && o->image != NULL)
         rc = enc_stream_new(&o->image_s, o->pool, o->image, &o->err);
     return rc;
 }
@@ -104,6 +105,7 @@ write_frame_values(struct dcn_run *run, struct run_output *o, size_t slot,
     const uint8_t *sc = run_slot_area(run, slot, x->scalar_off);
     int rc = append(o, o->nevents, &n);
 
+    o->bm0_identity = o->bm0_identity && raw == o->events;
     if (rc == DCN_OK)
         rc = append_bm0(o, raw);
     if (rc == DCN_OK)
@@ -111,11 +113,11 @@ write_frame_values(struct dcn_run *run, struct run_output *o, size_t slot,
     o->bm1_equals_bm0 = o->bm1_equals_bm0 && (uint64_t)bm1 == raw;
     if (rc == DCN_OK && o->bg_off != NULL)
         rc = append(o, o->bg_off, &dcn_chunk_slot_bg_off(s)[k]);
-    for (size_t p = 0; rc == DCN_OK && p < run->nprot; p++)
+    for (size_t p = 0; rc == DCN_OK && !run->tap && p < run->nprot; p++)
         rc = append(o, o->prot[p],
                     sc + p * run->chunk_frames * sizeof(uint64_t) +
                             k * run->prot[p].dtype.size);
-    if (rc == DCN_OK)
+    if (rc == DCN_OK && o->image_s != NULL)
         rc = enc_stream_append(o->image_s,
                                dcn_chunk_slot_image(s) +
                                        k * run->height * run->width,
@@ -226,6 +228,7 @@ run_output_init(struct dcn_run *run, struct run_output *o, struct dcn_writer *w)
     memset(o, 0, sizeof(*o));
     o->w = w;
     o->bm1_equals_bm0 = true;
+    o->bm0_identity = true;
     o->bm0_type = mk == DCN_MAPPING_COUNT || mk == DCN_MAPPING_SLICE
                           ? DCN_WT_I64
                           : DCN_WT_U32;

@@ -9,7 +9,10 @@
  *     (<= 1 ulp) and tex_* (rtol 1e-9), as the data README's tolerance
  *     contract says; the worst deviation per feature is printed;
  *   - every mask (masks.csv: pixel count and md5 of the 0/1 image);
- *   - the pipeline:dcnum attributes, the hash and the run identifier.
+ *   - the pipeline:dcnum attributes, the hash and the run identifier;
+ *   - basin strategy tap: no image or frame in the output's own /events,
+ *     and both read back through its file basins (with dcnumc's reader)
+ *     equal the input's frames at basinmap0.
  */
 #define _DEFAULT_SOURCE
 #include <limits.h>
@@ -24,25 +27,30 @@
 #include "dcnumc/job.h"
 #include "dcnumc/run.h"
 #include "md5.h"
+#include "rtdc_read.h"
 #include "testdata.h"
 
 struct variant {
     const char *stem;
     const char *name;
-    const char *kw[4]; /* "group:key=value", group b|s|m|f|g|d */
+    const char *kw[4];      /* "group:key=value", group b|s|m|f|g|d */
+    const char *background; /* NULL: sparsemed */
+    const char *strategy;   /* NULL: drain */
 };
 
 static const struct variant variants[] = {
-        {"cytoshot-test-data", "default", {NULL}},
-        {"cytoshot-test-data-legacy_dce", "default", {NULL}},
-        {"dcnum_thresh_example", "default", {NULL}},
-        {"file_with_variable_length_logs", "default", {NULL}},
-        {"cytoshot-x5", "default", {NULL}},
-        {"cytoshot-x5", "clo0", {"m:closing_disk=0"}},
-        {"cytoshot-x5", "notex", {"f:haralick=false"}},
-        {"synth-1000", "default", {NULL}},
-        {"synth-1000", "clo0", {"m:closing_disk=0"}},
-        {"synth-1000", "notex", {"f:haralick=false"}},
+        {"cytoshot-test-data", "default", {NULL}, NULL, NULL},
+        {"cytoshot-test-data-legacy_dce", "default", {NULL}, NULL, NULL},
+        {"dcnum_thresh_example", "default", {NULL}, NULL, NULL},
+        {"file_with_variable_length_logs", "default", {NULL}, NULL, NULL},
+        {"cytoshot-x5", "default", {NULL}, NULL, NULL},
+        {"cytoshot-x5", "clo0", {"m:closing_disk=0"}, NULL, NULL},
+        {"cytoshot-x5", "notex", {"f:haralick=false"}, NULL, NULL},
+        {"synth-1000", "default", {NULL}, NULL, NULL},
+        {"synth-1000", "clo0", {"m:closing_disk=0"}, NULL, NULL},
+        {"synth-1000", "notex", {"f:haralick=false"}, NULL, NULL},
+        {"cytoshot-x5", "tap", {NULL}, NULL, "tap"},
+        {"synth-1000", "tap", {NULL}, NULL, "tap"},
 };
 
 static enum dcn_kw_group
@@ -80,6 +88,10 @@ run_variant(const struct variant *v, const char *out)
     rc = dcn_job_set_path_in(&job, in, &err);
     if (rc == DCN_OK)
         rc = dcn_job_set_path_out(&job, out, &err);
+    if (rc == DCN_OK && v->background != NULL)
+        rc = dcn_job_set_background(&job, v->background, &err);
+    if (rc == DCN_OK && v->strategy != NULL)
+        rc = dcn_job_set_basin_strategy(&job, v->strategy, &err);
     for (int i = 0; rc == DCN_OK && i < 4 && v->kw[i] != NULL; i++)
         rc = dcn_job_set_kw(&job, group_of(v->kw[i][0]), v->kw[i] + 2, &err);
     opts.force = true;
@@ -229,6 +241,65 @@ compare_masks(const struct variant *v, const char *out)
     td_csv_release(&m);
 }
 
+/* Images and frame numbers of the output, read through its basins with
+ * dcnumc's reader, against the input's at basinmap0 (read directly). */
+static void
+compare_through_basins(const struct variant *v, const char *out)
+{
+    char rel[PATH_MAX], in[PATH_MAX];
+    struct dcn_rtdc_open_opts o;
+    struct dcn_rtdc *r = NULL;
+    struct dcn_rtdc_image *im = NULL;
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct td_array bm0, img, frame, own;
+    size_t n, npix, bad = 0;
+    uint8_t *got;
+    int64_t *fr;
+
+    snprintf(rel, sizeof(rel), "inputs/%s.rtdc", v->stem);
+    td_path(in, rel);
+    /* not in the output's own /events (td_read says "cannot open") */
+    CHECK(td_read(&own, out, "/events/image", TD_U8) != 0);
+    CHECK(td_read(&own, out, "/events/frame", TD_I64) != 0);
+    if (!CHECK(td_read(&bm0, out, "/events/basinmap0", TD_U64) == 0))
+        return;
+    CHECK_EQ(td_read(&img, in, "/events/image", TD_U8), 0);
+    CHECK_EQ(td_read(&frame, in, "/events/frame", TD_I64), 0);
+    memset(&o, 0, sizeof(o));
+    if (!CHECK(dcn_rtdc_open(&r, out, &o, &err) == DCN_OK) ||
+        !CHECK(dcn_rtdc_image_open(r, "image", &im, &err) == DCN_OK)) {
+        fprintf(stderr, "  %s/%s: %s\n", v->stem, v->name, err.msg);
+        dcn_rtdc_free(r);
+        return;
+    }
+    n = bm0.count;
+    npix = img.dims[1] * img.dims[2];
+    got = malloc(n * npix + 1);
+    fr = malloc((n + 1) * sizeof(int64_t));
+    CHECK_EQ(dcn_rtdc_len(r), n);
+    CHECK_EQ(dcn_rtdc_image_read(im, 0, n, got, &err), DCN_OK);
+    CHECK_EQ(dcn_rtdc_scalar_read_i64(r, "frame", 0, n, fr, &err), DCN_OK);
+    for (size_t e = 0; e < n; e++) {
+        uint64_t j = ((const uint64_t *)bm0.data)[e];
+
+        bad += memcmp(got + e * npix, (const uint8_t *)img.data + j * npix,
+                      npix) != 0 ||
+               fr[e] != ((const int64_t *)frame.data)[j];
+    }
+    if (!CHECK(bad == 0))
+        fprintf(stderr, "  %s/%s: %zu events differ through the basins\n",
+                v->stem, v->name, bad);
+    else
+        printf("%s/%s: image and frame of %zu events through the basins\n",
+               v->stem, v->name, n);
+    free(got);
+    free(fr);
+    dcn_rtdc_free(r);
+    td_array_release(&bm0);
+    td_array_release(&img);
+    td_array_release(&frame);
+}
+
 static void
 check_variant(const struct variant *v)
 {
@@ -251,6 +322,8 @@ check_variant(const struct variant *v)
     for (size_t c = 0; c < ref.ncols; c++)
         compare_column(v, out, &ref, (int)c);
     compare_masks(v, out);
+    if (v->strategy != NULL && strcmp(v->strategy, "tap") == 0)
+        compare_through_basins(v, out);
     printf("%s/%s: %zu events, %zu columns compared\n", v->stem, v->name,
            ref.nrows, ref.ncols);
     td_csv_release(&ref);
