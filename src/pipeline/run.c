@@ -272,14 +272,10 @@ resolve_job(struct dcn_run *run)
         rc = dcn_job_get_ppid(&run->ppid, &run->resolved, &run->err);
     if (rc < 0)
         return rc;
-    if (run->resolved.background_code != DCN_BACKGROUND_SPARSEMED)
+    if (run->resolved.background_code == DCN_BACKGROUND_ROLLMED)
         return dcn_error_set(&run->err, DCN_EINVAL,
-                             "background '%s' is not implemented in this "
-                             "version of dcnumc yet; use sparsemed",
-                             run->resolved.background_code ==
-                                             DCN_BACKGROUND_ROLLMED
-                                     ? "rollmed"
-                                     : "copy");
+                             "background 'rollmed' is not implemented in "
+                             "this version of dcnumc yet");
     run->tap = run->resolved.basin_strategy == DCN_BASIN_TAP;
     return DCN_OK;
 }
@@ -356,7 +352,8 @@ create_register(struct dcn_run *run)
         *run_slot_extra(run, s) = layout;
     /* The background moves into the shared mapping for the workers. */
     memcpy(run_bg_idx(run), run->bg.bg_idx, nraw * sizeof(int64_t));
-    memcpy(run_bg_stack(run), run->bg.stack, run->bg.nimages * px);
+    if (run->bg.nimages > 0)
+        memcpy(run_bg_stack(run), run->bg.stack, run->bg.nimages * px);
     dcn__free(run->bg.bg_idx);
     dcn__free(run->bg.stack);
     run->bg.bg_idx = NULL;
@@ -577,8 +574,16 @@ plan_run(struct dcn_run *run)
     run->load_batch = l->raw && !l->mapped && l->chunk[0] > 0
                               ? (size_t)l->chunk[0]
                               : run->chunk_frames;
-    run->bg.has_bg_off = run->resolved.sparsemed.offset_correction &&
-                         dcn_rtdc_len_raw(run->in) > 0;
+    run->bg.per_frame =
+            run->resolved.background_code != DCN_BACKGROUND_SPARSEMED;
+    /* copy takes the input's bg_off; rollmed has none, and never the
+     * input's stale one (D13) */
+    if (run->resolved.background_code == DCN_BACKGROUND_COPY)
+        run->bg.has_bg_off = dcn_rtdc_has_feature(run->in, "bg_off");
+    else
+        run->bg.has_bg_off =
+                !run->bg.per_frame && run->resolved.sparsemed.offset_correction;
+    run->bg.has_bg_off = run->bg.has_bg_off && dcn_rtdc_len_raw(run->in) > 0;
     if (find_protected(run) < 0)
         return run->err.code;
     return configure_stages(run);
@@ -653,6 +658,7 @@ static void
 run_release(struct dcn_run *run)
 {
     dcn__slot_register_free(run->reg);
+    run_bgframes_free(run);
     dcn_rtdc_free(run->in);
     dcn__free(run->bg.mbg);
     dcn__free(run->bg.median);

@@ -300,7 +300,17 @@ run_background_compute(struct dcn_run *run)
     struct dcn_rtdc *own = NULL;
     int64_t *bg_idx = NULL;
     uint8_t *kept = NULL;
-    int rc = open_unmapped(run, &own);
+    int rc;
+
+    if (run->bg.per_frame) { /* copy, rollmed: the reader supplies it */
+        size_t n = dcn_rtdc_len_raw(run->in);
+
+        run->bg.bg_idx = dcn__calloc(n == 0 ? 1 : n, sizeof(int64_t));
+        if (run->bg.bg_idx == NULL)
+            return dcn_error_set(&run->err, DCN_ENOMEM, "out of memory");
+        return run_bgframes_open(run);
+    }
+    rc = open_unmapped(run, &own);
 
     if (rc == DCN_OK)
         rc = sparsemed(run, own != NULL ? own : run->in, &bg_idx, &kept);

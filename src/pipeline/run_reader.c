@@ -80,6 +80,8 @@ load_chunk(struct dcn_run *run, size_t slot, int64_t chunk)
         rc = fetch_previous_frame(run, slot, first);
     if (rc == DCN_OK)
         rc = fetch_scalars(run, slot, first, n);
+    if (rc == DCN_OK)
+        rc = run_bgframes_fill(run, slot, first, n);
     return rc;
 }
 

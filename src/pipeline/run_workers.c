@@ -85,7 +85,9 @@ frame_pixels(const struct dcn_run *run)
     return run->height * run->width;
 }
 
-/* Image background and corrected image of frame k (sparsemed). */
+/* Image background and corrected image of frame k: sparsemed copies its
+ * background image (and computes bg_off); for copy and rollmed the reader
+ * has put image_bg (and bg_off) into the slot already. */
 static void
 background_of_frame(struct worker *wk, struct dcn_chunk_slot *slot, uint64_t j,
                     size_t k)
@@ -96,6 +98,11 @@ background_of_frame(struct worker *wk, struct dcn_chunk_slot *slot, uint64_t j,
     uint8_t *bg = dcn_chunk_slot_image_bg(slot) + k * npix;
     int64_t idx = run_bg_idx(run)[dcn_rtdc_raw_index(run->in, j)];
 
+    if (run->bg.per_frame) {
+        dcn_bg_subtract(dcn_chunk_slot_image_corr(slot) + k * npix, img, bg,
+                        npix);
+        return;
+    }
     memcpy(bg, run_bg_stack(run) + (size_t)idx * npix, npix);
     dcn_bg_subtract(dcn_chunk_slot_image_corr(slot) + k * npix, img, bg, npix);
     if (run->bg.has_bg_off)
@@ -285,7 +292,8 @@ extract_frame(struct worker *wk, struct dcn_chunk_slot *slot, size_t s,
                                  run->height,
                                  bg_off != NULL,
                                  bg_off != NULL ? bg_off[k] : 0.0,
-                                 &run->bg.median[idx]};
+                                 run->bg.per_frame ? NULL
+                                                   : &run->bg.median[idx]};
     struct dcn_event_table table = {wk->events, LOCAL_EVENTS, 0};
     struct dcn_frame_stats stats;
     int rc = dcn_features_extract_frame(&table, &stats, &in, &run->feat,

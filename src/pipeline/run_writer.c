@@ -49,6 +49,12 @@ create_fixed(struct dcn_run *run, struct run_output *o)
         rc = enc_pool_start(&o->pool, run->nworkers, &o->err);
     if (rc == DCN_OK && o->image != NULL)
         rc = enc_stream_new(&o->image_s, o->pool, o->image, &o->err);
+    /* copy, rollmed: the background per event, in drain and tap alike */
+    if (rc == DCN_OK && run->bg.per_frame)
+        rc = feature_new(o, &o->image_bg, "image_bg", DCN_WT_U8, run->height,
+                         run->width);
+    if (rc == DCN_OK && o->image_bg != NULL)
+        rc = enc_stream_new(&o->image_bg_s, o->pool, o->image_bg, &o->err);
     return rc;
 }
 
@@ -68,7 +74,7 @@ create_event_datasets(struct dcn_run *run, struct run_output *o)
                          run->width);
     if (rc == DCN_OK)
         rc = enc_stream_new(&o->mask_s, o->pool, o->mask, &o->err);
-    if (rc == DCN_OK)
+    if (rc == DCN_OK && !run->bg.per_frame)
         rc = feature_new(o, &o->bm1, "basinmap1", DCN_WT_I64, 0, 0);
     o->created = rc == DCN_OK;
     return rc;
@@ -108,7 +114,7 @@ write_frame_values(struct dcn_run *run, struct run_output *o, size_t slot,
     o->bm0_identity = o->bm0_identity && raw == o->events;
     if (rc == DCN_OK)
         rc = append_bm0(o, raw);
-    if (rc == DCN_OK)
+    if (rc == DCN_OK && o->bm1 != NULL)
         rc = append(o, o->bm1, &bm1);
     o->bm1_equals_bm0 = o->bm1_equals_bm0 && (uint64_t)bm1 == raw;
     if (rc == DCN_OK && o->bg_off != NULL)
@@ -120,6 +126,11 @@ write_frame_values(struct dcn_run *run, struct run_output *o, size_t slot,
     if (rc == DCN_OK && o->image_s != NULL)
         rc = enc_stream_append(o->image_s,
                                dcn_chunk_slot_image(s) +
+                                       k * run->height * run->width,
+                               &o->err);
+    if (rc == DCN_OK && o->image_bg_s != NULL)
+        rc = enc_stream_append(o->image_bg_s,
+                               dcn_chunk_slot_image_bg(s) +
                                        k * run->height * run->width,
                                &o->err);
     return rc;
@@ -215,6 +226,8 @@ run_output_finish(struct run_output *o)
             rc = dcn__wdset_finish(all[i], &o->err);
     if (rc == DCN_OK && o->image_s != NULL)
         rc = enc_stream_finish(o->image_s, &o->err);
+    if (rc == DCN_OK && o->image_bg_s != NULL)
+        rc = enc_stream_finish(o->image_bg_s, &o->err);
     if (rc == DCN_OK && o->mask_s != NULL)
         rc = enc_stream_finish(o->mask_s, &o->err);
     return rc;
@@ -240,8 +253,9 @@ run_output_release(struct run_output *o)
 {
     enc_stream_free(o->image_s);
     enc_stream_free(o->mask_s);
+    enc_stream_free(o->image_bg_s);
     enc_pool_stop(o->pool);
-    o->image_s = o->mask_s = NULL;
+    o->image_s = o->mask_s = o->image_bg_s = NULL;
     o->pool = NULL;
 }
 

@@ -51,6 +51,7 @@ static const struct variant variants[] = {
         {"synth-1000", "notex", {"f:haralick=false"}, NULL, NULL},
         {"cytoshot-x5", "tap", {NULL}, NULL, "tap"},
         {"synth-1000", "tap", {NULL}, NULL, "tap"},
+        {"cytoshot-x5", "copy", {NULL}, "copy", NULL},
 };
 
 static enum dcn_kw_group
@@ -330,11 +331,29 @@ check_variant(const struct variant *v)
     unlink(out);
 }
 
+/* background copy on an input without image_bg: a clear error that
+ * names the file, and no output. */
+static void
+check_copy_needs_image_bg(void)
+{
+    static const struct variant v = {
+            "synth-1000", "copy", {NULL}, "copy", NULL};
+    char out[PATH_MAX];
+
+    snprintf(out, sizeof(out), "%s/dcnumc-parity-%d-copy-error.rtdc",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    printf("expect an error about image_bg:\n");
+    CHECK_EQ(run_variant(&v, out), DCN_ENOTFOUND);
+    CHECK(access(out, F_OK) != 0);
+}
+
 int
 main(int argc, char **argv)
 {
     for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
         if (argc < 2 || strstr(variants[i].stem, argv[1]) != NULL)
             check_variant(&variants[i]);
+    if (argc < 2)
+        check_copy_needs_image_bg();
     return check_report();
 }
