@@ -272,10 +272,6 @@ resolve_job(struct dcn_run *run)
         rc = dcn_job_get_ppid(&run->ppid, &run->resolved, &run->err);
     if (rc < 0)
         return rc;
-    if (run->resolved.background_code == DCN_BACKGROUND_ROLLMED)
-        return dcn_error_set(&run->err, DCN_EINVAL,
-                             "background 'rollmed' is not implemented in "
-                             "this version of dcnumc yet");
     run->tap = run->resolved.basin_strategy == DCN_BASIN_TAP;
     return DCN_OK;
 }

@@ -52,6 +52,8 @@ static const struct variant variants[] = {
         {"cytoshot-x5", "tap", {NULL}, NULL, "tap"},
         {"synth-1000", "tap", {NULL}, NULL, "tap"},
         {"cytoshot-x5", "copy", {NULL}, "copy", NULL},
+        {"cytoshot-x5", "rollmed", {NULL}, "rollmed", NULL},
+        {"synth-1000", "rollmed", {NULL}, "rollmed", NULL},
 };
 
 static enum dcn_kw_group
