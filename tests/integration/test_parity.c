@@ -333,6 +333,60 @@ check_variant(const struct variant *v)
     unlink(out);
 }
 
+/*
+ * rollmed under an index mapping: the background is that of the raw
+ * frame (computed over the unmapped input), so every event's image_bg
+ * equals that of an event of the same raw frame in the unmapped run.
+ * The list mapping jumps backwards (the window restarts) and forwards.
+ */
+static void
+check_rollmed_mapping(const char *mapping)
+{
+    static const struct variant full = {
+            "synth-1000", "rollmed", {NULL}, "rollmed", NULL};
+    struct variant v = {
+            "synth-1000", "rollmed-mapped", {NULL}, "rollmed", NULL};
+    char kw[128], out[2][PATH_MAX];
+    struct td_array bm[2], bg[2];
+    size_t compared = 0, bad = 0, npix;
+
+    snprintf(kw, sizeof(kw), "d:index_mapping=%s", mapping);
+    v.kw[0] = kw;
+    for (int i = 0; i < 2; i++) {
+        snprintf(out[i], sizeof(out[i]), "%s/dcnumc-parity-%d-map%d.rtdc",
+                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid(),
+                 i);
+        CHECK_EQ(run_variant(i == 0 ? &full : &v, out[i]), DCN_OK);
+        CHECK_EQ(td_read(&bm[i], out[i], "/events/basinmap0", TD_I64), 0);
+        CHECK_EQ(td_read(&bg[i], out[i], "/events/image_bg", TD_U8), 0);
+    }
+    npix = bg[0].dims[1] * bg[0].dims[2];
+    for (size_t e = 0; e < bm[1].count; e++) {
+        int64_t r = ((const int64_t *)bm[1].data)[e];
+
+        for (size_t f = 0; f < bm[0].count; f++) {
+            if (((const int64_t *)bm[0].data)[f] != r)
+                continue;
+            bad += memcmp((const uint8_t *)bg[1].data + e * npix,
+                          (const uint8_t *)bg[0].data + f * npix, npix) != 0;
+            compared++;
+            break;
+        }
+    }
+    CHECK(compared > 0);
+    if (!CHECK(bad == 0))
+        fprintf(stderr, "  rollmed, index_mapping=%s: %zu of %zu differ\n",
+                mapping, bad, compared);
+    printf("synth-1000/rollmed, index_mapping=%s: image_bg of %zu events "
+           "checked\n",
+           mapping, compared);
+    for (int i = 0; i < 2; i++) {
+        td_array_release(&bm[i]);
+        td_array_release(&bg[i]);
+        unlink(out[i]);
+    }
+}
+
 /* background copy on an input without image_bg: a clear error that
  * names the file, and no output. */
 static void
@@ -355,7 +409,10 @@ main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
         if (argc < 2 || strstr(variants[i].stem, argv[1]) != NULL)
             check_variant(&variants[i]);
-    if (argc < 2)
+    if (argc < 2) {
         check_copy_needs_image_bg();
+        check_rollmed_mapping("100:900:3");
+        check_rollmed_mapping("950,10,500,11,999,0,12,13,14,898");
+    }
     return check_report();
 }
