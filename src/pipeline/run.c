@@ -89,12 +89,20 @@ run_bg_idx(struct dcn_run *run)
                                sizeof(struct run_shared));
 }
 
+/* Entries of bg_idx: one per raw frame for sparsemed; copy and rollmed
+ * need none (one placeholder), so their memory does not grow with N. */
+static size_t
+bg_idx_len(const struct dcn_run *run)
+{
+    size_t n = run->bg.per_frame ? 0 : dcn_rtdc_len_raw(run->in);
+
+    return n == 0 ? 1 : n;
+}
+
 uint8_t *
 run_bg_stack(struct dcn_run *run)
 {
-    size_t n = dcn_rtdc_len_raw(run->in);
-
-    return (uint8_t *)(run_bg_idx(run) + (n == 0 ? 1 : n));
+    return (uint8_t *)(run_bg_idx(run) + bg_idx_len(run));
 }
 
 struct slot_extra *
@@ -322,7 +330,7 @@ create_register(struct dcn_run *run)
 {
     struct dcn_register_config cfg;
     struct slot_extra layout;
-    size_t nraw = dcn_rtdc_len_raw(run->in);
+    size_t nidx = bg_idx_len(run);
     size_t px = run->height * run->width;
     int rc;
 
@@ -339,15 +347,15 @@ create_register(struct dcn_run *run)
             DCN_SLOT_IMAGE_BG | (run->bg.has_bg_off ? DCN_SLOT_BG_OFF : 0);
     cfg.slot_extra_bytes = slot_extra_layout(run, &layout);
     cfg.shared_extra_bytes = sizeof(struct run_shared) +
-                             (nraw == 0 ? 1 : nraw) * sizeof(int64_t) +
-                             run->bg.nimages * px;
+                             nidx * sizeof(int64_t) + run->bg.nimages * px;
     rc = dcn__slot_register_new(&run->reg, &cfg, &run->err);
     if (rc < 0)
         return rc;
     for (size_t s = 0; s < dcn__slot_register_nslots(run->reg); s++)
         *run_slot_extra(run, s) = layout;
     /* The background moves into the shared mapping for the workers. */
-    memcpy(run_bg_idx(run), run->bg.bg_idx, nraw * sizeof(int64_t));
+    if (run->bg.bg_idx != NULL)
+        memcpy(run_bg_idx(run), run->bg.bg_idx, nidx * sizeof(int64_t));
     if (run->bg.nimages > 0)
         memcpy(run_bg_stack(run), run->bg.stack, run->bg.nimages * px);
     dcn__free(run->bg.bg_idx);

@@ -302,14 +302,8 @@ run_background_compute(struct dcn_run *run)
     uint8_t *kept = NULL;
     int rc;
 
-    if (run->bg.per_frame) { /* copy, rollmed: the reader supplies it */
-        size_t n = dcn_rtdc_len_raw(run->in);
-
-        run->bg.bg_idx = dcn__calloc(n == 0 ? 1 : n, sizeof(int64_t));
-        if (run->bg.bg_idx == NULL)
-            return dcn_error_set(&run->err, DCN_ENOMEM, "out of memory");
+    if (run->bg.per_frame) /* copy, rollmed: the reader supplies it */
         return run_bgframes_open(run);
-    }
     rc = open_unmapped(run, &own);
 
     if (rc == DCN_OK)

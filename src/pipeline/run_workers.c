@@ -96,13 +96,14 @@ background_of_frame(struct worker *wk, struct dcn_chunk_slot *slot, uint64_t j,
     size_t npix = frame_pixels(run);
     uint8_t *img = dcn_chunk_slot_image(slot) + k * npix;
     uint8_t *bg = dcn_chunk_slot_image_bg(slot) + k * npix;
-    int64_t idx = run_bg_idx(run)[dcn_rtdc_raw_index(run->in, j)];
+    int64_t idx;
 
     if (run->bg.per_frame) {
         dcn_bg_subtract(dcn_chunk_slot_image_corr(slot) + k * npix, img, bg,
                         npix);
         return;
     }
+    idx = run_bg_idx(run)[dcn_rtdc_raw_index(run->in, j)];
     memcpy(bg, run_bg_stack(run) + (size_t)idx * npix, npix);
     dcn_bg_subtract(dcn_chunk_slot_image_corr(slot) + k * npix, img, bg, npix);
     if (run->bg.has_bg_off)
@@ -283,7 +284,9 @@ extract_frame(struct worker *wk, struct dcn_chunk_slot *slot, size_t s,
     size_t npix = frame_pixels(run);
     uint64_t j = slot_first(run, s) + k;
     const double *bg_off = dcn_chunk_slot_bg_off(slot);
-    int64_t idx = run_bg_idx(run)[dcn_rtdc_raw_index(run->in, j)];
+    int64_t idx = run->bg.per_frame
+                          ? 0
+                          : run_bg_idx(run)[dcn_rtdc_raw_index(run->in, j)];
     struct dcn_frame_input in = {dcn_chunk_slot_image(slot) + k * npix,
                                  dcn_chunk_slot_image_bg(slot) + k * npix,
                                  dcn_chunk_slot_image_corr(slot) + k * npix,

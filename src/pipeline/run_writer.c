@@ -106,7 +106,7 @@ write_frame_values(struct dcn_run *run, struct run_output *o, size_t slot,
     struct slot_extra *x = run_slot_extra(run, slot);
     uint64_t j = x->first + k;
     uint64_t raw = dcn_rtdc_raw_index(run->in, j);
-    int64_t bm1 = run_bg_idx(run)[raw];
+    int64_t bm1 = run->bg.per_frame ? 0 : run_bg_idx(run)[raw];
     /* Protected values are packed at their stored size per feature. */
     const uint8_t *sc = run_slot_area(run, slot, x->scalar_off);
     int rc = append(o, o->nevents, &n);
