@@ -218,16 +218,12 @@ ring_fill(struct dcn_run *run, struct run_bgframes *b, uint64_t f)
 static int
 rollmed_restart(struct dcn_run *run, struct run_bgframes *b, uint64_t t)
 {
-    int rc = DCN_OK;
+    int rc;
 
-    if (b->have >= 0) { /* a used state: start over (list mappings) */
-        dcn_rollmed_free(b->rm);
-        b->rm = NULL;
-        rc = dcn_rollmed_new(&b->rm, b->npix, b->k, &run->err);
-    }
+    if (b->have >= 0) /* a used state: start over (list mappings) */
+        dcn_rollmed_reset(b->rm);
     b->read_to = t / b->block * b->block;
-    if (rc == DCN_OK)
-        rc = ring_fill(run, b, t + b->k - 1);
+    rc = ring_fill(run, b, t + b->k - 1);
     for (size_t i = 0; rc == DCN_OK && i < b->k; i++)
         dcn_rollmed_add(b->rm, ring_frame(b, t + i), 0, b->npix);
     if (rc == DCN_OK) {
