@@ -6,8 +6,11 @@
  * (still compressed) image chunks of the chunk's frames into the slot's
  * staging area, reads the frame before the chunk (for the duplicate-frame
  * rule, which crosses chunk boundaries) and the protected frame-level
- * features, and hands the slot to the workers, who decode it.  Layouts
- * that cannot be fetched raw are read decoded directly into the slot.
+ * features, puts the per-frame background of copy and rollmed into the
+ * slot (run_bgframes.c), and hands the slot to the workers, who decode
+ * it.  In tap mode the frame features are not read (the output reaches
+ * them through a basin).  Layouts that cannot be fetched raw are read
+ * decoded directly into the slot.
  */
 #include <string.h>
 

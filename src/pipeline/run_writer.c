@@ -5,14 +5,16 @@
  * It takes the 'w' slot of chunk 0, 1, 2, ... in order and appends the
  * events of its frames, in frame order and within a frame in label order
  * (numerics.md §5.2): every computed feature, nevents, basinmap0,
- * basinmap1 (the background image of the event's frame), bg_off, the
- * protected frame features, the frame image (drain) and the 0/255 mask
- * rebuilt from the slot's labels.  Then the slot rests in 'd'.
+ * basinmap1 (sparsemed: the background image of the event's frame),
+ * bg_off, the protected frame features and the frame image (drain only;
+ * tap reaches them through file basins), image_bg (copy, rollmed) and
+ * the 0/255 mask rebuilt from the slot's labels.  Then the slot rests in
+ * 'd'.
  *
  * Datasets that exist even without events (nevents, basinmap0, bg_off,
- * the copied frame features and image) are created up front; computed
- * features, mask and basinmap1 appear with the first event, as in dcnum's
- * output of a run that finds no events (format.md §2.9).
+ * the copied frame features, image and image_bg) are created up front;
+ * computed features, mask and basinmap1 appear with the first event, as
+ * in dcnum's output of a run that finds no events (format.md §2.9).
  */
 #include <string.h>
 
