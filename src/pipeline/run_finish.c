@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * run_finish.c - the last steps of a run (format.md §3.6): the internal
- * background basin, dcnum's root attributes, the job log, the input's
- * metadata, logs and tables, the run identifier and the run log; then
- * the temporary output is renamed into place.
+ * background basin (sparsemed), the "dcnum basin" file basins to the
+ * input (tap: its frame features, its image), dcnum's root attributes, the job
+ * log, the input's metadata, logs and tables, the run identifier and the run
+ * log; then the temporary output is renamed into place.
  *
  * dcnum's own attributes are written before the input's metadata is
  * copied with "set only if absent", so dcnum's values win; the run
