@@ -244,6 +244,54 @@ compare_masks(const struct variant *v, const char *out)
     td_csv_release(&m);
 }
 
+/* The output's file basins as format.md §2.9 and the reference's
+ * meta.json describe them: "dcnum basin", [absolute input path, relative
+ * path], the input's measurement identifier, mapping basinmap0; one for
+ * the frame features the input has ("frame", and "time" if present), one
+ * for "image". */
+static void
+check_input_basins(const struct variant *v, struct dcn_rtdc *r, const char *in)
+{
+    const struct dcn_basin_desc *b;
+    struct dcn_rtdc *inr = NULL;
+    struct dcn_rtdc_open_opts o;
+    struct dcn_error err = DCN_ERROR_INIT;
+    char abs[PATH_MAX];
+    size_t n, nfile = 0, frame = 0, image = 0;
+    bool has_time;
+
+    memset(&o, 0, sizeof(o));
+    if (!CHECK(dcn_rtdc_open(&inr, in, &o, &err) == DCN_OK) ||
+        !CHECK(realpath(in, abs) != NULL))
+        return;
+    has_time = dcn_rtdc_has_feature(inr, "time");
+    b = dcn_rtdc_basins(r, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(b[i].type, "file") != 0)
+            continue;
+        nfile++;
+        CHECK_STR_EQ(b[i].name, "dcnum basin");
+        CHECK_STR_EQ(b[i].mapping, "basinmap0");
+        CHECK_STR_EQ(b[i].identifier, dcn_rtdc_measurement_id(inr));
+        CHECK(b[i].usable);
+        CHECK_EQ(b[i].npaths, 2);
+        if (b[i].npaths == 2)
+            CHECK_STR_EQ(b[i].paths[0], abs);
+        if (b[i].nfeatures == 1 && strcmp(b[i].features[0], "image") == 0) {
+            image++;
+            continue;
+        }
+        frame++;
+        CHECK_EQ(b[i].nfeatures, has_time ? 2 : 1);
+        CHECK_STR_EQ(b[i].features[0], "frame");
+        if (has_time && b[i].nfeatures == 2)
+            CHECK_STR_EQ(b[i].features[1], "time");
+    }
+    if (!CHECK(nfile == 2 && frame == 1 && image == 1))
+        fprintf(stderr, "  %s/%s: %zu file basins\n", v->stem, v->name, nfile);
+    dcn_rtdc_free(inr);
+}
+
 /* Images and frame numbers of the output, read through its basins with
  * dcnumc's reader, against the input's at basinmap0 (read directly). */
 static void
@@ -275,6 +323,7 @@ compare_through_basins(const struct variant *v, const char *out)
         dcn_rtdc_free(r);
         return;
     }
+    check_input_basins(v, r, in);
     n = bm0.count;
     npix = img.dims[1] * img.dims[2];
     got = malloc(n * npix + 1);
