@@ -89,12 +89,20 @@ run_bg_idx(struct dcn_run *run)
                                sizeof(struct run_shared));
 }
 
+/* Entries of bg_idx: one per raw frame for sparsemed; copy and rollmed
+ * need none (one placeholder), so their memory does not grow with N. */
+static size_t
+bg_idx_len(const struct dcn_run *run)
+{
+    size_t n = run->bg.per_frame ? 0 : dcn_rtdc_len_raw(run->in);
+
+    return n == 0 ? 1 : n;
+}
+
 uint8_t *
 run_bg_stack(struct dcn_run *run)
 {
-    size_t n = dcn_rtdc_len_raw(run->in);
-
-    return (uint8_t *)(run_bg_idx(run) + (n == 0 ? 1 : n));
+    return (uint8_t *)(run_bg_idx(run) + bg_idx_len(run));
 }
 
 struct slot_extra *
@@ -272,18 +280,7 @@ resolve_job(struct dcn_run *run)
         rc = dcn_job_get_ppid(&run->ppid, &run->resolved, &run->err);
     if (rc < 0)
         return rc;
-    if (run->resolved.background_code != DCN_BACKGROUND_SPARSEMED)
-        return dcn_error_set(&run->err, DCN_EINVAL,
-                             "background '%s' is not implemented in this "
-                             "version of dcnumc yet; use sparsemed",
-                             run->resolved.background_code ==
-                                             DCN_BACKGROUND_ROLLMED
-                                     ? "rollmed"
-                                     : "copy");
-    if (run->resolved.basin_strategy != DCN_BASIN_DRAIN)
-        return dcn_error_set(&run->err, DCN_EINVAL,
-                             "basin strategy 'tap' is not implemented in "
-                             "this version of dcnumc yet; use drain");
+    run->tap = run->resolved.basin_strategy == DCN_BASIN_TAP;
     return DCN_OK;
 }
 
@@ -333,7 +330,7 @@ create_register(struct dcn_run *run)
 {
     struct dcn_register_config cfg;
     struct slot_extra layout;
-    size_t nraw = dcn_rtdc_len_raw(run->in);
+    size_t nidx = bg_idx_len(run);
     size_t px = run->height * run->width;
     int rc;
 
@@ -350,16 +347,17 @@ create_register(struct dcn_run *run)
             DCN_SLOT_IMAGE_BG | (run->bg.has_bg_off ? DCN_SLOT_BG_OFF : 0);
     cfg.slot_extra_bytes = slot_extra_layout(run, &layout);
     cfg.shared_extra_bytes = sizeof(struct run_shared) +
-                             (nraw == 0 ? 1 : nraw) * sizeof(int64_t) +
-                             run->bg.nimages * px;
+                             nidx * sizeof(int64_t) + run->bg.nimages * px;
     rc = dcn__slot_register_new(&run->reg, &cfg, &run->err);
     if (rc < 0)
         return rc;
     for (size_t s = 0; s < dcn__slot_register_nslots(run->reg); s++)
         *run_slot_extra(run, s) = layout;
     /* The background moves into the shared mapping for the workers. */
-    memcpy(run_bg_idx(run), run->bg.bg_idx, nraw * sizeof(int64_t));
-    memcpy(run_bg_stack(run), run->bg.stack, run->bg.nimages * px);
+    if (run->bg.bg_idx != NULL)
+        memcpy(run_bg_idx(run), run->bg.bg_idx, nidx * sizeof(int64_t));
+    if (run->bg.nimages > 0)
+        memcpy(run_bg_stack(run), run->bg.stack, run->bg.nimages * px);
     dcn__free(run->bg.bg_idx);
     dcn__free(run->bg.stack);
     run->bg.bg_idx = NULL;
@@ -580,8 +578,16 @@ plan_run(struct dcn_run *run)
     run->load_batch = l->raw && !l->mapped && l->chunk[0] > 0
                               ? (size_t)l->chunk[0]
                               : run->chunk_frames;
-    run->bg.has_bg_off = run->resolved.sparsemed.offset_correction &&
-                         dcn_rtdc_len_raw(run->in) > 0;
+    run->bg.per_frame =
+            run->resolved.background_code != DCN_BACKGROUND_SPARSEMED;
+    /* copy takes the input's bg_off; rollmed has none, and never the
+     * input's stale one (D13) */
+    if (run->resolved.background_code == DCN_BACKGROUND_COPY)
+        run->bg.has_bg_off = dcn_rtdc_has_feature(run->in, "bg_off");
+    else
+        run->bg.has_bg_off =
+                !run->bg.per_frame && run->resolved.sparsemed.offset_correction;
+    run->bg.has_bg_off = run->bg.has_bg_off && dcn_rtdc_len_raw(run->in) > 0;
     if (find_protected(run) < 0)
         return run->err.code;
     return configure_stages(run);
@@ -662,6 +668,7 @@ static void
 run_release(struct dcn_run *run)
 {
     dcn__slot_register_free(run->reg);
+    run_bgframes_free(run);
     dcn_rtdc_free(run->in);
     dcn__free(run->bg.mbg);
     dcn__free(run->bg.median);

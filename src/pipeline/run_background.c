@@ -300,7 +300,11 @@ run_background_compute(struct dcn_run *run)
     struct dcn_rtdc *own = NULL;
     int64_t *bg_idx = NULL;
     uint8_t *kept = NULL;
-    int rc = open_unmapped(run, &own);
+    int rc;
+
+    if (run->bg.per_frame) /* copy, rollmed: the reader supplies it */
+        return run_bgframes_open(run);
+    rc = open_unmapped(run, &own);
 
     if (rc == DCN_OK)
         rc = sparsemed(run, own != NULL ? own : run->in, &bg_idx, &kept);

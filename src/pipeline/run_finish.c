@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * run_finish.c - the last steps of a run (format.md §3.6): the internal
- * background basin, dcnum's root attributes, the job log, the input's
- * metadata, logs and tables, the run identifier and the run log; then
- * the temporary output is renamed into place.
+ * background basin (sparsemed), the "dcnum basin" file basins to the
+ * input (tap: its frame features, its image), dcnum's root attributes, the job
+ * log, the input's metadata, logs and tables, the run identifier and the run
+ * log; then the temporary output is renamed into place.
  *
  * dcnum's own attributes are written before the input's metadata is
  * copied with "set only if absent", so dcnum's values win; the run
  * identifier is set last.  Background data and logs are always zstd-5,
  * whatever the job's compression (format.md §2.4).
  */
+#define _DEFAULT_SOURCE /* realpath */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dcnumc/dcnumc.h"
 #include "job_json.h"
 #include "run_internal.h"
 
@@ -46,6 +50,93 @@ background_basin(struct dcn_run *run, struct run_output *o)
     b.nfeatures = 1;
     b.mapping = mapping;
     return rc == DCN_OK ? dcn__writer_basin(o->w, &b, NULL, &run->err) : rc;
+}
+
+/*
+ * Python's os.path.relpath(target, base) for two absolute, normalised
+ * paths: the common leading components dropped, one ".." per remaining
+ * component of base.  0, or -1 if dst is too small.
+ */
+static int
+relative_path(char *dst, size_t cap, const char *target, const char *base)
+{
+    size_t common = 0, len = 0;
+    const char *rest;
+
+    /* the end of the last whole component both paths share */
+    for (size_t i = 0;; i++) {
+        if ((target[i] == '\0' || target[i] == '/') &&
+            (base[i] == '\0' || base[i] == '/'))
+            common = i;
+        if (target[i] != base[i] || target[i] == '\0')
+            break;
+    }
+    dst[0] = '\0';
+    for (const char *b = base + common; *b != '\0'; b++)
+        if (*b != '/' && (b[-1] == '/'))
+            len += (size_t)snprintf(dst + len, len < cap ? cap - len : 0,
+                                    "%s..", len > 0 ? "/" : "");
+    for (rest = target + common; *rest == '/';)
+        rest++;
+    if (*rest != '\0')
+        len += (size_t)snprintf(dst + len, len < cap ? cap - len : 0, "%s%s",
+                                len > 0 ? "/" : "", rest);
+    if (len == 0)
+        len = (size_t)snprintf(dst, cap, ".");
+    return len < cap ? 0 : -1;
+}
+
+/* One "dcnum basin" file basin to the input (format.md §2.5, §2.9). */
+static int
+input_basin(struct dcn_run *run, struct run_output *o,
+            const char *const *features, size_t n)
+{
+    char description[96], dir[PATH_MAX], rel[PATH_MAX];
+    const char *paths[2] = {run->path_in, rel};
+    const char *slash = strrchr(run->path_out, '/');
+    struct dcn_basin b;
+
+    if (n == 0)
+        return DCN_OK;
+    snprintf(dir, sizeof(dir), "%.*s",
+             slash != NULL && slash > run->path_out
+                     ? (int)(slash - run->path_out)
+                     : 1,
+             run->path_out);
+    if (realpath(dir, rel) != NULL)
+        snprintf(dir, sizeof(dir), "%s", rel);
+    snprintf(description, sizeof(description), "Created with dcnumc %s",
+             dcn_version());
+    memset(&b, 0, sizeof(b));
+    b.type = DCN_WBASIN_FILE;
+    b.name = "dcnum basin";
+    b.description = description;
+    b.paths = paths;
+    b.npaths = relative_path(rel, sizeof(rel), run->path_in, dir) == 0 ? 2 : 1;
+    b.identifier = dcn_rtdc_measurement_id(run->in);
+    b.features = features;
+    b.nfeatures = n;
+    /* an identity basinmap0 is no mapping (format.md §3.6 step 1) */
+    b.mapping = o->bm0_identity && o->events == dcn_rtdc_len_raw(run->in)
+                        ? NULL
+                        : "basinmap0";
+    return dcn__writer_basin(o->w, &b, NULL, &run->err);
+}
+
+/* tap: basins for the input's frame features, then for its image. */
+static int
+input_basins(struct dcn_run *run, struct run_output *o)
+{
+    const char *names[RUN_MAX_PROTECTED];
+    static const char *const image[] = {"image"};
+    int rc;
+
+    if (!run->tap)
+        return DCN_OK;
+    for (size_t p = 0; p < run->nprot; p++)
+        names[p] = run->prot[p].name;
+    rc = input_basin(run, o, names, run->nprot);
+    return rc == DCN_OK ? input_basin(run, o, image, 1) : rc;
 }
 
 static int
@@ -157,6 +248,8 @@ finish_steps(struct dcn_run *run, struct run_output *o)
     dcn__writer_set_level(o->w, 5);
     if (rc == DCN_OK)
         rc = background_basin(run, o);
+    if (rc == DCN_OK)
+        rc = input_basins(run, o);
     if (rc == DCN_OK)
         rc = pipeline_attrs(run, o);
     if (rc == DCN_OK)

@@ -80,6 +80,8 @@ struct run_protected {
     enum dcn_wtype wtype;
 };
 
+struct run_bgframes; /* run_bgframes.c: copy / rollmed, reader-owned */
+
 struct run_background {
     size_t nimages;  /* kept background images (sparsemed) */
     int64_t *bg_idx; /* unmapped frame -> image, until it moves into
@@ -88,6 +90,8 @@ struct run_background {
     double *mbg;     /* nimages means of rows 0..19 */
     double *median;  /* nimages medians (bg_med without bg_off) */
     bool has_bg_off; /* the run produces bg_off */
+    bool per_frame;  /* copy, rollmed: image_bg per frame from the reader,
+                        stored per event; no internal basin */
 };
 
 struct dcn_run {
@@ -111,8 +115,12 @@ struct dcn_run {
 
     struct run_protected prot[RUN_MAX_PROTECTED];
     size_t nprot;
+    /* basin strategy tap: frame features and image stay in the input,
+     * reached through file basins (format.md §2.9) */
+    bool tap;
 
     struct run_background bg;
+    struct run_bgframes *bgframes; /* copy, rollmed; NULL for sparsemed */
     struct dcn_features_config feat;
     struct dcn_label_process_opts mask_opts;
 
@@ -141,6 +149,12 @@ void run_log(struct dcn_run *run, const char *level, const char *fmt, ...)
 
 /* run_background.c: compute the background before the slot cycle. */
 int run_background_compute(struct dcn_run *run);
+/* run_bgframes.c: per-frame backgrounds (copy, rollmed) that the reader
+ * puts into each slot's image_bg (and bg_off) as it loads the chunk. */
+int run_bgframes_open(struct dcn_run *run);
+int run_bgframes_fill(struct dcn_run *run, size_t slot, uint64_t first,
+                      size_t n);
+void run_bgframes_free(struct dcn_run *run);
 /* run_workers.c: start/stop workers and the per-state tasks. */
 int run_workers_start(struct dcn_run *run, pthread_t *threads, pid_t *pids);
 void run_workers_join(struct dcn_run *run, pthread_t *threads, pid_t *pids);
@@ -157,12 +171,15 @@ struct run_output {
     struct dcn_wdset *feat[DCN_FEAT_COUNT];
     struct dcn_wdset *prot[RUN_MAX_PROTECTED];
     struct dcn_wdset *nevents, *bm0, *bm1, *bg_off, *image, *mask;
+    struct dcn_wdset *image_bg; /* per event (copy, rollmed) */
+    struct enc_stream *image_bg_s;
     struct enc_pool *pool;      /* encoder threads of the writer */
     struct enc_stream *image_s; /* chunk rings of the image datasets */
     struct enc_stream *mask_s;
     enum dcn_wtype bm0_type;
     bool created;        /* the event datasets exist */
     bool bm1_equals_bm0; /* so far every basinmap1 value == basinmap0 */
+    bool bm0_identity;   /* so far basinmap0 of event i == i */
     uint64_t events;
     uint64_t frames; /* frames written (all unless --limit-events) */
     bool limited;    /* stopped early by --limit-events */

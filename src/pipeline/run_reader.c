@@ -6,8 +6,11 @@
  * (still compressed) image chunks of the chunk's frames into the slot's
  * staging area, reads the frame before the chunk (for the duplicate-frame
  * rule, which crosses chunk boundaries) and the protected frame-level
- * features, and hands the slot to the workers, who decode it.  Layouts
- * that cannot be fetched raw are read decoded directly into the slot.
+ * features, puts the per-frame background of copy and rollmed into the
+ * slot (run_bgframes.c), and hands the slot to the workers, who decode
+ * it.  In tap mode the frame features are not read (the output reaches
+ * them through a basin).  Layouts that cannot be fetched raw are read
+ * decoded directly into the slot.
  */
 #include <string.h>
 
@@ -54,7 +57,7 @@ fetch_scalars(struct dcn_run *run, size_t slot, uint64_t first, size_t n)
     uint64_t *area =
             (uint64_t *)(void *)run_slot_area(run, slot, x->scalar_off);
 
-    for (size_t p = 0; p < run->nprot; p++) {
+    for (size_t p = 0; !run->tap && p < run->nprot; p++) {
         int rc = dcn_rtdc_scalar_read_raw(
                 run->in, run->prot[p].name, first, first + n,
                 area + p * run->chunk_frames, &run->err);
@@ -80,6 +83,8 @@ load_chunk(struct dcn_run *run, size_t slot, int64_t chunk)
         rc = fetch_previous_frame(run, slot, first);
     if (rc == DCN_OK)
         rc = fetch_scalars(run, slot, first, n);
+    if (rc == DCN_OK)
+        rc = run_bgframes_fill(run, slot, first, n);
     return rc;
 }
 

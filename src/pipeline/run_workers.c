@@ -87,7 +87,9 @@ frame_pixels(const struct dcn_run *run)
     return run->height * run->width;
 }
 
-/* Image background and corrected image of frame k (sparsemed). */
+/* Image background and corrected image of frame k: sparsemed copies its
+ * background image (and computes bg_off); for copy and rollmed the reader
+ * has put image_bg (and bg_off) into the slot already. */
 static void
 background_of_frame(struct worker *wk, struct dcn_chunk_slot *slot, uint64_t j,
                     size_t k)
@@ -96,8 +98,14 @@ background_of_frame(struct worker *wk, struct dcn_chunk_slot *slot, uint64_t j,
     size_t npix = frame_pixels(run);
     uint8_t *img = dcn_chunk_slot_image(slot) + k * npix;
     uint8_t *bg = dcn_chunk_slot_image_bg(slot) + k * npix;
-    int64_t idx = run_bg_idx(run)[dcn_rtdc_raw_index(run->in, j)];
+    int64_t idx;
 
+    if (run->bg.per_frame) {
+        dcn_bg_subtract(dcn_chunk_slot_image_corr(slot) + k * npix, img, bg,
+                        npix);
+        return;
+    }
+    idx = run_bg_idx(run)[dcn_rtdc_raw_index(run->in, j)];
     memcpy(bg, run_bg_stack(run) + (size_t)idx * npix, npix);
     dcn_bg_subtract(dcn_chunk_slot_image_corr(slot) + k * npix, img, bg, npix);
     if (run->bg.has_bg_off)
@@ -278,7 +286,9 @@ extract_frame(struct worker *wk, struct dcn_chunk_slot *slot, size_t s,
     size_t npix = frame_pixels(run);
     uint64_t j = slot_first(run, s) + k;
     const double *bg_off = dcn_chunk_slot_bg_off(slot);
-    int64_t idx = run_bg_idx(run)[dcn_rtdc_raw_index(run->in, j)];
+    int64_t idx = run->bg.per_frame
+                          ? 0
+                          : run_bg_idx(run)[dcn_rtdc_raw_index(run->in, j)];
     struct dcn_frame_input in = {dcn_chunk_slot_image(slot) + k * npix,
                                  dcn_chunk_slot_image_bg(slot) + k * npix,
                                  dcn_chunk_slot_image_corr(slot) + k * npix,
@@ -287,7 +297,8 @@ extract_frame(struct worker *wk, struct dcn_chunk_slot *slot, size_t s,
                                  run->height,
                                  bg_off != NULL,
                                  bg_off != NULL ? bg_off[k] : 0.0,
-                                 &run->bg.median[idx]};
+                                 run->bg.per_frame ? NULL
+                                                   : &run->bg.median[idx]};
     struct dcn_event_table table = {wk->events, LOCAL_EVENTS, 0};
     struct dcn_frame_stats stats;
     int rc = dcn_features_extract_frame(&table, &stats, &in, &run->feat,

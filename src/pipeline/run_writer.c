@@ -5,14 +5,16 @@
  * It takes the 'w' slot of chunk 0, 1, 2, ... in order and appends the
  * events of its frames, in frame order and within a frame in label order
  * (numerics.md §5.2): every computed feature, nevents, basinmap0,
- * basinmap1 (the background image of the event's frame), bg_off, the
- * protected frame features, the frame image (drain) and the 0/255 mask
- * rebuilt from the slot's labels.  Then the slot rests in 'd'.
+ * basinmap1 (sparsemed: the background image of the event's frame),
+ * bg_off, the protected frame features and the frame image (drain only;
+ * tap reaches them through file basins), image_bg (copy, rollmed) and
+ * the 0/255 mask rebuilt from the slot's labels.  Then the slot rests in
+ * 'd'.
  *
  * Datasets that exist even without events (nevents, basinmap0, bg_off,
- * the copied frame features and image) are created up front; computed
- * features, mask and basinmap1 appear with the first event, as in dcnum's
- * output of a run that finds no events (format.md §2.9).
+ * the copied frame features, image and image_bg) are created up front;
+ * computed features, mask and basinmap1 appear with the first event, as
+ * in dcnum's output of a run that finds no events (format.md §2.9).
  */
 #include <string.h>
 
@@ -38,16 +40,23 @@ create_fixed(struct dcn_run *run, struct run_output *o)
         rc = feature_new(o, &o->bm0, "basinmap0", o->bm0_type, 0, 0);
     if (rc == DCN_OK && run->bg.has_bg_off)
         rc = feature_new(o, &o->bg_off, "bg_off", DCN_WT_F64, 0, 0);
-    for (size_t p = 0; rc == DCN_OK && p < run->nprot; p++)
+    /* tap: the frame features and the image stay in the input */
+    for (size_t p = 0; rc == DCN_OK && !run->tap && p < run->nprot; p++)
         rc = feature_new(o, &o->prot[p], run->prot[p].name, run->prot[p].wtype,
                          0, 0);
-    if (rc == DCN_OK)
+    if (rc == DCN_OK && !run->tap)
         rc = feature_new(o, &o->image, "image", DCN_WT_U8, run->height,
                          run->width);
     if (rc == DCN_OK)
         rc = enc_pool_start(&o->pool, run->nworkers, &o->err);
-    if (rc == DCN_OK)
+    if (rc == DCN_OK && o->image != NULL)
         rc = enc_stream_new(&o->image_s, o->pool, o->image, &o->err);
+    /* copy, rollmed: the background per event, in drain and tap alike */
+    if (rc == DCN_OK && run->bg.per_frame)
+        rc = feature_new(o, &o->image_bg, "image_bg", DCN_WT_U8, run->height,
+                         run->width);
+    if (rc == DCN_OK && o->image_bg != NULL)
+        rc = enc_stream_new(&o->image_bg_s, o->pool, o->image_bg, &o->err);
     return rc;
 }
 
@@ -67,7 +76,7 @@ create_event_datasets(struct dcn_run *run, struct run_output *o)
                          run->width);
     if (rc == DCN_OK)
         rc = enc_stream_new(&o->mask_s, o->pool, o->mask, &o->err);
-    if (rc == DCN_OK)
+    if (rc == DCN_OK && !run->bg.per_frame)
         rc = feature_new(o, &o->bm1, "basinmap1", DCN_WT_I64, 0, 0);
     o->created = rc == DCN_OK;
     return rc;
@@ -99,25 +108,31 @@ write_frame_values(struct dcn_run *run, struct run_output *o, size_t slot,
     struct slot_extra *x = run_slot_extra(run, slot);
     uint64_t j = x->first + k;
     uint64_t raw = dcn_rtdc_raw_index(run->in, j);
-    int64_t bm1 = run_bg_idx(run)[raw];
+    int64_t bm1 = run->bg.per_frame ? 0 : run_bg_idx(run)[raw];
     /* Protected values are packed at their stored size per feature. */
     const uint8_t *sc = run_slot_area(run, slot, x->scalar_off);
     int rc = append(o, o->nevents, &n);
 
+    o->bm0_identity = o->bm0_identity && raw == o->events;
     if (rc == DCN_OK)
         rc = append_bm0(o, raw);
-    if (rc == DCN_OK)
+    if (rc == DCN_OK && o->bm1 != NULL)
         rc = append(o, o->bm1, &bm1);
     o->bm1_equals_bm0 = o->bm1_equals_bm0 && (uint64_t)bm1 == raw;
     if (rc == DCN_OK && o->bg_off != NULL)
         rc = append(o, o->bg_off, &dcn_chunk_slot_bg_off(s)[k]);
-    for (size_t p = 0; rc == DCN_OK && p < run->nprot; p++)
+    for (size_t p = 0; rc == DCN_OK && !run->tap && p < run->nprot; p++)
         rc = append(o, o->prot[p],
                     sc + p * run->chunk_frames * sizeof(uint64_t) +
                             k * run->prot[p].dtype.size);
-    if (rc == DCN_OK)
+    if (rc == DCN_OK && o->image_s != NULL)
         rc = enc_stream_append(o->image_s,
                                dcn_chunk_slot_image(s) +
+                                       k * run->height * run->width,
+                               &o->err);
+    if (rc == DCN_OK && o->image_bg_s != NULL)
+        rc = enc_stream_append(o->image_bg_s,
+                               dcn_chunk_slot_image_bg(s) +
                                        k * run->height * run->width,
                                &o->err);
     return rc;
@@ -220,6 +235,8 @@ run_output_finish(struct run_output *o)
             rc = dcn__wdset_finish(all[i], &o->err);
     if (rc == DCN_OK && o->image_s != NULL)
         rc = enc_stream_finish(o->image_s, &o->err);
+    if (rc == DCN_OK && o->image_bg_s != NULL)
+        rc = enc_stream_finish(o->image_bg_s, &o->err);
     if (rc == DCN_OK && o->mask_s != NULL)
         rc = enc_stream_finish(o->mask_s, &o->err);
     return rc;
@@ -233,6 +250,7 @@ run_output_init(struct dcn_run *run, struct run_output *o, struct dcn_writer *w)
     memset(o, 0, sizeof(*o));
     o->w = w;
     o->bm1_equals_bm0 = true;
+    o->bm0_identity = true;
     o->bm0_type = mk == DCN_MAPPING_COUNT || mk == DCN_MAPPING_SLICE
                           ? DCN_WT_I64
                           : DCN_WT_U32;
@@ -247,7 +265,8 @@ run_output_release(struct run_output *o)
     enc_pool_stop(o->pool);
     enc_stream_free(o->image_s);
     enc_stream_free(o->mask_s);
-    o->image_s = o->mask_s = NULL;
+    enc_stream_free(o->image_bg_s);
+    o->image_s = o->mask_s = o->image_bg_s = NULL;
     o->pool = NULL;
 }
 

@@ -267,6 +267,9 @@ int dcn_rollmed_new(struct dcn_rollmed **out, size_t npix, size_t k,
                     struct dcn_error *err);
 void dcn_rollmed_free(struct dcn_rollmed *rm); /* NULL is a no-op */
 
+/* Empty the window again (as after dcn_rollmed_new()); no allocation. */
+void dcn_rollmed_reset(struct dcn_rollmed *rm);
+
 /* Add one frame (borrowed, >= p1 pixels) to the window, pixels [p0, p1).
  * Used to fill the first k frames. */
 void dcn_rollmed_add(struct dcn_rollmed *rm, const uint8_t *frame, size_t p0,

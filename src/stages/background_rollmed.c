@@ -19,6 +19,7 @@
 #include "background.h"
 
 #include <assert.h>
+#include <string.h>
 
 #include "alloc.h"
 
@@ -96,6 +97,14 @@ dcn_rollmed_free(struct dcn_rollmed *rm)
     dcn__free(rm->below);
     dcn__free(rm->hist);
     dcn__free(rm);
+}
+
+void
+dcn_rollmed_reset(struct dcn_rollmed *rm)
+{
+    memset(rm->hist, 0, rm->npix * 256u * sizeof(uint16_t));
+    memset(rm->below, 0, rm->npix * sizeof(uint16_t));
+    memset(rm->med, 0, rm->npix);
 }
 
 void

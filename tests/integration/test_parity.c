@@ -9,7 +9,10 @@
  *     (<= 1 ulp) and tex_* (rtol 1e-9), as the data README's tolerance
  *     contract says; the worst deviation per feature is printed;
  *   - every mask (masks.csv: pixel count and md5 of the 0/1 image);
- *   - the pipeline:dcnum attributes, the hash and the run identifier.
+ *   - the pipeline:dcnum attributes, the hash and the run identifier;
+ *   - basin strategy tap: no image or frame in the output's own /events,
+ *     and both read back through its file basins (with dcnumc's reader)
+ *     equal the input's frames at basinmap0.
  */
 #define _DEFAULT_SOURCE
 #include <limits.h>
@@ -24,25 +27,33 @@
 #include "dcnumc/job.h"
 #include "dcnumc/run.h"
 #include "md5.h"
+#include "rtdc_read.h"
 #include "testdata.h"
 
 struct variant {
     const char *stem;
     const char *name;
-    const char *kw[4]; /* "group:key=value", group b|s|m|f|g|d */
+    const char *kw[4];      /* "group:key=value", group b|s|m|f|g|d */
+    const char *background; /* NULL: sparsemed */
+    const char *strategy;   /* NULL: drain */
 };
 
 static const struct variant variants[] = {
-        {"cytoshot-test-data", "default", {NULL}},
-        {"cytoshot-test-data-legacy_dce", "default", {NULL}},
-        {"dcnum_thresh_example", "default", {NULL}},
-        {"file_with_variable_length_logs", "default", {NULL}},
-        {"cytoshot-x5", "default", {NULL}},
-        {"cytoshot-x5", "clo0", {"m:closing_disk=0"}},
-        {"cytoshot-x5", "notex", {"f:haralick=false"}},
-        {"synth-1000", "default", {NULL}},
-        {"synth-1000", "clo0", {"m:closing_disk=0"}},
-        {"synth-1000", "notex", {"f:haralick=false"}},
+        {"cytoshot-test-data", "default", {NULL}, NULL, NULL},
+        {"cytoshot-test-data-legacy_dce", "default", {NULL}, NULL, NULL},
+        {"dcnum_thresh_example", "default", {NULL}, NULL, NULL},
+        {"file_with_variable_length_logs", "default", {NULL}, NULL, NULL},
+        {"cytoshot-x5", "default", {NULL}, NULL, NULL},
+        {"cytoshot-x5", "clo0", {"m:closing_disk=0"}, NULL, NULL},
+        {"cytoshot-x5", "notex", {"f:haralick=false"}, NULL, NULL},
+        {"synth-1000", "default", {NULL}, NULL, NULL},
+        {"synth-1000", "clo0", {"m:closing_disk=0"}, NULL, NULL},
+        {"synth-1000", "notex", {"f:haralick=false"}, NULL, NULL},
+        {"cytoshot-x5", "tap", {NULL}, NULL, "tap"},
+        {"synth-1000", "tap", {NULL}, NULL, "tap"},
+        {"cytoshot-x5", "copy", {NULL}, "copy", NULL},
+        {"cytoshot-x5", "rollmed", {NULL}, "rollmed", NULL},
+        {"synth-1000", "rollmed", {NULL}, "rollmed", NULL},
 };
 
 static enum dcn_kw_group
@@ -80,6 +91,10 @@ run_variant(const struct variant *v, const char *out)
     rc = dcn_job_set_path_in(&job, in, &err);
     if (rc == DCN_OK)
         rc = dcn_job_set_path_out(&job, out, &err);
+    if (rc == DCN_OK && v->background != NULL)
+        rc = dcn_job_set_background(&job, v->background, &err);
+    if (rc == DCN_OK && v->strategy != NULL)
+        rc = dcn_job_set_basin_strategy(&job, v->strategy, &err);
     for (int i = 0; rc == DCN_OK && i < 4 && v->kw[i] != NULL; i++)
         rc = dcn_job_set_kw(&job, group_of(v->kw[i][0]), v->kw[i] + 2, &err);
     opts.force = true;
@@ -229,6 +244,114 @@ compare_masks(const struct variant *v, const char *out)
     td_csv_release(&m);
 }
 
+/* The output's file basins as format.md §2.9 and the reference's
+ * meta.json describe them: "dcnum basin", [absolute input path, relative
+ * path], the input's measurement identifier, mapping basinmap0; one for
+ * the frame features the input has ("frame", and "time" if present), one
+ * for "image". */
+static void
+check_input_basins(const struct variant *v, struct dcn_rtdc *r, const char *in)
+{
+    const struct dcn_basin_desc *b;
+    struct dcn_rtdc *inr = NULL;
+    struct dcn_rtdc_open_opts o;
+    struct dcn_error err = DCN_ERROR_INIT;
+    char abs[PATH_MAX];
+    size_t n, nfile = 0, frame = 0, image = 0;
+    bool has_time;
+
+    memset(&o, 0, sizeof(o));
+    if (!CHECK(dcn_rtdc_open(&inr, in, &o, &err) == DCN_OK) ||
+        !CHECK(realpath(in, abs) != NULL))
+        return;
+    has_time = dcn_rtdc_has_feature(inr, "time");
+    b = dcn_rtdc_basins(r, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(b[i].type, "file") != 0)
+            continue;
+        nfile++;
+        CHECK_STR_EQ(b[i].name, "dcnum basin");
+        CHECK_STR_EQ(b[i].mapping, "basinmap0");
+        CHECK_STR_EQ(b[i].identifier, dcn_rtdc_measurement_id(inr));
+        CHECK(b[i].usable);
+        CHECK_EQ(b[i].npaths, 2);
+        if (b[i].npaths == 2)
+            CHECK_STR_EQ(b[i].paths[0], abs);
+        if (b[i].nfeatures == 1 && strcmp(b[i].features[0], "image") == 0) {
+            image++;
+            continue;
+        }
+        frame++;
+        CHECK_EQ(b[i].nfeatures, has_time ? 2 : 1);
+        CHECK_STR_EQ(b[i].features[0], "frame");
+        if (has_time && b[i].nfeatures == 2)
+            CHECK_STR_EQ(b[i].features[1], "time");
+    }
+    if (!CHECK(nfile == 2 && frame == 1 && image == 1))
+        fprintf(stderr, "  %s/%s: %zu file basins\n", v->stem, v->name, nfile);
+    dcn_rtdc_free(inr);
+}
+
+/* Images and frame numbers of the output, read through its basins with
+ * dcnumc's reader, against the input's at basinmap0 (read directly). */
+static void
+compare_through_basins(const struct variant *v, const char *out)
+{
+    char rel[PATH_MAX], in[PATH_MAX];
+    struct dcn_rtdc_open_opts o;
+    struct dcn_rtdc *r = NULL;
+    struct dcn_rtdc_image *im = NULL;
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct td_array bm0, img, frame, own;
+    size_t n, npix, bad = 0;
+    uint8_t *got;
+    int64_t *fr;
+
+    snprintf(rel, sizeof(rel), "inputs/%s.rtdc", v->stem);
+    td_path(in, rel);
+    /* not in the output's own /events (td_read says "cannot open") */
+    CHECK(td_read(&own, out, "/events/image", TD_U8) != 0);
+    CHECK(td_read(&own, out, "/events/frame", TD_I64) != 0);
+    if (!CHECK(td_read(&bm0, out, "/events/basinmap0", TD_U64) == 0))
+        return;
+    CHECK_EQ(td_read(&img, in, "/events/image", TD_U8), 0);
+    CHECK_EQ(td_read(&frame, in, "/events/frame", TD_I64), 0);
+    memset(&o, 0, sizeof(o));
+    if (!CHECK(dcn_rtdc_open(&r, out, &o, &err) == DCN_OK) ||
+        !CHECK(dcn_rtdc_image_open(r, "image", &im, &err) == DCN_OK)) {
+        fprintf(stderr, "  %s/%s: %s\n", v->stem, v->name, err.msg);
+        dcn_rtdc_free(r);
+        return;
+    }
+    check_input_basins(v, r, in);
+    n = bm0.count;
+    npix = img.dims[1] * img.dims[2];
+    got = malloc(n * npix + 1);
+    fr = malloc((n + 1) * sizeof(int64_t));
+    CHECK_EQ(dcn_rtdc_len(r), n);
+    CHECK_EQ(dcn_rtdc_image_read(im, 0, n, got, &err), DCN_OK);
+    CHECK_EQ(dcn_rtdc_scalar_read_i64(r, "frame", 0, n, fr, &err), DCN_OK);
+    for (size_t e = 0; e < n; e++) {
+        uint64_t j = ((const uint64_t *)bm0.data)[e];
+
+        bad += memcmp(got + e * npix, (const uint8_t *)img.data + j * npix,
+                      npix) != 0 ||
+               fr[e] != ((const int64_t *)frame.data)[j];
+    }
+    if (!CHECK(bad == 0))
+        fprintf(stderr, "  %s/%s: %zu events differ through the basins\n",
+                v->stem, v->name, bad);
+    else
+        printf("%s/%s: image and frame of %zu events through the basins\n",
+               v->stem, v->name, n);
+    free(got);
+    free(fr);
+    dcn_rtdc_free(r);
+    td_array_release(&bm0);
+    td_array_release(&img);
+    td_array_release(&frame);
+}
+
 static void
 check_variant(const struct variant *v)
 {
@@ -251,10 +374,82 @@ check_variant(const struct variant *v)
     for (size_t c = 0; c < ref.ncols; c++)
         compare_column(v, out, &ref, (int)c);
     compare_masks(v, out);
+    if (v->strategy != NULL && strcmp(v->strategy, "tap") == 0)
+        compare_through_basins(v, out);
     printf("%s/%s: %zu events, %zu columns compared\n", v->stem, v->name,
            ref.nrows, ref.ncols);
     td_csv_release(&ref);
     unlink(out);
+}
+
+/*
+ * rollmed under an index mapping: the background is that of the raw
+ * frame (computed over the unmapped input), so every event's image_bg
+ * equals that of an event of the same raw frame in the unmapped run.
+ * The list mapping jumps backwards (the window restarts) and forwards.
+ */
+static void
+check_rollmed_mapping(const char *mapping)
+{
+    static const struct variant full = {
+            "synth-1000", "rollmed", {NULL}, "rollmed", NULL};
+    struct variant v = {
+            "synth-1000", "rollmed-mapped", {NULL}, "rollmed", NULL};
+    char kw[128], out[2][PATH_MAX];
+    struct td_array bm[2], bg[2];
+    size_t compared = 0, bad = 0, npix;
+
+    snprintf(kw, sizeof(kw), "d:index_mapping=%s", mapping);
+    v.kw[0] = kw;
+    for (int i = 0; i < 2; i++) {
+        snprintf(out[i], sizeof(out[i]), "%s/dcnumc-parity-%d-map%d.rtdc",
+                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid(),
+                 i);
+        CHECK_EQ(run_variant(i == 0 ? &full : &v, out[i]), DCN_OK);
+        CHECK_EQ(td_read(&bm[i], out[i], "/events/basinmap0", TD_I64), 0);
+        CHECK_EQ(td_read(&bg[i], out[i], "/events/image_bg", TD_U8), 0);
+    }
+    npix = bg[0].dims[1] * bg[0].dims[2];
+    for (size_t e = 0; e < bm[1].count; e++) {
+        int64_t r = ((const int64_t *)bm[1].data)[e];
+
+        for (size_t f = 0; f < bm[0].count; f++) {
+            if (((const int64_t *)bm[0].data)[f] != r)
+                continue;
+            bad += memcmp((const uint8_t *)bg[1].data + e * npix,
+                          (const uint8_t *)bg[0].data + f * npix, npix) != 0;
+            compared++;
+            break;
+        }
+    }
+    CHECK(compared > 0);
+    if (!CHECK(bad == 0))
+        fprintf(stderr, "  rollmed, index_mapping=%s: %zu of %zu differ\n",
+                mapping, bad, compared);
+    printf("synth-1000/rollmed, index_mapping=%s: image_bg of %zu events "
+           "checked\n",
+           mapping, compared);
+    for (int i = 0; i < 2; i++) {
+        td_array_release(&bm[i]);
+        td_array_release(&bg[i]);
+        unlink(out[i]);
+    }
+}
+
+/* background copy on an input without image_bg: a clear error that
+ * names the file, and no output. */
+static void
+check_copy_needs_image_bg(void)
+{
+    static const struct variant v = {
+            "synth-1000", "copy", {NULL}, "copy", NULL};
+    char out[PATH_MAX];
+
+    snprintf(out, sizeof(out), "%s/dcnumc-parity-%d-copy-error.rtdc",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    printf("expect an error about image_bg:\n");
+    CHECK_EQ(run_variant(&v, out), DCN_ENOTFOUND);
+    CHECK(access(out, F_OK) != 0);
 }
 
 int
@@ -263,5 +458,10 @@ main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
         if (argc < 2 || strstr(variants[i].stem, argv[1]) != NULL)
             check_variant(&variants[i]);
+    if (argc < 2) {
+        check_copy_needs_image_bg();
+        check_rollmed_mapping("100:900:3");
+        check_rollmed_mapping("950,10,500,11,999,0,12,13,14,898");
+    }
     return check_report();
 }
