@@ -164,89 +164,85 @@ is_duplicate(struct dcn_run *run, size_t slot, size_t k)
     return memcmp(img, prev, npix) == 0;
 }
 
+/* The work of one state on frame k (frame j of the measurement). */
+typedef int (*frame_fn)(struct worker *wk, struct dcn_chunk_slot *slot,
+                        size_t k, uint64_t j);
+
+/*
+ * Run fn on every frame of the task that is not a duplicate of the frame
+ * before it; with detect, decide that first (state 's', when the whole
+ * chunk is decoded; the flags are read by the later states).
+ */
 static int
-task_segment(struct worker *wk, const struct dcn_task *t)
+for_each_frame(struct worker *wk, const struct dcn_task *t, frame_fn fn,
+               bool detect)
 {
     struct dcn_run *run = wk->run;
     struct dcn_chunk_slot *slot = dcn__slot_register_slot(run->reg, t->slot);
     uint8_t *dup =
             run_slot_area(run, t->slot, run_slot_extra(run, t->slot)->dup_off);
+    uint64_t first = slot_first(run, t->slot);
+
+    for (size_t k = t->start; k < t->stop; k++) {
+        int rc;
+
+        if (detect)
+            dup[k] = is_duplicate(run, t->slot, k);
+        if (dup[k])
+            continue;
+        rc = fn(wk, slot, k, first + k);
+        if (rc < 0)
+            return rc;
+    }
+    return DCN_OK;
+}
+
+static int
+segment_frame(struct worker *wk, struct dcn_chunk_slot *slot, size_t k,
+              uint64_t j)
+{
+    struct dcn_run *run = wk->run;
     size_t npix = frame_pixels(run);
     const double *bg_off = dcn_chunk_slot_bg_off(slot);
-
-    for (size_t k = t->start; k < t->stop; k++) {
-        struct dcn_corr_view v = {dcn_chunk_slot_image_corr(slot) + k * npix,
-                                  run->width, run->height, run->width};
-        int rc;
-
-        dup[k] = is_duplicate(run, t->slot, k);
-        if (dup[k])
-            continue;
-        rc = dcn_segment_thresh((uint8_t *)dcn_chunk_slot_mask(slot) + k * npix,
+    struct dcn_corr_view v = {dcn_chunk_slot_image_corr(slot) + k * npix,
+                              run->width, run->height, run->width};
+    int rc = dcn_segment_thresh((uint8_t *)dcn_chunk_slot_mask(slot) + k * npix,
                                 &v, bg_off != NULL ? &bg_off[k] : NULL,
                                 run->resolved.thresh);
-        if (rc < 0)
-            return dcn_error_set(
-                    &wk->err, rc,
-                    "%s: segmentation of frame "
-                    "%llu failed",
-                    run->path_in,
-                    (unsigned long long)(slot_first(run, t->slot) + k));
-    }
+
+    if (rc < 0)
+        return dcn_error_set(&wk->err, rc,
+                             "%s: segmentation of frame %llu failed",
+                             run->path_in, (unsigned long long)j);
     return DCN_OK;
 }
 
 static int
-task_label(struct worker *wk, const struct dcn_task *t)
+label_frame(struct worker *wk, struct dcn_chunk_slot *slot, size_t k,
+            uint64_t j)
 {
     struct dcn_run *run = wk->run;
-    struct dcn_chunk_slot *slot = dcn__slot_register_slot(run->reg, t->slot);
-    const uint8_t *dup =
-            run_slot_area(run, t->slot, run_slot_extra(run, t->slot)->dup_off);
     size_t npix = frame_pixels(run);
+    struct dcn_mask_view m = {(uint8_t *)dcn_chunk_slot_mask(slot) + k * npix,
+                              run->width, run->height, run->width};
+    size_t nobj;
 
-    for (size_t k = t->start; k < t->stop; k++) {
-        struct dcn_mask_view m = {(uint8_t *)dcn_chunk_slot_mask(slot) +
-                                          k * npix,
-                                  run->width, run->height, run->width};
-        size_t nobj;
-        int rc;
-
-        if (dup[k])
-            continue;
-        rc = dcn_label(dcn_chunk_slot_labels(slot) + k * npix, &nobj, &m,
-                       (size_t)(slot_first(run, t->slot) + k),
-                       wk->label_scratch, &wk->err);
-        if (rc < 0)
-            return rc;
-    }
-    return DCN_OK;
+    return dcn_label(dcn_chunk_slot_labels(slot) + k * npix, &nobj, &m,
+                     (size_t)j, wk->label_scratch, &wk->err);
 }
 
 static int
-task_process(struct worker *wk, const struct dcn_task *t)
+process_frame(struct worker *wk, struct dcn_chunk_slot *slot, size_t k,
+              uint64_t j)
 {
     struct dcn_run *run = wk->run;
-    struct dcn_chunk_slot *slot = dcn__slot_register_slot(run->reg, t->slot);
-    const uint8_t *dup =
-            run_slot_area(run, t->slot, run_slot_extra(run, t->slot)->dup_off);
-    size_t npix = frame_pixels(run);
+    struct dcn_label_image img = {dcn_chunk_slot_labels(slot) +
+                                          k * frame_pixels(run),
+                                  run->width, run->height};
+    size_t max_label;
 
-    for (size_t k = t->start; k < t->stop; k++) {
-        struct dcn_label_image img = {dcn_chunk_slot_labels(slot) + k * npix,
-                                      run->width, run->height};
-        size_t max_label;
-        int rc;
-
-        if (dup[k])
-            continue;
-        rc = dcn_label_process(&img, &max_label, &run->mask_opts,
-                               (size_t)(slot_first(run, t->slot) + k),
-                               wk->process_scratch, &wk->err);
-        if (rc < 0)
-            return rc;
-    }
-    return DCN_OK;
+    return dcn_label_process(&img, &max_label, &run->mask_opts, (size_t)j,
+                             wk->process_scratch, &wk->err);
 }
 
 /* Move n events of frame k into the slot's shared pool. */
@@ -354,11 +350,11 @@ run_task(struct worker *wk, const struct dcn_task *t)
     case DCN_STATE_LOAD:
         return task_load(wk, t);
     case DCN_STATE_SEGMENT:
-        return task_segment(wk, t);
+        return for_each_frame(wk, t, segment_frame, true);
     case DCN_STATE_LABEL:
-        return task_label(wk, t);
+        return for_each_frame(wk, t, label_frame, false);
     case DCN_STATE_PROCESS:
-        return task_process(wk, t);
+        return for_each_frame(wk, t, process_frame, false);
     default:
         return task_extract(wk, t);
     }
