@@ -9,7 +9,8 @@
  *     (<= 1 ulp) and tex_* (rtol 1e-9), as the data README's tolerance
  *     contract says; the worst deviation per feature is printed;
  *   - every mask (masks.csv: pixel count and md5 of the 0/1 image);
- *   - the pipeline:dcnum attributes, the hash and the run identifier;
+ *   - the pipeline:dcnum attributes, event count, pixel size and run
+ *     identifier, and every dataset of dcnum's output (shape, dtype).
  *   - basin strategy tap: no image or frame in the output's own /events,
  *     and both read back through its file basins (with dcnumc's reader)
  *     equal the input's frames at basinmap0.
@@ -29,6 +30,7 @@
 #include "md5.h"
 #include "rtdc_read.h"
 #include "testdata.h"
+#include "unit/io_write_minijson.h"
 
 struct variant {
     const char *stem;
@@ -352,6 +354,137 @@ compare_through_basins(const struct variant *v, const char *out)
     td_array_release(&frame);
 }
 
+/* D2: dcnum hashes fixed-length strings in their bytes repr; dcnumc
+ * decodes them, as dclab does (format.md §8). */
+static const char *
+expected_run_id(const char *ref, char *buf, size_t len)
+{
+    static const char dcnum_id[] = "b26306f4-f46e-bd6a-95a1-dba4de02a794";
+
+    if (strncmp(ref, dcnum_id, sizeof(dcnum_id) - 1) != 0)
+        return ref;
+    snprintf(buf, len, "12b4490f-6c58-13b1-bddd-5d8e2332b60b%s",
+             ref + sizeof(dcnum_id) - 1);
+    return buf;
+}
+
+static void
+compare_attr(const struct variant *v, const char *out, const char *key,
+             const struct mj *val)
+{
+    char got[1024], want_buf[1024];
+    double d = NAN;
+
+    if (val->kind == MJ_STR) {
+        const char *want =
+                strcmp(key, "experiment:run identifier") == 0
+                        ? expected_run_id(val->str, want_buf, sizeof(want_buf))
+                        : val->str;
+
+        td_attr_string(got, sizeof(got), out, key);
+        if (!CHECK(strcmp(got, want) == 0))
+            fprintf(stderr, "  %s/%s attr %s: '%s' != '%s'\n", v->stem, v->name,
+                    key, got, want);
+    } else if (val->kind == MJ_NUM) {
+        td_attr_double(&d, out, key);
+        if (!CHECK(d == val->num))
+            fprintf(stderr, "  %s/%s attr %s: %.17g != %.17g\n", v->stem,
+                    v->name, key, d, val->num);
+    }
+}
+
+/* dcnum's own attributes, the event count, the pixel size and the run
+ * identifier, as meta.json records them. */
+static void
+compare_attrs(const struct variant *v, const char *out, const struct mj *meta)
+{
+    const struct mj *ra = mj_get(meta, "root_attrs");
+    size_t n = 0;
+
+    for (size_t i = 0; ra != NULL && i < ra->n; i++) {
+        const char *key = ra->keys[i];
+
+        if (strncmp(key, "pipeline:dcnum", 14) != 0 &&
+            strcmp(key, "experiment:event count") != 0 &&
+            strcmp(key, "experiment:run identifier") != 0 &&
+            strcmp(key, "imaging:pixel size") != 0)
+            continue;
+        compare_attr(v, out, key, ra->items[i]);
+        n++;
+    }
+    CHECK(n >= 12);
+}
+
+/* A basin key of meta.json that names a file basin (its JSON holds
+ * absolute paths, so its md5 key differs on another machine). */
+static bool
+is_file_basin(const struct mj *meta, const char *key)
+{
+    const struct mj *basins = mj_get(meta, "basins");
+
+    for (size_t i = 0; basins != NULL && i < basins->n; i++) {
+        const struct mj *k = mj_get(basins->items[i], "key");
+        const struct mj *type =
+                mj_get(mj_get(basins->items[i], "json"), "type");
+
+        if (k != NULL && strcmp(k->str, key) == 0)
+            return type != NULL && strcmp(type->str, "file") == 0;
+    }
+    return false;
+}
+
+/* Every dataset of dcnum's output exists with the same shape and dtype
+ * (logs are named by their start time; file basins by their paths). */
+static void
+compare_datasets(const struct variant *v, const char *out,
+                 const struct mj *meta)
+{
+    const struct mj *ds = mj_get(meta, "datasets");
+    size_t bad = 0, n = 0;
+
+    for (size_t i = 0; ds != NULL && i < ds->n; i++) {
+        const char *path = mj_get(ds->items[i], "path")->str;
+        const struct mj *shape = mj_get(ds->items[i], "shape");
+        const char *dtype = mj_get(ds->items[i], "dtype")->str;
+        size_t dims[4];
+        int rank = -1;
+        char got[16];
+        bool same;
+
+        if (strncmp(path, "/logs/", 6) == 0 ||
+            (strncmp(path, "/basins/", 8) == 0 &&
+             is_file_basin(meta, path + 8)))
+            continue;
+        n++;
+        same = td_dataset_info(dims, &rank, got, out, path) == 0 &&
+               (size_t)rank == shape->n && strcmp(got, dtype) == 0;
+        for (int r = 0; same && r < rank; r++)
+            same = dims[r] == (size_t)shape->items[r]->num;
+        if (!same) {
+            bad++;
+            fprintf(stderr, "  %s/%s: dataset %s differs (%s vs %s)\n", v->stem,
+                    v->name, path, rank < 0 ? "missing" : got, dtype);
+        }
+    }
+    CHECK(n > 0);
+    CHECK_EQ(bad, 0);
+}
+
+static void
+compare_layout(const struct variant *v, const char *out)
+{
+    char rel[PATH_MAX], path[PATH_MAX];
+    struct mj *meta;
+
+    snprintf(rel, sizeof(rel), "reference/%s/%s/meta.json", v->stem, v->name);
+    meta = mj_load(td_path(path, rel));
+    if (!CHECK(meta != NULL))
+        return;
+    compare_attrs(v, out, meta);
+    compare_datasets(v, out, meta);
+    mj_free(meta);
+}
+
 static void
 check_variant(const struct variant *v)
 {
@@ -374,6 +507,7 @@ check_variant(const struct variant *v)
     for (size_t c = 0; c < ref.ncols; c++)
         compare_column(v, out, &ref, (int)c);
     compare_masks(v, out);
+    compare_layout(v, out);
     if (v->strategy != NULL && strcmp(v->strategy, "tap") == 0)
         compare_through_basins(v, out);
     printf("%s/%s: %zu events, %zu columns compared\n", v->stem, v->name,

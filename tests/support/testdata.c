@@ -411,3 +411,98 @@ td_stored_md5(char hex[33], const char *file, const char *dataset)
     H5Fclose(f);
     return rc;
 }
+
+static void
+numpy_dtype(char dtype[16], hid_t t)
+{
+    size_t size = H5Tget_size(t);
+    H5T_class_t cls = H5Tget_class(t);
+    char order = size == 1 ? '|' : '<';
+
+    if (cls == H5T_STRING && !H5Tis_variable_str(t))
+        snprintf(dtype, 16, "|S%zu", size);
+    else if (cls == H5T_STRING)
+        snprintf(dtype, 16, "|O");
+    else if (cls == H5T_FLOAT)
+        snprintf(dtype, 16, "%cf%zu", order, size);
+    else if (cls == H5T_COMPOUND)
+        snprintf(dtype, 16, "|V%zu", size);
+    else if (cls == H5T_INTEGER)
+        snprintf(dtype, 16, "%c%c%zu", order,
+                 H5Tget_sign(t) == H5T_SGN_NONE ? 'u' : 'i', size);
+    else
+        snprintf(dtype, 16, "?");
+}
+
+int
+td_dataset_info(size_t dims[4], int *rank, char dtype[16], const char *file,
+                const char *dataset)
+{
+    hsize_t hd[4] = {0, 0, 0, 0};
+    hid_t f, d, sp, t;
+    int rc = -1;
+
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return -1;
+    d = H5Dopen2(f, dataset, H5P_DEFAULT);
+    if (d >= 0) {
+        sp = H5Dget_space(d);
+        t = H5Dget_type(d);
+        *rank = H5Sget_simple_extent_ndims(sp);
+        if (*rank >= 0 && *rank <= 4) {
+            H5Sget_simple_extent_dims(sp, hd, NULL);
+            for (int i = 0; i < 4; i++)
+                dims[i] = (size_t)hd[i];
+            numpy_dtype(dtype, t);
+            rc = 0;
+        }
+        H5Tclose(t);
+        H5Sclose(sp);
+        H5Dclose(d);
+    }
+    H5Fclose(f);
+    return rc;
+}
+
+int
+td_attr_string(char *out, size_t len, const char *file, const char *name)
+{
+    hid_t f, a, t, mt;
+    int rc = -1;
+
+    out[0] = '\0';
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return -1;
+    a = H5Aopen(f, name, H5P_DEFAULT);
+    if (a >= 0) {
+        t = H5Aget_type(a);
+        if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t)) {
+            char *s = NULL;
+
+            mt = H5Tcopy(t);
+            if (H5Aread(a, mt, &s) >= 0 && s != NULL) {
+                snprintf(out, len, "%s", s);
+                H5free_memory(s);
+                rc = 0;
+            }
+            H5Tclose(mt);
+        } else if (H5Tget_class(t) == H5T_STRING) {
+            size_t n = H5Tget_size(t);
+            char *buf = calloc(n + 1, 1);
+
+            if (buf != NULL && H5Aread(a, t, buf) >= 0) {
+                snprintf(out, len, "%s", buf);
+                rc = 0;
+            }
+            free(buf);
+        }
+        H5Tclose(t);
+        H5Aclose(a);
+    }
+    H5Fclose(f);
+    return rc;
+}

@@ -56,6 +56,14 @@ int td_list_group(char ***names, size_t *n, const char *file,
                   const char *group);
 void td_names_free(char **names, size_t n);
 
+/* Shape and numpy-style dtype ("<f8", "|u1", "<u4", "|S74") of a dataset.
+ * 0, or -1 if it does not exist. */
+int td_dataset_info(size_t dims[4], int *rank, char dtype[16], const char *file,
+                    const char *dataset);
+
+/* A string root attribute (vlen or fixed) into out; 0, or -1. */
+int td_attr_string(char *out, size_t len, const char *file, const char *name);
+
 /* md5 hex over the stored (still filtered) chunks of a dataset: chunk
  * offsets, filter masks and bytes, in chunk order; contiguous datasets
  * are hashed over their raw data.  0 or -1. */
