@@ -221,8 +221,7 @@ summary_lines(struct dcn_run *run, struct run_output *o)
         run_log(run, "INFO",
                 "Finished segmentation and feature extraction: "
                 "%llu events in %llu frames",
-                (unsigned long long)o->events,
-                (unsigned long long)o->frames);
+                (unsigned long long)o->events, (unsigned long long)o->frames);
     run_log(run, "INFO", "Run duration: %.3f s", run_elapsed(run));
 }
 
