@@ -3,8 +3,9 @@
 # whole pipeline on synthetic measurements (dcnumc synth, 80x250).
 #
 # For each size: the default job (drain, zstd-5) with 1 and 2 workers,
-# and the same job with --compression none, whose difference is the cost
-# of compressing the output.  Prints frames/s, events/s, peak RSS, and
+# the same job with --compression none, whose difference is the cost of
+# compressing the output, and with --basin-strategy tap, which links the
+# input's images instead of storing one per event.  Prints frames/s, events/s, peak RSS, and
 # ratios against the 1-worker run of the same session and against dcnum's
 # ~350 frames/s on two cores (numbers of the project brief, not measured
 # here: dcnum does not run on this machine).  Reports; never fails.
@@ -46,6 +47,7 @@ for n in $SIZES; do
   run "$in" "default, 2 worker processes" 2 --workers processes
   run "$in" "compression none, 2 workers" 2 --compression none
   fn=$(cat "$T/last_fps")
+  run "$in" "basin strategy tap, 2 workers" 2 --basin-strategy tap
   printf "ratios: 2 workers / 1 worker = %.2f; default / uncompressed = %.2f;"\
 " default (2 workers) / dcnum's %d frames/s = %.1fx\n" \
     "$(echo "$f2 / $f1" | bc -l)" "$(echo "$f2 / $fn" | bc -l)" \
