@@ -1396,46 +1396,49 @@ read_u64_at(hid_t file, const char *fname, const char *path,
     return DCN_OK;
 }
 
-int
-dcn_rtdc_scalar_read_f64(struct dcn_rtdc *r, const char *name, uint64_t a,
-                         uint64_t b, double *out, struct dcn_error *err)
+/* Check the range, find the feature (own events or a basin). */
+static int
+scalar_locate(struct dcn_rtdc *r, const char *name, uint64_t a, uint64_t b,
+              const void *out, struct src *s, struct dcn_error *err)
 {
-    struct src s;
-    int rc;
-
     if (r == NULL || name == NULL || a > b || b > r->n ||
         (out == NULL && b > a))
         return dcn_error_set(err, DCN_EINVAL,
                              "scalar read: bad range [%llu, %llu)",
                              (unsigned long long)a, (unsigned long long)b);
-    rc = locate(r, name, &s, err);
+    return locate(r, name, s, err);
+}
+
+/* Frames [a, b) of a scalar feature converted to mtype (size bytes). */
+static int
+scalar_read_as(struct dcn_rtdc *r, const char *name, uint64_t a, uint64_t b,
+               hid_t mtype, size_t size, void *out, struct dcn_error *err)
+{
+    struct src s;
+    int rc = scalar_locate(r, name, a, b, out, &s, err);
+
     if (rc < 0)
         return rc;
-    rc = read_1d_rows(s.file, s.fname, s.dpath, H5T_NATIVE_DOUBLE,
-                      sizeof(double), s.rows, a, b, out, err);
+    rc = read_1d_rows(s.file, s.fname, s.dpath, mtype, size, s.rows, a, b, out,
+                      err);
     src_release(&s);
     return rc;
+}
+
+int
+dcn_rtdc_scalar_read_f64(struct dcn_rtdc *r, const char *name, uint64_t a,
+                         uint64_t b, double *out, struct dcn_error *err)
+{
+    return scalar_read_as(r, name, a, b, H5T_NATIVE_DOUBLE, sizeof(double), out,
+                          err);
 }
 
 int
 dcn_rtdc_scalar_read_i64(struct dcn_rtdc *r, const char *name, uint64_t a,
                          uint64_t b, int64_t *out, struct dcn_error *err)
 {
-    struct src s;
-    int rc;
-
-    if (r == NULL || name == NULL || a > b || b > r->n ||
-        (out == NULL && b > a))
-        return dcn_error_set(err, DCN_EINVAL,
-                             "scalar read: bad range [%llu, %llu)",
-                             (unsigned long long)a, (unsigned long long)b);
-    rc = locate(r, name, &s, err);
-    if (rc < 0)
-        return rc;
-    rc = read_1d_rows(s.file, s.fname, s.dpath, H5T_NATIVE_INT64,
-                      sizeof(int64_t), s.rows, a, b, out, err);
-    src_release(&s);
-    return rc;
+    return scalar_read_as(r, name, a, b, H5T_NATIVE_INT64, sizeof(int64_t), out,
+                          err);
 }
 
 /* Native memory type of a numeric dataset, and its description. */
@@ -1502,14 +1505,8 @@ dcn_rtdc_scalar_read_raw(struct dcn_rtdc *r, const char *name, uint64_t a,
     struct dcn_dtype dt;
     struct src s;
     hid_t mtype;
-    int rc;
+    int rc = scalar_locate(r, name, a, b, out, &s, err);
 
-    if (r == NULL || name == NULL || a > b || b > r->n ||
-        (out == NULL && b > a))
-        return dcn_error_set(err, DCN_EINVAL,
-                             "scalar read: bad range [%llu, %llu)",
-                             (unsigned long long)a, (unsigned long long)b);
-    rc = locate(r, name, &s, err);
     if (rc < 0)
         return rc;
     rc = native_numeric(s.file, s.fname, s.dpath, &mtype, &dt, err);
