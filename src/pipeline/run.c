@@ -17,9 +17,10 @@
  * Any failure anywhere stops the run through the register, and the
  * temporary output is removed (D7).
  */
-#define _DEFAULT_SOURCE /* realpath */
+#define _GNU_SOURCE /* realpath, sched_getaffinity, CPU_COUNT */
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,8 +293,14 @@ default_workers(const struct dcn_job *job)
 
     if (n <= 0 && env != NULL)
         n = strtol(env, NULL, 10);
-    if (n <= 0)
-        n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n <= 0) {
+        /* The CPUs this process may run on (taskset, cgroups), as dcnum. */
+        cpu_set_t set;
+
+        n = sched_getaffinity(0, sizeof(set), &set) == 0
+                    ? CPU_COUNT(&set)
+                    : sysconf(_SC_NPROCESSORS_ONLN);
+    }
     return n < 1 ? 1 : n > 64 ? 64 : (size_t)n;
 }
 
