@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dcnumc/index_mapping.h"
 #include "dcnumc/status.h"
 
 #ifdef __cplusplus
@@ -60,24 +61,6 @@ enum dcn_basin_strategy {
 enum dcn_worker_kind {
     DCN_WORKER_PROCESSES,
     DCN_WORKER_THREADS
-};
-
-enum dcn_mapping_kind {
-    DCN_MAPPING_NONE,  /* all frames */
-    DCN_MAPPING_COUNT, /* the first count frames */
-    DCN_MAPPING_SLICE, /* start:stop:step, each optional (D17) */
-    DCN_MAPPING_LIST   /* explicit frame indices */
-};
-
-/* data_kwargs["index_mapping"]. */
-struct dcn_index_mapping {
-    enum dcn_mapping_kind kind;
-    int64_t count; /* DCN_MAPPING_COUNT */
-    /* DCN_MAPPING_SLICE; a missing field is Python's None */
-    int64_t start, stop, step;
-    bool has_start, has_stop, has_step;
-    uint32_t *indices; /* DCN_MAPPING_LIST; owned by the job */
-    size_t nindices;
 };
 
 struct dcn_sparsemed_kwargs {

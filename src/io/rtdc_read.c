@@ -2129,26 +2129,26 @@ out:
 /* ---- open / accessors ---------------------------------------------------- */
 
 static int
-build_mapping(struct dcn_rtdc *r, const struct dcn_rtdc_mapping *m,
+build_mapping(struct dcn_rtdc *r, const struct dcn_index_mapping *m,
               struct dcn_error *err)
 {
     uint64_t N = r->n_raw;
 
     r->idx = NULL;
     r->n = N;
-    if (m == NULL || m->kind == DCN_RTDC_MAP_NONE)
+    if (m == NULL || m->kind == DCN_MAPPING_NONE)
         return DCN_OK;
-    if (m->kind == DCN_RTDC_MAP_COUNT) {
-        if (m->count > N)
+    if (m->kind == DCN_MAPPING_COUNT) {
+        if (m->count < 0 || (uint64_t)m->count > N)
             return dcn_error_set(err, DCN_EINVAL,
                                  "%s: index mapping %llu exceeds the %llu "
                                  "events (experiment:event count)",
                                  r->path, (unsigned long long)m->count,
                                  (unsigned long long)N);
-        r->n = m->count;
+        r->n = (uint64_t)m->count;
         return DCN_OK;
     }
-    if (m->kind == DCN_RTDC_MAP_SLICE) {
+    if (m->kind == DCN_MAPPING_SLICE) {
         int64_t start = m->has_start ? m->start : 0;
         int64_t stop = m->has_stop ? m->stop : (int64_t)N;
         int64_t step = m->has_step ? m->step : 1;
@@ -2178,21 +2178,22 @@ build_mapping(struct dcn_rtdc *r, const struct dcn_rtdc_mapping *m,
             r->idx[j] = (uint64_t)start + j * (uint64_t)step;
         return DCN_OK;
     }
-    if (m->kind == DCN_RTDC_MAP_LIST) {
-        r->n = m->list_len;
-        if (m->list_len == 0)
+    if (m->kind == DCN_MAPPING_LIST) {
+        r->n = m->nindices;
+        if (m->nindices == 0)
             return DCN_OK;
-        r->idx = dcn__mallocarray(m->list_len, sizeof *r->idx);
+        r->idx = dcn__mallocarray(m->nindices, sizeof *r->idx);
         if (r->idx == NULL)
             return dcn_error_set(err, DCN_ENOMEM, "out of memory");
-        for (size_t j = 0; j < m->list_len; j++) {
-            if (m->list[j] >= N)
+        for (size_t j = 0; j < m->nindices; j++) {
+            if (m->indices[j] >= N)
                 return dcn_error_set(err, DCN_EINVAL,
                                      "%s: index mapping entry %zu (%llu) is "
                                      "not below the %llu events",
-                                     r->path, j, (unsigned long long)m->list[j],
+                                     r->path, j,
+                                     (unsigned long long)m->indices[j],
                                      (unsigned long long)N);
-            r->idx[j] = m->list[j];
+            r->idx[j] = m->indices[j];
         }
         return DCN_OK;
     }

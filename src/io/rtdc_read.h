@@ -33,30 +33,13 @@
 #include <stdint.h>
 
 #include "chunk_decode.h"
+#include "dcnumc/index_mapping.h"
 #include "dcnumc/status.h"
 
 struct dcn_rtdc;
 struct dcn_rtdc_image;
 
 /* ---- options ---------------------------------------------------------- */
-
-enum dcn_rtdc_mapping_kind {
-    DCN_RTDC_MAP_NONE = 0,  /* all events */
-    DCN_RTDC_MAP_COUNT = 1, /* events 0 .. count-1 */
-    DCN_RTDC_MAP_SLICE = 2, /* start:stop:step, each end optional (D17) */
-    DCN_RTDC_MAP_LIST = 3,  /* explicit indices */
-};
-
-/* dcnum's index_mapping (format.md §1.7).  list is borrowed for the
- * duration of dcn_rtdc_open() only. */
-struct dcn_rtdc_mapping {
-    enum dcn_rtdc_mapping_kind kind;
-    uint64_t count;
-    bool has_start, has_stop, has_step;
-    int64_t start, stop, step;
-    const uint64_t *list;
-    size_t list_len;
-};
 
 enum dcn_rtdc_open_flags {
     /* Do not require an image (dcnumc info, feature-only files). */
@@ -67,7 +50,8 @@ enum dcn_rtdc_open_flags {
 
 struct dcn_rtdc_open_opts {
     double pixel_size; /* > 0: user value (D14); 0: from the file */
-    struct dcn_rtdc_mapping mapping;
+    /* dcnum's index_mapping; indices borrowed for dcn_rtdc_open() */
+    struct dcn_index_mapping mapping;
     unsigned flags; /* enum dcn_rtdc_open_flags */
 };
 

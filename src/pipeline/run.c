@@ -118,59 +118,16 @@ run_slot_area(struct dcn_run *run, size_t slot, size_t off)
     return (uint8_t *)run_slot_extra(run, slot) + off;
 }
 
-/* Map the job's index mapping onto the reader's (the same semantics). */
-static void
-reader_mapping(struct dcn_rtdc_mapping *m, const struct dcn_job *job,
-               uint64_t **list)
-{
-    const struct dcn_index_mapping *jm = &job->index_mapping;
-
-    memset(m, 0, sizeof(*m));
-    *list = NULL;
-    switch (jm->kind) {
-    case DCN_MAPPING_COUNT:
-        m->kind = DCN_RTDC_MAP_COUNT;
-        m->count = (uint64_t)jm->count;
-        break;
-    case DCN_MAPPING_SLICE:
-        m->kind = DCN_RTDC_MAP_SLICE;
-        m->has_start = jm->has_start;
-        m->has_stop = jm->has_stop;
-        m->has_step = jm->has_step;
-        m->start = jm->start;
-        m->stop = jm->stop;
-        m->step = jm->step;
-        break;
-    case DCN_MAPPING_LIST:
-        *list = dcn__mallocarray(jm->nindices ? jm->nindices : 1,
-                                 sizeof(uint64_t));
-        if (*list == NULL)
-            break;
-        for (size_t i = 0; i < jm->nindices; i++)
-            (*list)[i] = jm->indices[i];
-        m->kind = DCN_RTDC_MAP_LIST;
-        m->list = *list;
-        m->list_len = jm->nindices;
-        break;
-    default:
-        m->kind = DCN_RTDC_MAP_NONE;
-    }
-}
-
 static int
 open_input(struct dcn_run *run)
 {
     struct dcn_rtdc_open_opts o;
-    uint64_t *list = NULL;
     int rc;
 
     memset(&o, 0, sizeof(o));
     o.pixel_size = run->job->has_pixel_size ? run->job->pixel_size : 0.0;
-    reader_mapping(&o.mapping, run->job, &list);
-    if (run->job->index_mapping.kind == DCN_MAPPING_LIST && list == NULL)
-        return dcn_error_set(&run->err, DCN_ENOMEM, "out of memory");
+    o.mapping = run->job->index_mapping; /* borrows the job's indices */
     rc = dcn_rtdc_open(&run->in, run->path_in, &o, &run->err);
-    dcn__free(list);
     if (rc < 0)
         return rc;
     rc = dcn_rtdc_image_open(run->in, "image", &run->image, &run->err);

@@ -931,28 +931,28 @@ check_mapping(void)
     struct dcn_error err = DCN_ERROR_INIT;
     struct td_array img;
     struct td_array tm;
-    uint64_t list[] = {7, 3, 3, 150, 149, 0, 199, 31, 32, 33, 64};
-    struct dcn_rtdc_mapping maps[5];
+    uint32_t list[] = {7, 3, 3, 150, 149, 0, 199, 31, 32, 33, 64};
+    struct dcn_index_mapping maps[5];
     size_t nmaps = 5;
 
     td_path(p, "inputs/cytoshot-x5.rtdc");
     CHECK_EQ(td_read(&img, p, "/events/image", TD_U8), 0);
     CHECK_EQ(td_read(&tm, p, "/events/deform", TD_F64), 0);
     memset(maps, 0, sizeof maps);
-    maps[0].kind = DCN_RTDC_MAP_COUNT;
+    maps[0].kind = DCN_MAPPING_COUNT;
     maps[0].count = 45;
-    maps[1].kind = DCN_RTDC_MAP_SLICE;
+    maps[1].kind = DCN_MAPPING_SLICE;
     maps[1].has_start = true;
     maps[1].start = 5;
     maps[1].has_step = true;
     maps[1].step = 3; /* open stop: D17 */
-    maps[2].kind = DCN_RTDC_MAP_LIST;
-    maps[2].list = list;
-    maps[2].list_len = sizeof list / sizeof *list;
-    maps[3].kind = DCN_RTDC_MAP_SLICE;
+    maps[2].kind = DCN_MAPPING_LIST;
+    maps[2].indices = list;
+    maps[2].nindices = sizeof list / sizeof *list;
+    maps[3].kind = DCN_MAPPING_SLICE;
     maps[3].has_stop = true;
     maps[3].stop = 10; /* open start */
-    maps[4].kind = DCN_RTDC_MAP_SLICE;
+    maps[4].kind = DCN_MAPPING_SLICE;
     maps[4].has_start = true;
     maps[4].start = 190; /* open stop, open step */
     for (size_t m = 0; m < nmaps; m++) {
@@ -1028,15 +1028,15 @@ check_mapping(void)
     {
         struct dcn_rtdc_open_opts o = {0};
         struct dcn_rtdc *r = NULL;
-        uint64_t bad[] = {1, 200};
+        uint32_t bad[] = {1, 200};
 
-        o.mapping.kind = DCN_RTDC_MAP_LIST;
-        o.mapping.list = bad;
-        o.mapping.list_len = 2;
+        o.mapping.kind = DCN_MAPPING_LIST;
+        o.mapping.indices = bad;
+        o.mapping.nindices = 2;
         dcn_error_clear(&err);
         CHECK_EQ(dcn_rtdc_open(&r, p, &o, &err), DCN_EINVAL);
         CHECK(strstr(err.msg, "200") != NULL);
-        o.mapping.kind = DCN_RTDC_MAP_COUNT;
+        o.mapping.kind = DCN_MAPPING_COUNT;
         o.mapping.count = 201;
         CHECK_EQ(dcn_rtdc_open(&r, p, &o, NULL), DCN_EINVAL);
     }
