@@ -22,20 +22,20 @@ check_result_(int ok, const char *file, int line, const char *what)
         check_passed_++;
     } else {
         check_failed_++;
-        fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, what);
+        (void)fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, what);
     }
     return ok;
 }
 
 #define CHECK(cond) check_result_(!!(cond), __FILE__, __LINE__, #cond)
 
-#define CHECK_EQ(a, b)                                                 \
-    do {                                                               \
-        long long check_a_ = (long long)(a);                           \
-        long long check_b_ = (long long)(b);                           \
-        if (!check_result_(check_a_ == check_b_, __FILE__, __LINE__,   \
-                           #a " == " #b))                              \
-            fprintf(stderr, "    %lld != %lld\n", check_a_, check_b_); \
+#define CHECK_EQ(a, b)                                                       \
+    do {                                                                     \
+        long long check_a_ = (long long)(a);                                 \
+        long long check_b_ = (long long)(b);                                 \
+        if (!check_result_(check_a_ == check_b_, __FILE__, __LINE__,         \
+                           #a " == " #b))                                    \
+            (void)fprintf(stderr, "    %lld != %lld\n", check_a_, check_b_); \
     } while (0)
 
 #define CHECK_STR_EQ(a, b)                                               \
@@ -45,38 +45,41 @@ check_result_(int ok, const char *file, int line, const char *what)
         int check_ok_ = check_a_ != NULL && check_b_ != NULL &&          \
                         strcmp(check_a_, check_b_) == 0;                 \
         if (!check_result_(check_ok_, __FILE__, __LINE__, #a " == " #b)) \
-            fprintf(stderr, "    \"%s\" != \"%s\"\n",                    \
-                    check_a_ ? check_a_ : "(null)",                      \
-                    check_b_ ? check_b_ : "(null)");                     \
+            (void)fprintf(stderr, "    \"%s\" != \"%s\"\n",              \
+                          check_a_ ? check_a_ : "(null)",                \
+                          check_b_ ? check_b_ : "(null)");               \
     } while (0)
 
 /* Bit-identical doubles: +0 and -0 differ, NaN equals only NaN. */
-#define CHECK_DBL_IDENT(a, b)                                                \
-    do {                                                                     \
-        double check_a_ = (a);                                               \
-        double check_b_ = (b);                                               \
-        int check_ok_ = memcmp(&check_a_, &check_b_, sizeof(double)) == 0 || \
-                        (isnan(check_a_) && isnan(check_b_));                \
-        if (!check_result_(check_ok_, __FILE__, __LINE__, #a " === " #b))    \
-            fprintf(stderr, "    %.17g != %.17g\n", check_a_, check_b_);     \
+#define CHECK_DBL_IDENT(a, b)                                                  \
+    do {                                                                       \
+        double check_a_ = (a);                                                 \
+        double check_b_ = (b);                                                 \
+        uint64_t check_ua_, check_ub_;                                         \
+        memcpy(&check_ua_, &check_a_, sizeof check_ua_);                       \
+        memcpy(&check_ub_, &check_b_, sizeof check_ub_);                       \
+        int check_ok_ = check_ua_ == check_ub_ ||                              \
+                        (isnan(check_a_) && isnan(check_b_));                  \
+        if (!check_result_(check_ok_, __FILE__, __LINE__, #a " === " #b))      \
+            (void)fprintf(stderr, "    %.17g != %.17g\n", check_a_, check_b_); \
     } while (0)
 
 /* |a - b| <= atol + rtol * |b| */
-#define CHECK_DBL_NEAR(a, b, rtol, atol)                                     \
-    do {                                                                     \
-        double check_a_ = (a);                                               \
-        double check_b_ = (b);                                               \
-        int check_ok_ =                                                      \
-                fabs(check_a_ - check_b_) <= (atol) + (rtol)*fabs(check_b_); \
-        if (!check_result_(check_ok_, __FILE__, __LINE__, #a " ~= " #b))     \
-            fprintf(stderr, "    %.17g !~ %.17g\n", check_a_, check_b_);     \
+#define CHECK_DBL_NEAR(a, b, rtol, atol)                                       \
+    do {                                                                       \
+        double check_a_ = (a);                                                 \
+        double check_b_ = (b);                                                 \
+        int check_ok_ =                                                        \
+                fabs(check_a_ - check_b_) <= (atol) + (rtol)*fabs(check_b_);   \
+        if (!check_result_(check_ok_, __FILE__, __LINE__, #a " ~= " #b))       \
+            (void)fprintf(stderr, "    %.17g !~ %.17g\n", check_a_, check_b_); \
     } while (0)
 
 /* Print the tally; the exit status is 0 only when nothing failed. */
 static inline int
 check_report(void)
 {
-    printf("%ld passed, %ld failed\n", check_passed_, check_failed_);
+    (void)printf("%ld passed, %ld failed\n", check_passed_, check_failed_);
     return check_failed_ == 0 && check_passed_ > 0 ? 0 : 1;
 }
 
