@@ -27,6 +27,32 @@ reference(const uint8_t *d, size_t len)
     return (uint32_t)(s2 << 16 | s1);
 }
 
+/* Lengths around the 4096-byte blocks and 16-byte groups of the fast
+ * version, random bytes, all 0xff (the largest sums) and a single
+ * non-zero byte at the end of a long zero run. */
+static void
+check_long_buffers(void)
+{
+    const size_t n = (size_t)1 << 20;
+    uint8_t *buf = calloc(n + 1, 1);
+    uint32_t x = 777;
+
+    buf[n - 1] = 1;
+    CHECK_EQ(dcn__fletcher32(buf, n), reference(buf, n));
+    for (size_t i = 0; i < n; i++)
+        buf[i] = 0xff;
+    CHECK_EQ(dcn__fletcher32(buf, n), reference(buf, n));
+    CHECK_EQ(dcn__fletcher32(buf, n - 1), reference(buf, n - 1));
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (uint8_t)(x >> 16);
+    }
+    for (size_t len = 4096 - 33; len <= 4096 * 3 + 33; len += 7)
+        CHECK_EQ(dcn__fletcher32(buf, len), reference(buf, len));
+    CHECK_EQ(dcn__fletcher32(buf, n), reference(buf, n));
+    free(buf);
+}
+
 int
 main(void)
 {
@@ -48,5 +74,6 @@ main(void)
         buf[i] = 0xff;
     CHECK_EQ(dcn__fletcher32(buf, 4000), reference(buf, 4000));
     free(buf);
+    check_long_buffers();
     return check_report();
 }
