@@ -18,7 +18,7 @@
 #include <stdbool.h>
 
 #define MODULUS 65535u
-#define LANES   8u
+#define LANES   ((size_t)8)
 /* Groups of LANES words per block: a lane's weighted sum stays below
  * 65535 * 256 * 257 / 2 < 2^32. */
 #define BLOCK_GROUPS 256u
@@ -44,12 +44,12 @@ block_sums(const uint8_t *p, size_t ngroups, uint64_t *b1, uint64_t *b2)
     uint64_t s2 = 0;
 
     for (size_t g = 0; g < ngroups; g++, p += 2 * LANES) {
-        for (unsigned k = 0; k < LANES; k++)
+        for (size_t k = 0; k < LANES; k++)
             l1[k] += word_at(p + 2 * k);
-        for (unsigned k = 0; k < LANES; k++)
+        for (size_t k = 0; k < LANES; k++)
             l2[k] += l1[k];
     }
-    for (unsigned k = 0; k < LANES; k++) {
+    for (size_t k = 0; k < LANES; k++) {
         s1 += l1[k];
         s2 += (uint64_t)LANES * l2[k] - (uint64_t)k * l1[k];
     }
