@@ -639,14 +639,15 @@ check_tap(void)
     f = fx_create(out);
     fx_attr_i64(f, "experiment:event count", M);
     fx_attr_f64(f, "imaging:pixel size", 0.2645);
-    fx_dataset(f, "/events/basinmap0", H5T_NATIVE_UINT32, H5T_STD_U32LE, 1,
-               dims, ch, bm0);
-    fx_dataset(f, "/events/basinmap1", H5T_NATIVE_INT64, H5T_STD_I64LE, 1, dims,
-               ch, bm1);
+    fx_dataset(f, "/events/basinmap0", H5T_NATIVE_UINT32, H5T_STD_U32LE,
+               (struct fx_shape){1, dims, ch}, bm0);
+    fx_dataset(f, "/events/basinmap1", H5T_NATIVE_INT64, H5T_STD_I64LE,
+               (struct fx_shape){1, dims, ch}, bm1);
     {
         hsize_t bch[3] = {32, 80, 400};
 
-        fx_images(f, "/basin_events/image_bg", 3, 80, 400, bch, 1, 9);
+        fx_images(f, "/basin_events/image_bg", (struct fx_frames){3, 80, 400},
+                  bch, 1, 9);
     }
     fx_basin(f, "fc2d47a17edd222fbcf2fa0d156b02cc",
              "{\n  \"description\": \"Pipeline identifier: x\",\n"
@@ -788,8 +789,8 @@ check_tap(void)
         f = fx_create(d6);
         fx_attr_i64(f, "experiment:event count", 10);
         fx_attr_f64(f, "imaging:pixel size", 0.2645);
-        fx_dataset(f, "/events/basinmap0", H5T_NATIVE_UINT32, H5T_STD_U32LE, 1,
-                   d2, NULL, m2);
+        fx_dataset(f, "/events/basinmap0", H5T_NATIVE_UINT32, H5T_STD_U32LE,
+                   (struct fx_shape){1, d2, NULL}, m2);
         fx_basin(f, "aaaa",
                  "{\"name\": \"x\", \"type\": \"file\", \"format\": "
                  "\"hdf5\", \"paths\": [\"c/out.rtdc\"], \"features\": "
@@ -1106,8 +1107,8 @@ check_layouts(void)
         f = fx_create(p);
         fx_attr_i64(f, "experiment:event count", N);
         fx_attr_f64(f, "imaging:pixel size", 0.5);
-        fx_images(f, "/events/image", N, H, W, cases[i].chunked ? ch : NULL,
-                  cases[i].filters, 4);
+        fx_images(f, "/events/image", (struct fx_frames){N, H, W},
+                  cases[i].chunked ? ch : NULL, cases[i].filters, 4);
         H5Fclose(f);
         CHECK_EQ(dcn_rtdc_open(&r, p, NULL, &err), 0);
         if (r == NULL) {
@@ -1151,7 +1152,7 @@ check_layouts(void)
         tmp_path(src, "vds_src.h5");
         tmp_path(vds, "vds.rtdc");
         f = fx_create(src);
-        fx_images(f, "/events/image", N, H, W, NULL, 0, 6);
+        fx_images(f, "/events/image", (struct fx_frames){N, H, W}, NULL, 0, 6);
         H5Fclose(f);
         f = fx_create(vds);
         fx_attr_i64(f, "experiment:event count", N);

@@ -146,7 +146,7 @@ check_corrupt_chunk(void)
 
     tpath(p, "corrupt.rtdc");
     f = base_file(p, 8);
-    fx_images(f, "/events/image", 8, 40, 60, ch, 1, 3);
+    fx_images(f, "/events/image", (struct fx_frames){8, 40, 60}, ch, 1, 3);
     H5Fclose(f);
     f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
     {
@@ -294,8 +294,8 @@ main(void)
         hsize_t d2[2] = {5, 40};
         uint8_t z[200] = {0};
 
-        fx_dataset(f, "/events/image", H5T_NATIVE_UINT8, H5T_STD_U8LE, 2, d2,
-                   NULL, z);
+        fx_dataset(f, "/events/image", H5T_NATIVE_UINT8, H5T_STD_U8LE,
+                   (struct fx_shape){2, d2, NULL}, z);
     }
     H5Fclose(f);
     expect_open(p, NULL, DCN_EFORMAT, "/events/image", "rank 2");
@@ -308,8 +308,8 @@ main(void)
         hsize_t d3[3] = {2, 4, 5};
         float z[40] = {0};
 
-        fx_dataset(f, "/events/image", H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, 3, d3,
-                   NULL, z);
+        fx_dataset(f, "/events/image", H5T_NATIVE_FLOAT, H5T_IEEE_F32LE,
+                   (struct fx_shape){3, d3, NULL}, z);
     }
     H5Fclose(f);
     expect_open(p, NULL, DCN_EFORMAT, "/events/image", "uint8");
@@ -322,8 +322,8 @@ main(void)
         hsize_t d1[1] = {2};
         double v[2] = {1, 2};
 
-        fx_dataset(f, "/events/deform", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1,
-                   d1, NULL, v);
+        fx_dataset(f, "/events/deform", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE,
+                   (struct fx_shape){1, d1, NULL}, v);
     }
     H5Fclose(f);
     expect_open(p, NULL, DCN_ENOTFOUND, "events/image", NULL);
@@ -338,7 +338,7 @@ main(void)
     /* image shorter than the event count */
     tpath(p, "short.rtdc");
     f = base_file(p, 10);
-    fx_images(f, "/events/image", 6, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){6, 40, 60}, ch3, 1, 1);
     H5Fclose(f);
     expect_open(p, NULL, DCN_EFORMAT, "/events/image", "10 needed");
     unlink(p);
@@ -347,7 +347,7 @@ main(void)
     tpath(p, "nocount.rtdc");
     f = fx_create(p);
     fx_attr_f64(f, "imaging:pixel size", 0.34);
-    fx_images(f, "/events/image", 3, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){3, 40, 60}, ch3, 1, 1);
     H5Fclose(f);
     expect_open(p, NULL, DCN_ENOTFOUND, "experiment:event count", "missing");
     unlink(p);
@@ -357,7 +357,7 @@ main(void)
     f = fx_create(p);
     fx_attr_str(f, "experiment:event count", "3");
     fx_attr_f64(f, "imaging:pixel size", 0.34);
-    fx_images(f, "/events/image", 3, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){3, 40, 60}, ch3, 1, 1);
     H5Fclose(f);
     expect_open(p, NULL, DCN_EFORMAT, "experiment:event count", NULL);
     unlink(p);
@@ -366,7 +366,7 @@ main(void)
     tpath(p, "nopix.rtdc");
     f = fx_create(p);
     fx_attr_i64(f, "experiment:event count", 3);
-    fx_images(f, "/events/image", 3, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){3, 40, 60}, ch3, 1, 1);
     H5Fclose(f);
     expect_open(p, NULL, DCN_ENOTFOUND, "imaging:pixel size", "missing");
     {
@@ -380,7 +380,7 @@ main(void)
     f = fx_create(p);
     fx_attr_i64(f, "experiment:event count", 3);
     fx_attr_f64(f, "imaging:pixel size", 0.0);
-    fx_images(f, "/events/image", 3, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){3, 40, 60}, ch3, 1, 1);
     H5Fclose(f);
     expect_open(p, NULL, DCN_EFORMAT, "imaging:pixel size", NULL);
     unlink(p);
@@ -402,7 +402,7 @@ main(void)
     /* bad basin JSON */
     tpath(p, "basin_json.rtdc");
     f = base_file(p, 4);
-    fx_images(f, "/events/image", 4, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){4, 40, 60}, ch3, 1, 1);
     fx_basin(f, "bbbb", "{\"name\": \"x\", \"type\": [\"file\"");
     H5Fclose(f);
     expect_open(p, NULL, DCN_EFORMAT, "/basins/bbbb", "JSON");
@@ -411,8 +411,9 @@ main(void)
     /* internal basin without features */
     tpath(p, "basin_internal.rtdc");
     f = base_file(p, 4);
-    fx_images(f, "/events/image", 4, 40, 60, ch3, 1, 1);
-    fx_images(f, "/basin_events/image_bg", 1, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){4, 40, 60}, ch3, 1, 1);
+    fx_images(f, "/basin_events/image_bg", (struct fx_frames){1, 40, 60}, ch3,
+              1, 1);
     fx_basin(f, "cccc",
              "{\"name\": \"bg\", \"type\": \"internal\", \"format\": "
              "\"h5dataset\", \"paths\": [\"basin_events\"]}");
@@ -423,14 +424,15 @@ main(void)
     /* a basinmap index beyond the basin data */
     tpath(p, "basin_range.rtdc");
     f = base_file(p, 4);
-    fx_images(f, "/events/image", 4, 40, 60, ch3, 1, 1);
-    fx_images(f, "/basin_events/image_bg", 2, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){4, 40, 60}, ch3, 1, 1);
+    fx_images(f, "/basin_events/image_bg", (struct fx_frames){2, 40, 60}, ch3,
+              1, 1);
     {
         hsize_t d1[1] = {4};
         int64_t m[4] = {0, 1, 1, 5};
 
-        fx_dataset(f, "/events/basinmap1", H5T_NATIVE_INT64, H5T_STD_I64LE, 1,
-                   d1, NULL, m);
+        fx_dataset(f, "/events/basinmap1", H5T_NATIVE_INT64, H5T_STD_I64LE,
+                   (struct fx_shape){1, d1, NULL}, m);
     }
     fx_basin(f, "dddd",
              "{\"name\": \"bg\", \"type\": \"internal\", \"format\": "
