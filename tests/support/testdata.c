@@ -23,23 +23,33 @@
 #error "DCN_SHARED_DATA must name ../shared/data"
 #endif
 
+/* Ends the test run: without its data a test can check nothing. */
+_Noreturn static void
+stop_run(void)
+{
+    exit(1); // NOLINT(concurrency-mt-unsafe): set-up failed, nothing to check
+}
+
 const char *
 td_data_dir(void)
 {
     static char dir[PATH_MAX];
     struct stat st;
-    const char *env = getenv("DCN_SHARED_DATA");
-    const char *want = env != NULL && env[0] != '\0' ? env : DCN_SHARED_DATA;
+    const char *env;
+    const char *want;
 
     if (dir[0] != '\0')
         return dir;
+    /* No test sets the environment: reading it cannot race. */
+    env = getenv("DCN_SHARED_DATA"); // NOLINT(concurrency-mt-unsafe)
+    want = env != NULL && env[0] != '\0' ? env : DCN_SHARED_DATA;
     if (realpath(want, dir) == NULL || stat(dir, &st) != 0 ||
         !S_ISDIR(st.st_mode)) {
-        fprintf(stderr,
-                "FATAL: sample data folder %s is missing; the tests need "
-                "../shared/data beside the repository\n",
-                want);
-        exit(1);
+        (void)fprintf(stderr,
+                      "FATAL: sample data folder %s is missing; the tests "
+                      "need ../shared/data beside the repository\n",
+                      want);
+        stop_run();
     }
     return dir;
 }
@@ -47,7 +57,13 @@ td_data_dir(void)
 char *
 td_path(char *buf, const char *rel)
 {
-    snprintf(buf, PATH_MAX, "%s/%s", td_data_dir(), rel);
+    int n = snprintf(buf, PATH_MAX, "%s/%s", td_data_dir(), rel);
+
+    if (n < 0 || n >= PATH_MAX) {
+        (void)fprintf(stderr, "FATAL: %s/%s is longer than PATH_MAX\n",
+                      td_data_dir(), rel);
+        stop_run();
+    }
     return buf;
 }
 
@@ -89,7 +105,7 @@ td_read(struct td_array *out, const char *file, const char *dataset,
     f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0 || (d = H5Dopen2(f, dataset, H5P_DEFAULT)) < 0 ||
         (s = H5Dget_space(d)) < 0) {
-        fprintf(stderr, "td_read: cannot open %s:%s\n", file, dataset);
+        (void)fprintf(stderr, "td_read: cannot open %s:%s\n", file, dataset);
         goto out;
     }
     out->rank = H5Sget_simple_extent_ndims(s);
@@ -106,7 +122,7 @@ td_read(struct td_array *out, const char *file, const char *dataset,
         goto out;
     if (out->count > 0 &&
         H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->data) < 0) {
-        fprintf(stderr, "td_read: cannot read %s:%s\n", file, dataset);
+        (void)fprintf(stderr, "td_read: cannot read %s:%s\n", file, dataset);
         goto out;
     }
     rc = 0;
@@ -168,7 +184,7 @@ slurp(const char *path, size_t *len)
             buf = NULL;
         }
     }
-    fclose(fp);
+    (void)fclose(fp); /* read only: nothing to lose */
     return buf;
 }
 
@@ -208,7 +224,7 @@ td_csv_load(struct td_csv *t, const char *path)
 
     memset(t, 0, sizeof(*t));
     if (text == NULL) {
-        fprintf(stderr, "td_csv_load: cannot read %s\n", path);
+        (void)fprintf(stderr, "td_csv_load: cannot read %s\n", path);
         return -1;
     }
     for (size_t i = 0; i < len; i++)
@@ -284,8 +300,13 @@ collect_name(hid_t group, const char *name, const H5L_info_t *info, void *data)
     (void)group;
     (void)info;
     if (acc->n == acc->cap) {
-        acc->cap = acc->cap ? 2 * acc->cap : 64;
-        acc->names = realloc(acc->names, acc->cap * sizeof(char *));
+        size_t cap = acc->cap ? 2 * acc->cap : 64;
+        char **names = realloc(acc->names, cap * sizeof(char *));
+
+        if (names == NULL)
+            return -1; /* stops the iteration; acc keeps what it has */
+        acc->names = names;
+        acc->cap = cap;
     }
     acc->names[acc->n++] = strdup(name);
     return 0;
@@ -419,19 +440,20 @@ numpy_dtype(char dtype[16], hid_t t)
     H5T_class_t cls = H5Tget_class(t);
     char order = size == 1 ? '|' : '<';
 
+    /* At most 3 characters and the digits of a type size: never cut. */
     if (cls == H5T_STRING && !H5Tis_variable_str(t))
-        snprintf(dtype, 16, "|S%zu", size);
+        (void)snprintf(dtype, 16, "|S%zu", size);
     else if (cls == H5T_STRING)
-        snprintf(dtype, 16, "|O");
+        (void)snprintf(dtype, 16, "|O");
     else if (cls == H5T_FLOAT)
-        snprintf(dtype, 16, "%cf%zu", order, size);
+        (void)snprintf(dtype, 16, "%cf%zu", order, size);
     else if (cls == H5T_COMPOUND)
-        snprintf(dtype, 16, "|V%zu", size);
+        (void)snprintf(dtype, 16, "|V%zu", size);
     else if (cls == H5T_INTEGER)
-        snprintf(dtype, 16, "%c%c%zu", order,
-                 H5Tget_sign(t) == H5T_SGN_NONE ? 'u' : 'i', size);
+        (void)snprintf(dtype, 16, "%c%c%zu", order,
+                       H5Tget_sign(t) == H5T_SGN_NONE ? 'u' : 'i', size);
     else
-        snprintf(dtype, 16, "?");
+        (void)snprintf(dtype, 16, "?");
 }
 
 int
@@ -466,6 +488,15 @@ td_dataset_info(size_t dims[4], int *rank, char dtype[16], const char *file,
     return rc;
 }
 
+/* s into out (len bytes): 0, or -1 (out cut short) if it does not fit. */
+static int
+copy_whole(char *out, size_t len, const char *s)
+{
+    int n = snprintf(out, len, "%s", s);
+
+    return n >= 0 && (size_t)n < len ? 0 : -1;
+}
+
 int
 td_attr_string(char *out, size_t len, const char *file, const char *name)
 {
@@ -485,19 +516,16 @@ td_attr_string(char *out, size_t len, const char *file, const char *name)
 
             mt = H5Tcopy(t);
             if (H5Aread(a, mt, &s) >= 0 && s != NULL) {
-                snprintf(out, len, "%s", s);
+                rc = copy_whole(out, len, s);
                 H5free_memory(s);
-                rc = 0;
             }
             H5Tclose(mt);
         } else if (H5Tget_class(t) == H5T_STRING) {
             size_t n = H5Tget_size(t);
             char *buf = calloc(n + 1, 1);
 
-            if (buf != NULL && H5Aread(a, t, buf) >= 0) {
-                snprintf(out, len, "%s", buf);
-                rc = 0;
-            }
+            if (buf != NULL && H5Aread(a, t, buf) >= 0)
+                rc = copy_whole(out, len, buf);
             free(buf);
         }
         H5Tclose(t);

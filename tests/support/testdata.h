@@ -38,7 +38,8 @@ struct td_array {
  * message if the folder is missing. */
 const char *td_data_dir(void);
 
-/* td_data_dir() + "/" + rel into buf (PATH_MAX bytes); returns buf. */
+/* td_data_dir() + "/" + rel into buf (PATH_MAX bytes); returns buf.  A
+ * path that does not fit exits the test like a missing folder. */
 char *td_path(char *buf, const char *rel);
 
 /* Read file:dataset converted to type.  0 on success, -1 (message on
@@ -61,7 +62,8 @@ void td_names_free(char **names, size_t n);
 int td_dataset_info(size_t dims[4], int *rank, char dtype[16], const char *file,
                     const char *dataset);
 
-/* A string root attribute (vlen or fixed) into out; 0, or -1. */
+/* A string root attribute (vlen or fixed) into out; 0, or -1 (also when
+ * it does not fit in len bytes). */
 int td_attr_string(char *out, size_t len, const char *file, const char *name);
 
 /* md5 hex over the stored (still filtered) chunks of a dataset: chunk

@@ -78,6 +78,61 @@ mj_put_utf8(char **o, unsigned cp)
     *o = q;
 }
 
+/* Four hex digits at s as a code unit. */
+static unsigned
+mj_hex4(const char *s)
+{
+    return (unsigned)strtoul((char[5]){s[0], s[1], s[2], s[3], 0}, NULL, 16);
+}
+
+/* The code point of the \uXXXX escape whose 'u' is at *s (with its low
+ * surrogate escape if one follows); *s is left on the last hex digit. */
+static unsigned
+mj_code_point(const char **s)
+{
+    const char *q = *s;
+    unsigned cp = mj_hex4(q + 1);
+
+    q += 4;
+    if (cp >= 0xd800 && cp < 0xdc00 && q[1] == '\\' && q[2] == 'u') {
+        unsigned lo = mj_hex4(q + 3);
+
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+        q += 6;
+    }
+    *s = q;
+    return cp;
+}
+
+/* Decode the escape whose letter is at *s into *o; *s is left on the
+ * escape's last character. */
+static void
+mj_escape(const char **s, char **o)
+{
+    switch (**s) {
+    case 'n':
+        *(*o)++ = '\n';
+        break;
+    case 't':
+        *(*o)++ = '\t';
+        break;
+    case 'r':
+        *(*o)++ = '\r';
+        break;
+    case 'b':
+        *(*o)++ = '\b';
+        break;
+    case 'f':
+        *(*o)++ = '\f';
+        break;
+    case 'u':
+        mj_put_utf8(o, mj_code_point(s));
+        break;
+    default:
+        *(*o)++ = **s;
+    }
+}
+
 static char *
 mj_string(const char **p)
 {
@@ -85,44 +140,12 @@ mj_string(const char **p)
     char *out = malloc(strlen(s) + 1);
     char *o = out;
 
+    if (out == NULL)
+        return NULL;
     while (*s != '"' && *s != '\0') {
         if (*s == '\\') {
             s++;
-            switch (*s) {
-            case 'n':
-                *o++ = '\n';
-                break;
-            case 't':
-                *o++ = '\t';
-                break;
-            case 'r':
-                *o++ = '\r';
-                break;
-            case 'b':
-                *o++ = '\b';
-                break;
-            case 'f':
-                *o++ = '\f';
-                break;
-            case 'u': {
-                unsigned cp = (unsigned)strtoul(
-                        (char[5]){s[1], s[2], s[3], s[4], 0}, NULL, 16);
-
-                s += 4;
-                if (cp >= 0xd800 && cp < 0xdc00 && s[1] == '\\' &&
-                    s[2] == 'u') {
-                    unsigned lo = (unsigned)strtoul(
-                            (char[5]){s[3], s[4], s[5], s[6], 0}, NULL, 16);
-
-                    cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                    s += 6;
-                }
-                mj_put_utf8(&o, cp);
-                break;
-            }
-            default:
-                *o++ = *s;
-            }
+            mj_escape(&s, &o);
             s++;
         } else {
             *o++ = *s++;
@@ -133,38 +156,75 @@ mj_string(const char **p)
     return out;
 }
 
-static struct mj *
-mj_parse_value(const char **p)
+static struct mj *mj_parse_value(const char **p);
+
+/* Room for one more member of an array or object; 0, or -1 if out of
+ * memory (v unchanged). */
+static int
+mj_grow(struct mj *v, int obj)
 {
-    struct mj *v = calloc(1, sizeof(*v));
+    struct mj **items = realloc(v->items, (v->n + 1) * sizeof(struct mj *));
+    char **keys;
 
+    if (items == NULL)
+        return -1;
+    v->items = items;
+    if (!obj)
+        return 0;
+    keys = realloc(v->keys, (v->n + 1) * sizeof(char *));
+    if (keys == NULL)
+        return -1;
+    v->keys = keys;
+    return 0;
+}
+
+/* The members of the object or array whose bracket is at *p. */
+static void
+mj_parse_container(struct mj *v, const char **p)
+{
+    int obj = **p == '{';
+
+    v->kind = obj ? MJ_OBJ : MJ_ARR;
+    (*p)++;
     mj_ws(p);
-    if (**p == '{' || **p == '[') {
-        int obj = **p == '{';
-
-        v->kind = obj ? MJ_OBJ : MJ_ARR;
-        (*p)++;
-        mj_ws(p);
-        while (**p != (obj ? '}' : ']') && **p != '\0') {
-            v->items = realloc(v->items, (v->n + 1) * sizeof(*v->items));
-            if (obj) {
-                v->keys = realloc(v->keys, (v->n + 1) * sizeof(*v->keys));
-                v->keys[v->n] = mj_string(p);
-                mj_ws(p);
-                (*p)++; /* : */
-            }
-            v->items[v->n++] = mj_parse_value(p);
+    while (**p != (obj ? '}' : ']') && **p != '\0') {
+        if (mj_grow(v, obj) != 0)
+            return;
+        if (obj) {
+            v->keys[v->n] = mj_string(p);
             mj_ws(p);
-            if (**p == ',')
-                (*p)++;
-            mj_ws(p);
+            (*p)++; /* : */
         }
-        if (**p != '\0')
+        v->items[v->n++] = mj_parse_value(p);
+        mj_ws(p);
+        if (**p == ',')
             (*p)++;
-    } else if (**p == '"') {
-        v->kind = MJ_STR;
-        v->str = mj_string(p);
-    } else if (strncmp(*p, "null", 4) == 0) {
+        mj_ws(p);
+    }
+    if (**p != '\0')
+        (*p)++;
+}
+
+/* A number at *p; NaN and Infinity are skipped as a word (value 0). */
+static void
+mj_parse_number(struct mj *v, const char **p)
+{
+    char *end;
+
+    v->kind = MJ_NUM;
+    v->num = strtod(*p, &end);
+    if (end == *p)
+        while (**p != ',' && **p != '}' && **p != ']' && **p != '\0')
+            (*p)++;
+    else
+        *p = end;
+}
+
+/* null, true or false at *p; 0, or -1 if none of them is there. */
+static int
+mj_parse_word(struct mj *v, const char **p)
+{
+    if (strncmp(*p, "null", 4) == 0) {
         v->kind = MJ_NULL;
         *p += 4;
     } else if (strncmp(*p, "true", 4) == 0) {
@@ -175,15 +235,26 @@ mj_parse_value(const char **p)
         v->kind = MJ_BOOL;
         *p += 5;
     } else {
-        char *end;
+        return -1;
+    }
+    return 0;
+}
 
-        v->kind = MJ_NUM;
-        v->num = strtod(*p, &end);
-        if (end == *p) /* NaN, Infinity: skip the word */
-            while (**p != ',' && **p != '}' && **p != ']' && **p != '\0')
-                (*p)++;
-        else
-            *p = end;
+static struct mj *
+mj_parse_value(const char **p)
+{
+    struct mj *v = calloc(1, sizeof(*v));
+
+    if (v == NULL)
+        return NULL;
+    mj_ws(p);
+    if (**p == '{' || **p == '[') {
+        mj_parse_container(v, p);
+    } else if (**p == '"') {
+        v->kind = MJ_STR;
+        v->str = mj_string(p);
+    } else if (mj_parse_word(v, p) != 0) {
+        mj_parse_number(v, p);
     }
     return v;
 }
@@ -193,21 +264,22 @@ static struct mj *
 mj_load(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    char *text;
-    long len;
+    char *text = NULL;
+    long len = -1;
     const char *p;
     struct mj *v;
 
     if (f == NULL)
         return NULL;
-    fseek(f, 0, SEEK_END);
-    len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    text = malloc((size_t)len + 1);
-    if (fread(text, 1, (size_t)len, f) != (size_t)len)
+    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
+        fseek(f, 0, SEEK_SET) == 0)
+        text = malloc((size_t)len + 1);
+    if (text != NULL && fread(text, 1, (size_t)len, f) != (size_t)len)
         len = 0;
+    (void)fclose(f); /* read only: nothing to lose */
+    if (text == NULL)
+        return NULL;
     text[len] = '\0';
-    fclose(f);
     p = text;
     v = mj_parse_value(&p);
     free(text);

@@ -4,6 +4,7 @@
  */
 #include "rtdc_fixture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,18 +93,19 @@ fx_attr_bool(hid_t loc, const char *name, int value, hid_t base)
 }
 
 void
-fx_dataset(hid_t file, const char *path, hid_t mtype, hid_t ftype, int rank,
-           const hsize_t *dims, const hsize_t *chunks, const void *data)
+fx_dataset(hid_t file, const char *path, hid_t mtype, hid_t ftype,
+           struct fx_shape shape, const void *data)
 {
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hsize_t maxdims[3] = {H5S_UNLIMITED, H5S_UNLIMITED, H5S_UNLIMITED};
-    hid_t space = H5Screate_simple(rank, dims, chunks != NULL ? maxdims : NULL);
+    hid_t space = H5Screate_simple(shape.rank, shape.dims,
+                                   shape.chunks != NULL ? maxdims : NULL);
     hid_t d;
 
     H5Pset_create_intermediate_group(lcpl, 1);
-    if (chunks != NULL)
-        H5Pset_chunk(dcpl, rank, chunks);
+    if (shape.chunks != NULL)
+        H5Pset_chunk(dcpl, shape.rank, shape.chunks);
     d = H5Dcreate2(file, path, ftype, space, lcpl, dcpl, H5P_DEFAULT);
     if (data != NULL && d >= 0)
         H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
@@ -117,13 +119,16 @@ fx_dataset(hid_t file, const char *path, hid_t mtype, hid_t ftype, int rank,
 uint8_t
 fx_pixel(unsigned seed, size_t k, size_t y, size_t x)
 {
-    return (uint8_t)((k * 31 + y * 7 + x * 3 + seed * 13 + (x * y) % 17) % 251);
+    size_t v = k * 31 + y * 7 + x * 3 + (size_t)seed * 13 + (x * y) % 17;
+
+    return (uint8_t)(v % 251);
 }
 
 void
-fx_images(hid_t file, const char *path, size_t n, size_t h, size_t w,
+fx_images(hid_t file, const char *path, struct fx_frames frames,
           const hsize_t *chunks, int zstd, unsigned seed)
 {
+    size_t n = frames.n, h = frames.h, w = frames.w;
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hsize_t dims[3] = {n, h, w};
@@ -175,7 +180,7 @@ string_lines(hid_t file, const char *path, const char *const *lines, size_t n,
     if (vlen) {
         H5Tset_size(t, H5T_VARIABLE);
         H5Tset_cset(t, H5T_CSET_UTF8);
-        fx_dataset(file, path, t, t, 1, dims, NULL, lines);
+        fx_dataset(file, path, t, t, (struct fx_shape){1, dims, NULL}, lines);
     } else {
         for (size_t i = 0; i < n; i++)
             if (strlen(lines[i]) > maxlen)
@@ -185,10 +190,23 @@ string_lines(hid_t file, const char *path, const char *const *lines, size_t n,
             memcpy(fixed + i * maxlen, lines[i], strlen(lines[i]));
         H5Tset_size(t, maxlen);
         H5Tset_strpad(t, H5T_STR_NULLPAD);
-        fx_dataset(file, path, t, t, 1, dims, NULL, fixed);
+        fx_dataset(file, path, t, t, (struct fx_shape){1, dims, NULL}, fixed);
         free(fixed);
     }
     H5Tclose(t);
+}
+
+/* group + name into path; -1 (and a message) if it does not fit, and the
+ * dataset is not made: the test then fails on the missing dataset. */
+static int
+subpath(char path[256], const char *group, const char *name)
+{
+    int n = snprintf(path, 256, "%s%s", group, name);
+
+    if (n >= 0 && n < 256)
+        return 0;
+    (void)fprintf(stderr, "rtdc_fixture: path %s%s is too long\n", group, name);
+    return -1;
 }
 
 void
@@ -207,8 +225,8 @@ fx_basin(hid_t file, const char *key, const char *json)
             break;
         lines[n++] = tok;
     }
-    snprintf(path, sizeof path, "/basins/%s", key);
-    string_lines(file, path, lines, n, 0);
+    if (subpath(path, "/basins/", key) == 0)
+        string_lines(file, path, lines, n, 0);
     free(copy);
 }
 
@@ -218,8 +236,8 @@ fx_log(hid_t file, const char *name, const char *const *lines, size_t n,
 {
     char path[256];
 
-    snprintf(path, sizeof path, "/logs/%s", name);
-    string_lines(file, path, lines, n, vlen);
+    if (subpath(path, "/logs/", name) == 0)
+        string_lines(file, path, lines, n, vlen);
 }
 
 void
@@ -230,6 +248,6 @@ fx_minimal(const char *path, size_t n)
 
     fx_attr_i64(f, "experiment:event count", (int64_t)n);
     fx_attr_f64(f, "imaging:pixel size", 0.34);
-    fx_images(f, "/events/image", n, 40, 60, ch, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){n, 40, 60}, ch, 1, 1);
     H5Fclose(f);
 }

@@ -19,14 +19,24 @@ void fx_attr_i64(hid_t loc, const char *name, int64_t value);
 void fx_attr_i32(hid_t loc, const char *name, int32_t value);
 void fx_attr_f64(hid_t loc, const char *name, double value);
 void fx_attr_bool(hid_t loc, const char *name, int value, hid_t base);
+/* The shape of a dataset: rank dims, and chunk dims (NULL: contiguous);
+ * both borrowed for the call. */
+struct fx_shape {
+    int rank;
+    const hsize_t *dims;
+    const hsize_t *chunks;
+};
 /* Intermediate groups are created as needed. */
 void fx_dataset(hid_t file, const char *path, hid_t mtype, hid_t ftype,
-                int rank, const hsize_t *dims, const hsize_t *chunks,
-                const void *data);
-/* n frames of h x w uint8 with the pattern value(k,y,x); chunks may be
- * NULL (contiguous).  zstd: 0 no filter, 1 zstd(5) + Fletcher32,
+                struct fx_shape shape, const void *data);
+/* A stack of n frames of h x w pixels. */
+struct fx_frames {
+    size_t n, h, w;
+};
+/* The frames as uint8 with the pattern value(k,y,x); chunks may be NULL
+ * (contiguous).  zstd: 0 no filter, 1 zstd(5) + Fletcher32,
  * 2 Fletcher32 + deflate(4), 3 shuffle + deflate(2). */
-void fx_images(hid_t file, const char *path, size_t n, size_t h, size_t w,
+void fx_images(hid_t file, const char *path, struct fx_frames frames,
                const hsize_t *chunks, int zstd, unsigned seed);
 uint8_t fx_pixel(unsigned seed, size_t k, size_t y, size_t x);
 /* A basin JSON text stored as fixed-length string lines in /basins/key. */

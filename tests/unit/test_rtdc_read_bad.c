@@ -17,14 +17,17 @@
 
 static char tmpdir[256];
 
+/* tmpdir/name into buf (PATH_MAX bytes); a path that does not fit fails a
+ * check and leaves buf empty. */
 static void
 tpath(char *buf, const char *name)
 {
-    size_t l = strlen(tmpdir);
+    int n = snprintf(buf, PATH_MAX, "%s/%s", tmpdir, name);
 
-    memcpy(buf, tmpdir, l);
-    buf[l] = '/';
-    memcpy(buf + l + 1, name, strlen(name) + 1);
+    if (n < 0 || n >= PATH_MAX) {
+        CHECK(n >= 0 && n < PATH_MAX);
+        buf[0] = '\0';
+    }
 }
 
 /* Open path; expect code and every needle in the message. */
@@ -42,14 +45,14 @@ expect_open(const char *path, const struct dcn_rtdc_open_opts *o, int code,
     if (code != 0) {
         CHECK_EQ(err.code, code);
         if (!CHECK(strstr(err.msg, path) != NULL))
-            fprintf(stderr, "    message: %s\n", err.msg);
+            (void)fprintf(stderr, "    message: %s\n", err.msg);
         if (n1 != NULL && !CHECK(strstr(err.msg, n1) != NULL))
-            fprintf(stderr, "    '%s' not in: %s\n", n1, err.msg);
+            (void)fprintf(stderr, "    '%s' not in: %s\n", n1, err.msg);
         if (n2 != NULL && !CHECK(strstr(err.msg, n2) != NULL))
-            fprintf(stderr, "    '%s' not in: %s\n", n2, err.msg);
-        printf("ok: %s\n", err.msg);
+            (void)fprintf(stderr, "    '%s' not in: %s\n", n2, err.msg);
+        (void)printf("ok: %s\n", err.msg);
     } else if (rc != 0) {
-        fprintf(stderr, "    %s\n", err.msg);
+        (void)fprintf(stderr, "    %s\n", err.msg);
     }
     dcn_rtdc_free(r);
 }
@@ -64,21 +67,27 @@ base_file(const char *path, int64_t n)
     return f;
 }
 
+/* A file of exactly these bytes; a failed write fails a check. */
 static void
 write_bytes(const char *path, const void *buf, size_t n)
 {
     FILE *f = fopen(path, "wb");
+    int ok = f != NULL && fwrite(buf, 1, n, f) == n;
 
-    if (f != NULL) {
-        fwrite(buf, 1, n, f);
-        fclose(f);
-    }
+    if (f != NULL && fclose(f) != 0)
+        ok = 0;
+    if (!ok)
+        CHECK(ok);
 }
 
-/* An identity filter we register only while writing. */
+/* An identity filter we register only while writing.  Its signature is
+ * HDF5's H5Z_func_t, so buf_size stays non-const. */
 static size_t
-ident_filter(unsigned flags, size_t cd_nelmts, const unsigned cd_values[],
-             size_t nbytes, size_t *buf_size, void **buf)
+ident_filter(
+        unsigned flags, size_t cd_nelmts, const unsigned cd_values[],
+        size_t nbytes,
+        size_t *buf_size, // NOLINT(readability-non-const-parameter): H5Z_func_t
+        void **buf)
 {
     (void)flags;
     (void)cd_nelmts;
@@ -142,11 +151,11 @@ check_corrupt_chunk(void)
     struct dcn_error err = DCN_ERROR_INIT;
     struct dcn_rtdc *r = NULL;
     struct dcn_rtdc_image *im = NULL;
-    uint8_t *dst = malloc(8 * 40 * 60);
+    uint8_t *dst = malloc((size_t)8 * 40 * 60);
 
     tpath(p, "corrupt.rtdc");
     f = base_file(p, 8);
-    fx_images(f, "/events/image", 8, 40, 60, ch, 1, 3);
+    fx_images(f, "/events/image", (struct fx_frames){8, 40, 60}, ch, 1, 3);
     H5Fclose(f);
     f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
     {
@@ -179,7 +188,7 @@ check_corrupt_chunk(void)
         CHECK(strstr(err.msg, p) != NULL);
         CHECK(strstr(err.msg, "/events/image") != NULL);
         CHECK(strstr(err.msg, "(4, 0, 0)") != NULL);
-        printf("ok: %s\n", err.msg);
+        (void)printf("ok: %s\n", err.msg);
         dcn_rtdc_free(r);
     }
     free(dst);
@@ -194,7 +203,7 @@ open_and_read(const char *path, struct dcn_error *err)
 {
     struct dcn_rtdc *r = NULL;
     struct dcn_rtdc_image *im = NULL;
-    uint8_t *buf = malloc(4 * 80 * 400);
+    uint8_t *buf = malloc((size_t)4 * 80 * 400);
     double v[4];
     int rc = dcn_rtdc_open(&r, path, NULL, err);
 
@@ -232,30 +241,28 @@ check_alloc_failures(void)
         ok_run = 0;
         failures++;
         if (!CHECK(err.code == rc && err.msg[0] != '\0'))
-            fprintf(stderr, "    n=%ld rc=%d without message\n", n, rc);
+            (void)fprintf(stderr, "    n=%ld rc=%d without message\n", n, rc);
     }
-    printf("allocation failure sweep: %ld runs, %ld failed cleanly\n", n - 1,
-           failures);
+    (void)printf("allocation failure sweep: %ld runs, %ld failed cleanly\n",
+                 n - 1, failures);
     CHECK(failures > 20);
 }
 
-int
-main(void)
+static void
+check_missing_file(void)
 {
-    char tmpl[] = "/tmp/dcn_rtdc_bad_XXXXXX";
     char p[PATH_MAX];
-    hid_t f;
-    hsize_t ch3[3] = {4, 40, 60};
 
-    if (!CHECK(mkdtemp(tmpl) != NULL))
-        return check_report();
-    snprintf(tmpdir, sizeof tmpdir, "%s", tmpl);
-
-    /* missing file */
     tpath(p, "does-not-exist.rtdc");
     expect_open(p, NULL, DCN_ENOTFOUND, "No such file", NULL);
+}
 
-    /* not HDF5: text, and an empty file */
+/* Not HDF5: text, and an empty file. */
+static void
+check_not_hdf5(void)
+{
+    char p[PATH_MAX];
+
     tpath(p, "text.rtdc");
     write_bytes(p, "hello, this is not HDF5\n", 24);
     expect_open(p, NULL, DCN_EFORMAT, "not an HDF5 file", NULL);
@@ -264,131 +271,166 @@ main(void)
     write_bytes(p, "", 0);
     expect_open(p, NULL, DCN_EFORMAT, "not an HDF5 file", NULL);
     unlink(p);
+}
 
-    /* truncated copy of a sample */
-    {
-        char src[PATH_MAX];
-        FILE *in = fopen(td_path(src, "inputs/cytoshot-test-data.rtdc"), "rb");
-        static unsigned char buf[400000];
-        size_t n = in != NULL ? fread(buf, 1, sizeof buf, in) : 0;
+static void
+check_truncated_copy(void)
+{
+    char p[PATH_MAX];
+    char src[PATH_MAX];
+    FILE *in = fopen(td_path(src, "inputs/cytoshot-test-data.rtdc"), "rb");
+    static unsigned char buf[400000];
+    size_t n = in != NULL ? fread(buf, 1, sizeof buf, in) : 0;
 
-        if (in != NULL)
-            fclose(in);
-        CHECK_EQ(n, sizeof buf);
-        tpath(p, "truncated.rtdc");
-        write_bytes(p, buf, n);
-        expect_open(p, NULL, DCN_ECORRUPT, "truncated", NULL);
-        unlink(p);
-    }
+    if (in != NULL)
+        (void)fclose(in); /* read only: nothing to lose */
+    CHECK_EQ(n, sizeof buf);
+    tpath(p, "truncated.rtdc");
+    write_bytes(p, buf, n);
+    expect_open(p, NULL, DCN_ECORRUPT, "truncated", NULL);
+    unlink(p);
+}
 
-    /* a valid minimal file opens */
+static void
+check_minimal_opens(void)
+{
+    char p[PATH_MAX];
+
     tpath(p, "minimal.rtdc");
     fx_minimal(p, 9);
     expect_open(p, NULL, 0, NULL, NULL);
     unlink(p);
+}
 
-    /* wrong rank */
+static void
+check_wrong_rank(void)
+{
+    char p[PATH_MAX];
+    hid_t f;
+    hsize_t d2[2] = {5, 40};
+    uint8_t z[200] = {0};
+
     tpath(p, "rank.rtdc");
     f = base_file(p, 5);
-    {
-        hsize_t d2[2] = {5, 40};
-        uint8_t z[200] = {0};
-
-        fx_dataset(f, "/events/image", H5T_NATIVE_UINT8, H5T_STD_U8LE, 2, d2,
-                   NULL, z);
-    }
+    fx_dataset(f, "/events/image", H5T_NATIVE_UINT8, H5T_STD_U8LE,
+               (struct fx_shape){2, d2, NULL}, z);
     H5Fclose(f);
     expect_open(p, NULL, DCN_EFORMAT, "/events/image", "rank 2");
     unlink(p);
+}
 
-    /* wrong dtype */
+static void
+check_wrong_dtype(void)
+{
+    char p[PATH_MAX];
+    hid_t f;
+    hsize_t d3[3] = {2, 4, 5};
+    float z[40] = {0};
+
     tpath(p, "dtype.rtdc");
     f = base_file(p, 2);
-    {
-        hsize_t d3[3] = {2, 4, 5};
-        float z[40] = {0};
-
-        fx_dataset(f, "/events/image", H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, 3, d3,
-                   NULL, z);
-    }
+    fx_dataset(f, "/events/image", H5T_NATIVE_FLOAT, H5T_IEEE_F32LE,
+               (struct fx_shape){3, d3, NULL}, z);
     H5Fclose(f);
     expect_open(p, NULL, DCN_EFORMAT, "/events/image", "uint8");
     unlink(p);
+}
 
-    /* missing events/image (feature-only file) */
+/* A feature-only file: no events/image unless the caller needs none. */
+static void
+check_missing_image(void)
+{
+    char p[PATH_MAX];
+    hid_t f;
+    hsize_t d1[1] = {2};
+    double v[2] = {1, 2};
+    struct dcn_rtdc_open_opts o = {0};
+
     tpath(p, "noimage.rtdc");
     f = base_file(p, 2);
-    {
-        hsize_t d1[1] = {2};
-        double v[2] = {1, 2};
-
-        fx_dataset(f, "/events/deform", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1,
-                   d1, NULL, v);
-    }
+    fx_dataset(f, "/events/deform", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE,
+               (struct fx_shape){1, d1, NULL}, v);
     H5Fclose(f);
     expect_open(p, NULL, DCN_ENOTFOUND, "events/image", NULL);
-    {
-        struct dcn_rtdc_open_opts o = {0};
-
-        o.flags = DCN_RTDC_OPEN_NO_IMAGE;
-        expect_open(p, &o, 0, NULL, NULL);
-    }
+    o.flags = DCN_RTDC_OPEN_NO_IMAGE;
+    expect_open(p, &o, 0, NULL, NULL);
     unlink(p);
+}
 
-    /* image shorter than the event count */
+static const hsize_t ch3[3] = {4, 40, 60};
+
+static void
+check_image_shorter_than_event_count(void)
+{
+    char p[PATH_MAX];
+    hid_t f;
+
     tpath(p, "short.rtdc");
     f = base_file(p, 10);
-    fx_images(f, "/events/image", 6, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){6, 40, 60}, ch3, 1, 1);
     H5Fclose(f);
     expect_open(p, NULL, DCN_EFORMAT, "/events/image", "10 needed");
     unlink(p);
+}
 
-    /* missing experiment:event count (D14) */
+/* A missing experiment:event count (D14), and one of the wrong type. */
+static void
+check_event_count(void)
+{
+    char p[PATH_MAX];
+    hid_t f;
+
     tpath(p, "nocount.rtdc");
     f = fx_create(p);
     fx_attr_f64(f, "imaging:pixel size", 0.34);
-    fx_images(f, "/events/image", 3, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){3, 40, 60}, ch3, 1, 1);
     H5Fclose(f);
     expect_open(p, NULL, DCN_ENOTFOUND, "experiment:event count", "missing");
     unlink(p);
-
-    /* event count of the wrong type */
     tpath(p, "strcount.rtdc");
     f = fx_create(p);
     fx_attr_str(f, "experiment:event count", "3");
     fx_attr_f64(f, "imaging:pixel size", 0.34);
-    fx_images(f, "/events/image", 3, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){3, 40, 60}, ch3, 1, 1);
     H5Fclose(f);
     expect_open(p, NULL, DCN_EFORMAT, "experiment:event count", NULL);
     unlink(p);
+}
 
-    /* missing / zero pixel size (D14), and a user value */
+/* A missing / zero pixel size (D14), and a user value. */
+static void
+check_pixel_size(void)
+{
+    char p[PATH_MAX];
+    hid_t f;
+    struct dcn_rtdc_open_opts o = {0};
+
     tpath(p, "nopix.rtdc");
     f = fx_create(p);
     fx_attr_i64(f, "experiment:event count", 3);
-    fx_images(f, "/events/image", 3, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){3, 40, 60}, ch3, 1, 1);
     H5Fclose(f);
     expect_open(p, NULL, DCN_ENOTFOUND, "imaging:pixel size", "missing");
-    {
-        struct dcn_rtdc_open_opts o = {0};
-
-        o.pixel_size = 0.2645;
-        expect_open(p, &o, 0, NULL, NULL);
-    }
+    o.pixel_size = 0.2645;
+    expect_open(p, &o, 0, NULL, NULL);
     unlink(p);
     tpath(p, "zeropix.rtdc");
     f = fx_create(p);
     fx_attr_i64(f, "experiment:event count", 3);
     fx_attr_f64(f, "imaging:pixel size", 0.0);
-    fx_images(f, "/events/image", 3, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){3, 40, 60}, ch3, 1, 1);
     H5Fclose(f);
     expect_open(p, NULL, DCN_EFORMAT, "imaging:pixel size", NULL);
     unlink(p);
+}
 
-    /* unknown filter id */
-    check_unknown_filter();
+/* A basin to a missing file: the image cannot be found. */
+static void
+check_basin_to_missing_file(void)
+{
+    char p[PATH_MAX];
+    hid_t f;
 
-    /* basin to a missing file: the image cannot be found */
     tpath(p, "basin_missing.rtdc");
     f = base_file(p, 4);
     fx_basin(f, "aaaa",
@@ -398,62 +440,94 @@ main(void)
     H5Fclose(f);
     expect_open(p, NULL, DCN_ENOTFOUND, "events/image", "/nowhere/input.rtdc");
     unlink(p);
+}
 
-    /* bad basin JSON */
+/* Bad basin JSON, and an internal basin without features. */
+static void
+check_bad_basins(void)
+{
+    char p[PATH_MAX];
+    hid_t f;
+
     tpath(p, "basin_json.rtdc");
     f = base_file(p, 4);
-    fx_images(f, "/events/image", 4, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){4, 40, 60}, ch3, 1, 1);
     fx_basin(f, "bbbb", "{\"name\": \"x\", \"type\": [\"file\"");
     H5Fclose(f);
     expect_open(p, NULL, DCN_EFORMAT, "/basins/bbbb", "JSON");
     unlink(p);
-
-    /* internal basin without features */
     tpath(p, "basin_internal.rtdc");
     f = base_file(p, 4);
-    fx_images(f, "/events/image", 4, 40, 60, ch3, 1, 1);
-    fx_images(f, "/basin_events/image_bg", 1, 40, 60, ch3, 1, 1);
+    fx_images(f, "/events/image", (struct fx_frames){4, 40, 60}, ch3, 1, 1);
+    fx_images(f, "/basin_events/image_bg", (struct fx_frames){1, 40, 60}, ch3,
+              1, 1);
     fx_basin(f, "cccc",
              "{\"name\": \"bg\", \"type\": \"internal\", \"format\": "
              "\"h5dataset\", \"paths\": [\"basin_events\"]}");
     H5Fclose(f);
     expect_open(p, NULL, DCN_EFORMAT, "/basins/cccc", "features");
     unlink(p);
+}
 
-    /* a basinmap index beyond the basin data */
+/* A basinmap index beyond the basin data: the file opens, the basin
+ * feature does not. */
+static void
+check_basinmap_out_of_range(void)
+{
+    char p[PATH_MAX];
+    hid_t f;
+    hsize_t d1[1] = {4};
+    int64_t m[4] = {0, 1, 1, 5};
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_rtdc *r = NULL;
+    struct dcn_rtdc_image *im = NULL;
+
     tpath(p, "basin_range.rtdc");
     f = base_file(p, 4);
-    fx_images(f, "/events/image", 4, 40, 60, ch3, 1, 1);
-    fx_images(f, "/basin_events/image_bg", 2, 40, 60, ch3, 1, 1);
-    {
-        hsize_t d1[1] = {4};
-        int64_t m[4] = {0, 1, 1, 5};
-
-        fx_dataset(f, "/events/basinmap1", H5T_NATIVE_INT64, H5T_STD_I64LE, 1,
-                   d1, NULL, m);
-    }
+    fx_images(f, "/events/image", (struct fx_frames){4, 40, 60}, ch3, 1, 1);
+    fx_images(f, "/basin_events/image_bg", (struct fx_frames){2, 40, 60}, ch3,
+              1, 1);
+    fx_dataset(f, "/events/basinmap1", H5T_NATIVE_INT64, H5T_STD_I64LE,
+               (struct fx_shape){1, d1, NULL}, m);
     fx_basin(f, "dddd",
              "{\"name\": \"bg\", \"type\": \"internal\", \"format\": "
              "\"h5dataset\", \"paths\": [\"basin_events\"], \"features\": "
              "[\"image_bg\"], \"mapping\": \"basinmap1\"}");
     H5Fclose(f);
-    {
-        struct dcn_error err = DCN_ERROR_INIT;
-        struct dcn_rtdc *r = NULL;
-        struct dcn_rtdc_image *im = NULL;
-
-        CHECK_EQ(dcn_rtdc_open(&r, p, NULL, &err), 0);
-        if (r != NULL) {
-            CHECK_EQ(dcn_rtdc_image_open(r, "image_bg", &im, &err),
-                     DCN_EFORMAT);
-            CHECK(strstr(err.msg, "/basin_events/image_bg") != NULL);
-            CHECK(strstr(err.msg, p) != NULL);
-            printf("ok: %s\n", err.msg);
-            dcn_rtdc_free(r);
-        }
+    CHECK_EQ(dcn_rtdc_open(&r, p, NULL, &err), 0);
+    if (r != NULL) {
+        CHECK_EQ(dcn_rtdc_image_open(r, "image_bg", &im, &err), DCN_EFORMAT);
+        CHECK(strstr(err.msg, "/basin_events/image_bg") != NULL);
+        CHECK(strstr(err.msg, p) != NULL);
+        (void)printf("ok: %s\n", err.msg);
+        dcn_rtdc_free(r);
     }
     unlink(p);
+}
 
+int
+main(void)
+{
+    char tmpl[] = "/tmp/dcn_rtdc_bad_XXXXXX";
+
+    _Static_assert(sizeof tmpl <= sizeof tmpdir, "tmpdir holds tmpl");
+    if (!CHECK(mkdtemp(tmpl) != NULL))
+        return check_report();
+    memcpy(tmpdir, tmpl, sizeof tmpl);
+    check_missing_file();
+    check_not_hdf5();
+    check_truncated_copy();
+    check_minimal_opens();
+    check_wrong_rank();
+    check_wrong_dtype();
+    check_missing_image();
+    check_image_shorter_than_event_count();
+    check_event_count();
+    check_pixel_size();
+    check_unknown_filter();
+    check_basin_to_missing_file();
+    check_bad_basins();
+    check_basinmap_out_of_range();
     check_corrupt_chunk();
     check_alloc_failures();
     rmdir(tmpdir);

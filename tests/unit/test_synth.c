@@ -27,20 +27,40 @@
 #include "zstd_filter.h"
 #include <zstd.h>
 
-#define H    80
-#define W    250
-#define NPIX (H * W)
+enum {
+    H = 80,
+    W = 250,
+    NPIX = H * W
+};
 
 /* md5 of the first 30 frames of seed 42 (all defaults). */
 #define GOLDEN_MD5 "2191db83e55ab5f5b912cc3a025dfb9c"
 
-static char tmpdir[64];
+static char tmpdir[64] = "/tmp/dcn_synth_XXXXXX";
+
+/* a, sep and b into buf (len bytes); a path that does not fit fails a
+ * check. */
+static const char *
+join_path(char *buf, size_t len, const char *a, const char *sep, const char *b)
+{
+    int n = snprintf(buf, len, "%s%s%s", a, sep, b);
+
+    if (n < 0 || (size_t)n >= len)
+        CHECK(n >= 0 && (size_t)n < len);
+    return buf;
+}
 
 static const char *
 tmp_path(char *buf, size_t len, const char *name)
 {
-    snprintf(buf, len, "%s/%s", tmpdir, name);
-    return buf;
+    return join_path(buf, len, tmpdir, "/", name);
+}
+
+/* The writer's temporary file for path: path + "~". */
+static const char *
+tilde_path(char *buf, size_t len, const char *path)
+{
+    return join_path(buf, len, path, "~", "");
 }
 
 /* Generate n frames of params p into a new buffer (test code: malloc). */
@@ -54,7 +74,11 @@ generate(const struct dcn_synth_params *p, size_t n, uint64_t *frames,
     uint8_t *img = malloc(n * npix);
 
     CHECK_EQ(dcn__synth_new(&st, p, &err), DCN_OK);
-    for (size_t i = 0; i < n && st != NULL && img != NULL; i++)
+    if (st == NULL) {
+        free(img);
+        return NULL;
+    }
+    for (size_t i = 0; i < n && img != NULL; i++)
         dcn__synth_frame(st, img + i * npix, &frames[i], NULL, &ncells[i]);
     dcn__synth_free(st);
     return img;
@@ -85,45 +109,60 @@ median_background(uint8_t *bg, const uint8_t *img, size_t n)
  * Number of 8-connected components of (frame - bg) < -6 with more than
  * 10 pixels; *border set if one of them touches the left/right edge.
  */
+/* Push the set 8-neighbours of pixel p onto stack, clearing them. */
+static void
+push_neighbours(uint8_t *mask, int *stack, int *top, int p)
+{
+    int y = p / W;
+    int x = p % W;
+
+    for (int dy = -1; dy <= 1; dy++)
+        for (int dx = -1; dx <= 1; dx++) {
+            int yy = y + dy;
+            int xx = x + dx;
+
+            if (yy < 0 || yy >= H || xx < 0 || xx >= W || !mask[yy * W + xx])
+                continue;
+            mask[yy * W + xx] = 0;
+            stack[(*top)++] = yy * W + xx;
+        }
+}
+
+/* Clear the component of mask holding start; its size in pixels, *edge
+ * set if it touches the left/right edge. */
+static int
+flood(uint8_t *mask, int start, bool *edge)
+{
+    static int stack[NPIX];
+    int top = 0;
+    int size = 0;
+
+    *edge = false;
+    mask[start] = 0;
+    stack[top++] = start;
+    while (top > 0) {
+        int p = stack[--top];
+
+        size++;
+        *edge = *edge || p % W == 0 || p % W == W - 1;
+        push_neighbours(mask, stack, &top, p);
+    }
+    return size;
+}
+
 static unsigned
 count_objects(const uint8_t *frame, const uint8_t *bg, bool *border)
 {
     static uint8_t mask[NPIX];
-    static int stack[NPIX];
     unsigned count = 0;
 
     *border = false;
     for (size_t p = 0; p < NPIX; p++)
         mask[p] = (int)frame[p] - (int)bg[p] < -6;
     for (int start = 0; start < NPIX; start++) {
-        int top = 0;
-        int size = 0;
-        bool edge = false;
+        bool edge;
 
-        if (!mask[start])
-            continue;
-        mask[start] = 0;
-        stack[top++] = start;
-        while (top > 0) {
-            int p = stack[--top];
-            int y = p / W;
-            int x = p % W;
-
-            size++;
-            edge = edge || x == 0 || x == W - 1;
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++) {
-                    int yy = y + dy;
-                    int xx = x + dx;
-
-                    if (yy < 0 || yy >= H || xx < 0 || xx >= W ||
-                        !mask[yy * W + xx])
-                        continue;
-                    mask[yy * W + xx] = 0;
-                    stack[top++] = yy * W + xx;
-                }
-        }
-        if (size > 10) {
+        if (mask[start] && flood(mask, start, &edge) > 10) {
             count++;
             *border = *border || edge;
         }
@@ -167,82 +206,109 @@ test_params_are_checked(void)
     CHECK_EQ(dcn_synth_chunk_frames(1024, 4096), 10);
 }
 
-/* Frames, counts, gaps, duplicates, background, flicker and noise. */
-static void
-test_realism_of_500_frames(void)
+enum {
+    REALISM_N = 500
+};
+
+/* The frames of the realism test and what it measures over them. */
+struct realism {
+    const uint8_t *img;     /* REALISM_N frames */
+    const uint64_t *frames; /* camera frame numbers */
+    const unsigned *ncells; /* cells per frame, from the scenes */
+    uint8_t bg[NPIX];       /* per-pixel median */
+    double offs[REALISM_N]; /* flicker: median offset from bg */
+    unsigned hist[4];       /* frames with 0, 1, 2, 3+ cells */
+    unsigned ok_count;      /* frames with 0-3 objects found */
+    unsigned exact;         /* frames with as many objects as cells */
+    unsigned border;        /* frames with an object at the edge */
+    unsigned dups;          /* frames equal to the one before */
+    unsigned increasing;    /* frame numbers larger than the one before */
+    double noise_ss;        /* squared residuals of cell-free frames */
+    size_t noise_n;
+};
+
+/* Median offset of frame f from the background over 64 pixels in the
+ * channel. */
+static double
+flicker_offset(const uint8_t *f, const uint8_t *bg)
 {
-    enum {
-        N = 500
-    };
-    struct dcn_synth_params p;
-    static uint64_t frames[N];
-    static unsigned ncells[N];
-    static uint8_t bg[NPIX];
-    static double offs[N];
-    unsigned hist[4] = {0, 0, 0, 0};
-    unsigned ok_count = 0, exact = 0, border = 0, dups = 0, increasing = 0;
-    double noise_ss = 0.0;
-    size_t noise_n = 0;
-    uint8_t *img;
+    double d[64];
 
-    dcn_synth_params_init(&p);
-    img = generate(&p, N, frames, ncells);
-    if (img == NULL)
-        return;
-    median_background(bg, img, N);
-    for (size_t i = 0; i < N; i++) {
-        const uint8_t *f = img + i * NPIX;
-        bool edge;
-        unsigned found = count_objects(f, bg, &edge);
-        double d[64];
-        size_t nd = 0;
+    for (size_t k = 0; k < 64; k++) {
+        size_t px = (20 + k % 40) * W + 5 + 3 * k;
 
-        hist[ncells[i] > 3 ? 3 : ncells[i]]++;
-        ok_count += found <= 3;
-        exact += found == ncells[i];
-        border += edge;
-        if (i > 0) {
-            increasing += frames[i] > frames[i - 1];
-            dups += memcmp(f, f - NPIX, NPIX) == 0;
-        }
-        /* Flicker: median offset from the background in the channel. */
-        for (size_t k = 0; k < 64; k++) {
-            size_t px = (20 + k % 40) * W + 5 + 3 * k;
+        d[k] = (double)f[px] - (double)bg[px];
+    }
+    qsort(d, 64, sizeof(double), cmp_double);
+    return d[32];
+}
 
-            d[nd++] = (double)f[px] - (double)bg[px];
-        }
-        qsort(d, nd, sizeof(double), cmp_double);
-        offs[i] = d[nd / 2];
-        if (ncells[i] == 0) {
-            for (size_t px = 30 * W; px < 50 * W; px++) {
-                double r = (double)f[px] - (double)bg[px];
+static void
+tally_frame(struct realism *r, size_t i)
+{
+    const uint8_t *f = r->img + i * NPIX;
+    bool edge;
+    unsigned found = count_objects(f, r->bg, &edge);
 
-                noise_ss += r * r;
-                noise_n++;
-            }
+    r->hist[r->ncells[i] > 3 ? 3 : r->ncells[i]]++;
+    r->ok_count += found <= 3;
+    r->exact += found == r->ncells[i];
+    r->border += edge;
+    if (i > 0) {
+        r->increasing += r->frames[i] > r->frames[i - 1];
+        r->dups += memcmp(f, f - NPIX, NPIX) == 0;
+    }
+    r->offs[i] = flicker_offset(f, r->bg);
+    if (r->ncells[i] == 0) {
+        for (size_t px = (size_t)30 * W; px < (size_t)50 * W; px++) {
+            double d = (double)f[px] - (double)r->bg[px];
+
+            r->noise_ss += d * d;
+            r->noise_n++;
         }
     }
-    CHECK_EQ(increasing, N - 1);
+}
+
+/* Frame numbers, cells per frame, and what segmentation finds. */
+static void
+check_counts(const struct realism *r)
+{
+    enum {
+        N = REALISM_N
+    };
+
+    CHECK_EQ(r->increasing, N - 1);
     /* Mean camera-frame gap about 4. */
-    CHECK_DBL_NEAR((double)(frames[N - 1] - frames[0]) / (N - 1), 4.0, 0.0,
-                   0.6);
-    CHECK_EQ(frames[0], 1000);
+    CHECK_DBL_NEAR((double)(r->frames[N - 1] - r->frames[0]) / (N - 1), 4.0,
+                   0.0, 0.6);
+    CHECK_EQ(r->frames[0], 1000);
     /* Cell counts per frame: 0.15 / 0.5 / 0.25 / 0.1. */
-    CHECK_DBL_NEAR(hist[0] / (double)N, 0.15, 0.0, 0.05);
-    CHECK_DBL_NEAR(hist[1] / (double)N, 0.50, 0.0, 0.07);
-    CHECK_DBL_NEAR(hist[2] / (double)N, 0.25, 0.0, 0.06);
-    CHECK_DBL_NEAR(hist[3] / (double)N, 0.10, 0.0, 0.05);
+    CHECK_DBL_NEAR(r->hist[0] / (double)N, 0.15, 0.0, 0.05);
+    CHECK_DBL_NEAR(r->hist[1] / (double)N, 0.50, 0.0, 0.07);
+    CHECK_DBL_NEAR(r->hist[2] / (double)N, 0.25, 0.0, 0.06);
+    CHECK_DBL_NEAR(r->hist[3] / (double)N, 0.10, 0.0, 0.05);
     /* Segmentation sanity on the pixels alone. */
-    CHECK(ok_count >= N * 97 / 100);
-    CHECK(exact >= N * 85 / 100);
-    fprintf(stderr, "segmentation: %u/%d frames with 0-3 objects, %u exact\n",
-            ok_count, N, exact);
+    CHECK(r->ok_count >= N * 97 / 100);
+    CHECK(r->exact >= N * 85 / 100);
+    (void)fprintf(stderr,
+                  "segmentation: %u/%d frames with 0-3 objects, %u exact\n",
+                  r->ok_count, N, r->exact);
     /* Cells touching the left/right border in some frames, not most. */
-    CHECK(border >= N / 20);
-    CHECK(border <= N / 2);
-    fprintf(stderr, "border frames %u, duplicates %u\n", border, dups);
-    CHECK(dups >= 1);
-    CHECK(dups <= 15);
+    CHECK(r->border >= N / 20);
+    CHECK(r->border <= N / 2);
+    (void)fprintf(stderr, "border frames %u, duplicates %u\n", r->border,
+                  r->dups);
+    CHECK(r->dups >= 1);
+    CHECK(r->dups <= 15);
+}
+
+/* Background, flicker and camera noise. */
+static void
+check_background_and_noise(const struct realism *r)
+{
+    const uint8_t *bg = r->bg;
+    double s = 0.0, ss = 0.0, sd;
+
     /* Background about 110 in the middle of the channel. */
     CHECK_DBL_NEAR(bg[40 * W + 125], 110.0, 0.0, 3.0);
     CHECK_DBL_NEAR(bg[40 * W + 10], 108.0, 0.0, 5.0);
@@ -251,20 +317,40 @@ test_realism_of_500_frames(void)
     CHECK(bg[8 * W + 125] > 118 && bg[71 * W + 125] > 118);
     /* Flicker about 1 grey level (sd of the per-frame median offset;
      * the median of integers adds a little). */
-    {
-        double s = 0.0, ss = 0.0, sd;
-
-        for (size_t i = 0; i < N; i++) {
-            s += offs[i];
-            ss += offs[i] * offs[i];
-        }
-        sd = ss / N - (s / N) * (s / N);
-        CHECK(sd > 0.5 * 0.5 && sd < 2.0 * 2.0);
-        fprintf(stderr, "flicker variance %.3f\n", sd);
+    for (size_t i = 0; i < REALISM_N; i++) {
+        s += r->offs[i];
+        ss += r->offs[i] * r->offs[i];
     }
+    sd = ss / REALISM_N - (s / REALISM_N) * (s / REALISM_N);
+    CHECK(sd > 0.5 * 0.5 && sd < 2.0 * 2.0);
+    (void)fprintf(stderr, "flicker variance %.3f\n", sd);
     /* Camera noise: read 2 and shot 0.25 sqrt(110), plus flicker. */
-    CHECK_DBL_NEAR(noise_ss / (double)noise_n, 4.0 + 0.0625 * 110 + 1.0, 0.25,
-                   0.0);
+    CHECK_DBL_NEAR(r->noise_ss / (double)r->noise_n, 4.0 + 0.0625 * 110 + 1.0,
+                   0.25, 0.0);
+}
+
+/* Frames, counts, gaps, duplicates, background, flicker and noise. */
+static void
+test_realism_of_500_frames(void)
+{
+    struct dcn_synth_params p;
+    static uint64_t frames[REALISM_N];
+    static unsigned ncells[REALISM_N];
+    static struct realism r;
+    uint8_t *img;
+
+    dcn_synth_params_init(&p);
+    img = generate(&p, REALISM_N, frames, ncells);
+    if (img == NULL)
+        return;
+    r.img = img;
+    r.frames = frames;
+    r.ncells = ncells;
+    median_background(r.bg, img, REALISM_N);
+    for (size_t i = 0; i < REALISM_N; i++)
+        tally_frame(&r, i);
+    check_counts(&r);
+    check_background_and_noise(&r);
     free(img);
 }
 
@@ -351,7 +437,7 @@ write_file(const char *path, uint64_t seed, uint64_t n, unsigned threads)
     p.force = true;
     rc = dcn_synth_write(path, &p, &err);
     if (rc < 0)
-        fprintf(stderr, "dcn_synth_write: %s\n", err.msg);
+        (void)fprintf(stderr, "dcn_synth_write: %s\n", err.msg);
     return rc;
 }
 
@@ -438,7 +524,7 @@ test_golden_md5(void)
     if (gen == NULL)
         return;
     dcn__md5_hex(hex, gen, (size_t)N * NPIX);
-    fprintf(stderr, "golden md5 (seed 42, 30 frames): %s\n", hex);
+    (void)fprintf(stderr, "golden md5 (seed 42, 30 frames): %s\n", hex);
     CHECK_STR_EQ(hex, GOLDEN_MD5);
     free(gen);
 }
@@ -673,8 +759,9 @@ test_existing_output_and_failures(void)
     tmp_path(path, sizeof(path), "exists.rtdc");
     fp = fopen(path, "w");
     if (fp != NULL) {
-        fputs("keep", fp);
-        fclose(fp);
+        /* what reached the file is read back and checked below */
+        (void)fputs("keep", fp);
+        (void)fclose(fp);
     }
     dcn_synth_params_init(&p);
     p.frames = 20;
@@ -684,8 +771,8 @@ test_existing_output_and_failures(void)
     CHECK(fp != NULL && fread(buf, 1, 4, fp) == 4 &&
           memcmp(buf, "keep", 4) == 0);
     if (fp != NULL)
-        fclose(fp);
-    snprintf(tmp, sizeof(tmp), "%s~", path);
+        (void)fclose(fp); /* read only: nothing to lose */
+    tilde_path(tmp, sizeof(tmp), path);
     CHECK(access(tmp, F_OK) != 0);
     p.force = true;
     dcn_error_clear(&err);
@@ -694,11 +781,11 @@ test_existing_output_and_failures(void)
     CHECK(access(tmp, F_OK) != 0);
 
     /* A folder that does not exist: an error naming the file, no file. */
-    snprintf(bad, sizeof(bad), "%s/missing/out.rtdc", tmpdir);
+    tmp_path(bad, sizeof(bad), "missing/out.rtdc");
     dcn_error_clear(&err);
     CHECK_EQ(dcn_synth_write(bad, &p, &err), DCN_EIO);
     CHECK(strstr(err.msg, "missing/out.rtdc") != NULL);
-    snprintf(tmp, sizeof(tmp), "%s~", bad);
+    tilde_path(tmp, sizeof(tmp), bad);
     CHECK(access(bad, F_OK) != 0 && access(tmp, F_OK) != 0);
 
     /* Bad parameters are rejected before anything is created. */
@@ -717,7 +804,7 @@ test_allocation_failures_leave_no_file(void)
     int ok_at = 0;
 
     tmp_path(path, sizeof(path), "torture.rtdc");
-    snprintf(tmp, sizeof(tmp), "%s~", path);
+    tilde_path(tmp, sizeof(tmp), path);
     dcn_synth_params_init(&p);
     p.frames = 60;
     p.threads = 2;
@@ -757,7 +844,6 @@ remove_tmpdir(void)
 int
 main(void)
 {
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/dcn_synth_XXXXXX");
     if (mkdtemp(tmpdir) == NULL) {
         perror("mkdtemp");
         return 1;
