@@ -27,26 +27,46 @@ reference(const uint8_t *d, size_t len)
     return (uint32_t)(s2 << 16 | s1);
 }
 
-int
-main(void)
+static void
+test_all_ones_and_zeros(void)
 {
     static const uint8_t ffff[2] = {0xff, 0xff};
     static const uint8_t zeros[6] = {0};
-    uint8_t *buf = malloc(5000);
-    uint32_t x = 12345;
 
     CHECK_EQ(dcn__fletcher32(ffff, 2), 0xffffffffu);
     CHECK_EQ(dcn__fletcher32(zeros, 6), 0);
     CHECK_EQ(dcn__fletcher32(ffff, 1), reference(ffff, 1));
+}
+
+static void
+test_random_bytes_of_many_lengths(uint8_t *buf)
+{
+    uint32_t x = 12345;
+
     for (size_t i = 0; i < 5000; i++) {
         x = x * 1103515245u + 12345u;
         buf[i] = (uint8_t)(x >> 16);
     }
     for (size_t len = 1; len <= 5000; len += len < 40 ? 1 : 97)
         CHECK_EQ(dcn__fletcher32(buf, len), reference(buf, len));
+}
+
+static void
+test_long_run_of_ones(uint8_t *buf)
+{
     for (size_t i = 0; i < 5000; i++)
         buf[i] = 0xff;
     CHECK_EQ(dcn__fletcher32(buf, 4000), reference(buf, 4000));
+}
+
+int
+main(void)
+{
+    uint8_t *buf = malloc(5000);
+
+    test_all_ones_and_zeros();
+    test_random_bytes_of_many_lengths(buf);
+    test_long_run_of_ones(buf);
     free(buf);
     return check_report();
 }
