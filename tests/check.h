@@ -27,53 +27,73 @@ check_result_(int ok, const char *file, int line, const char *what)
     return ok;
 }
 
+/*
+ * The checks are plain function calls: every argument is evaluated once,
+ * and no branch of a check lands in the test function that uses it (so
+ * that clang-tidy's cognitive complexity counts the test's own logic).
+ */
 #define CHECK(cond) check_result_(!!(cond), __FILE__, __LINE__, #cond)
 
-#define CHECK_EQ(a, b)                                                       \
-    do {                                                                     \
-        long long check_a_ = (long long)(a);                                 \
-        long long check_b_ = (long long)(b);                                 \
-        if (!check_result_(check_a_ == check_b_, __FILE__, __LINE__,         \
-                           #a " == " #b))                                    \
-            (void)fprintf(stderr, "    %lld != %lld\n", check_a_, check_b_); \
-    } while (0)
+static inline void
+check_eq_(long long a, long long b, const char *file, int line,
+          const char *what)
+{
+    if (!check_result_(a == b, file, line, what))
+        (void)fprintf(stderr, "    %lld != %lld\n", a, b);
+}
 
-#define CHECK_STR_EQ(a, b)                                               \
-    do {                                                                 \
-        const char *check_a_ = (a);                                      \
-        const char *check_b_ = (b);                                      \
-        int check_ok_ = check_a_ != NULL && check_b_ != NULL &&          \
-                        strcmp(check_a_, check_b_) == 0;                 \
-        if (!check_result_(check_ok_, __FILE__, __LINE__, #a " == " #b)) \
-            (void)fprintf(stderr, "    \"%s\" != \"%s\"\n",              \
-                          check_a_ ? check_a_ : "(null)",                \
-                          check_b_ ? check_b_ : "(null)");               \
-    } while (0)
+#define CHECK_EQ(a, b) \
+    check_eq_((long long)(a), (long long)(b), __FILE__, __LINE__, #a " == " #b)
+
+static inline void
+check_str_eq_(const char *a, const char *b, const char *file, int line,
+              const char *what)
+{
+    int ok = a != NULL && b != NULL && strcmp(a, b) == 0;
+
+    if (!check_result_(ok, file, line, what))
+        (void)fprintf(stderr, "    \"%s\" != \"%s\"\n", a ? a : "(null)",
+                      b ? b : "(null)");
+}
+
+#define CHECK_STR_EQ(a, b) \
+    check_str_eq_((a), (b), __FILE__, __LINE__, #a " == " #b)
 
 /* Bit-identical doubles: +0 and -0 differ, NaN equals only NaN. */
-#define CHECK_DBL_IDENT(a, b)                                                  \
-    do {                                                                       \
-        double check_a_ = (a);                                                 \
-        double check_b_ = (b);                                                 \
-        uint64_t check_ua_, check_ub_;                                         \
-        memcpy(&check_ua_, &check_a_, sizeof check_ua_);                       \
-        memcpy(&check_ub_, &check_b_, sizeof check_ub_);                       \
-        int check_ok_ = check_ua_ == check_ub_ ||                              \
-                        (isnan(check_a_) && isnan(check_b_));                  \
-        if (!check_result_(check_ok_, __FILE__, __LINE__, #a " === " #b))      \
-            (void)fprintf(stderr, "    %.17g != %.17g\n", check_a_, check_b_); \
-    } while (0)
+static inline void
+check_dbl_ident_(double a, double b, const char *file, int line,
+                 const char *what)
+{
+    uint64_t ua;
+    uint64_t ub;
+
+    memcpy(&ua, &a, sizeof ua);
+    memcpy(&ub, &b, sizeof ub);
+    if (!check_result_(ua == ub || (isnan(a) && isnan(b)), file, line, what))
+        (void)fprintf(stderr, "    %.17g != %.17g\n", a, b);
+}
+
+#define CHECK_DBL_IDENT(a, b) \
+    check_dbl_ident_((a), (b), __FILE__, __LINE__, #a " === " #b)
 
 /* |a - b| <= atol + rtol * |b| */
-#define CHECK_DBL_NEAR(a, b, rtol, atol)                                       \
-    do {                                                                       \
-        double check_a_ = (a);                                                 \
-        double check_b_ = (b);                                                 \
-        int check_ok_ =                                                        \
-                fabs(check_a_ - check_b_) <= (atol) + (rtol)*fabs(check_b_);   \
-        if (!check_result_(check_ok_, __FILE__, __LINE__, #a " ~= " #b))       \
-            (void)fprintf(stderr, "    %.17g !~ %.17g\n", check_a_, check_b_); \
-    } while (0)
+struct check_tol_ {
+    double rtol;
+    double atol;
+};
+
+static inline void
+check_dbl_near_(double a, double b, struct check_tol_ tol, const char *file,
+                int line, const char *what)
+{
+    if (!check_result_(fabs(a - b) <= tol.atol + tol.rtol * fabs(b), file, line,
+                       what))
+        (void)fprintf(stderr, "    %.17g !~ %.17g\n", a, b);
+}
+
+#define CHECK_DBL_NEAR(a, b, rtol, atol)                                     \
+    check_dbl_near_((a), (b), (struct check_tol_){(rtol), (atol)}, __FILE__, \
+                    __LINE__, #a " ~= " #b)
 
 /* Print the tally; the exit status is 0 only when nothing failed. */
 static inline int
