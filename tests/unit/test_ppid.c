@@ -69,58 +69,36 @@ repr(double x)
     return buf;
 }
 
-/* One formatted value and the text it must give. */
-struct fmt_case {
-    double x;
-    const char *want;
-};
-
-/* fmt(c[i].x) is c[i].want for every case. */
-static void
-check_formats(const char *(*fmt)(double), const struct fmt_case *c, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        CHECK_STR_EQ(fmt(c[i].x), c[i].want);
-}
-
 static void
 test_value_formatting_is_pythons(void)
 {
-    static const struct fmt_case c[] = {
-            {1.0, "1"},
-            {-6.0, "-6"},
-            {9.0, "9"},
-            {-0.0, "0"},
-            {0.8, "0.8"},
-            {0.22, "0.22"},
-            {1e-5, "1e-05"},
-            {-6.5, "-6.5"},
-            {0.1 + 0.2, "0.30000000000000004"},
-            {1.5e-7, "1.5e-07"},
-            {0.0001, "0.0001"},
-            {1e20, "100000000000000000000"},
-    };
-
-    check_formats(fmt_float, c, sizeof(c) / sizeof(c[0]));
+    CHECK_STR_EQ(fmt_float(1.0), "1");
+    CHECK_STR_EQ(fmt_float(-6.0), "-6");
+    CHECK_STR_EQ(fmt_float(9.0), "9");
+    CHECK_STR_EQ(fmt_float(-0.0), "0");
+    CHECK_STR_EQ(fmt_float(0.8), "0.8");
+    CHECK_STR_EQ(fmt_float(0.22), "0.22");
+    CHECK_STR_EQ(fmt_float(1e-5), "1e-05");
+    CHECK_STR_EQ(fmt_float(-6.5), "-6.5");
+    CHECK_STR_EQ(fmt_float(0.1 + 0.2), "0.30000000000000004");
+    CHECK_STR_EQ(fmt_float(1.5e-7), "1.5e-07");
+    CHECK_STR_EQ(fmt_float(0.0001), "0.0001");
+    CHECK_STR_EQ(fmt_float(1e20), "100000000000000000000");
 }
 
 /* repr proper (the job log) */
 static void
 test_repr_is_pythons(void)
 {
-    static const struct fmt_case c[] = {
-            {1.0, "1.0"},
-            {0.2645, "0.2645"},
-            {1e16, "1e+16"},
-            {1.5e16, "1.5e+16"},
-            {123456789012345.0, "123456789012345.0"},
-            {-0.0, "-0.0"},
-            {1e-300, "1e-300"},
-            {12.5, "12.5"},
-            {5e-324, "5e-324"},
-    };
-
-    check_formats(repr, c, sizeof(c) / sizeof(c[0]));
+    CHECK_STR_EQ(repr(1.0), "1.0");
+    CHECK_STR_EQ(repr(0.2645), "0.2645");
+    CHECK_STR_EQ(repr(1e16), "1e+16");
+    CHECK_STR_EQ(repr(1.5e16), "1.5e+16");
+    CHECK_STR_EQ(repr(123456789012345.0), "123456789012345.0");
+    CHECK_STR_EQ(repr(-0.0), "-0.0");
+    CHECK_STR_EQ(repr(1e-300), "1e-300");
+    CHECK_STR_EQ(repr(12.5), "12.5");
+    CHECK_STR_EQ(repr(5e-324), "5e-324");
 }
 
 static const char *
@@ -134,15 +112,11 @@ pixel(double ps)
 static void
 test_pixel_size_id_strips_zeros_keeps_dot(void)
 {
-    static const struct fmt_case c[] = {
-            {0.2645, "0.2645"},
-            {0.3400000036, "0.34"},
-            {1.0 / 3.0, "0.33333333"},
-            {1.0, "1."},
-            {1e-9, "0."},
-    };
-
-    check_formats(pixel, c, sizeof(c) / sizeof(c[0]));
+    CHECK_STR_EQ(pixel(0.2645), "0.2645");
+    CHECK_STR_EQ(pixel(0.3400000036), "0.34");
+    CHECK_STR_EQ(pixel(1.0 / 3.0), "0.33333333");
+    CHECK_STR_EQ(pixel(1.0), "1.");
+    CHECK_STR_EQ(pixel(1e-9), "0.");
 }
 
 static void
