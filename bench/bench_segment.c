@@ -153,6 +153,15 @@ out:
     return rc;
 }
 
+/* $DCN_BENCH_PASSES; called before any thread starts. */
+static const char *
+passes_env(void)
+{
+    const char *name = "DCN_BENCH_PASSES";
+
+    return getenv(name); // NOLINT(concurrency-mt-unsafe): no threads yet
+}
+
 int
 main(void)
 {
@@ -168,7 +177,7 @@ main(void)
     double sum = 0;
 
     if (load(&b) != 0) {
-        fprintf(stderr, "bench_segment: cannot read synth-1000\n");
+        (void)fprintf(stderr, "bench_segment: cannot read synth-1000\n");
         return 0;
     }
     b.mask = malloc(b.n * b.w * b.h);
@@ -180,7 +189,7 @@ main(void)
     b.ids = malloc(65536 * sizeof(*b.ids));
     for (int k = 0; k < T_N; k++)
         best[k] = 1e300;
-    const char *env = getenv("DCN_BENCH_PASSES");
+    const char *env = passes_env();
     int passes = env != NULL && atoi(env) > 0 ? atoi(env) : 7;
 
     for (int pass = 0; pass < passes; pass++) {

@@ -161,6 +161,14 @@ report(const struct options *o, struct bench *b, double seconds)
            (double)frames / seconds, (double)o->chunks / seconds);
 }
 
+/* The next option; called before any thread starts. */
+static int
+next_option(int argc, char **argv, const struct option *longopts)
+{
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): no threads yet
+    return getopt_long(argc, argv, "", longopts, NULL);
+}
+
 static int
 parse(struct options *o, int argc, char **argv)
 {
@@ -176,7 +184,7 @@ parse(struct options *o, int argc, char **argv)
     int c;
 
     *o = (struct options){2, 2000, 1000, 7, 100, false};
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = next_option(argc, argv, longopts)) != -1) {
         unsigned long v = optarg ? strtoul(optarg, NULL, 10) : 0;
 
         if (c == 'w' && v > 0 && v <= 64)
@@ -233,16 +241,16 @@ main(int argc, char **argv)
     long long t0;
 
     if (parse(&o, argc, argv) < 0) {
-        fprintf(stderr, "usage: bench_slots [--workers N] [--chunks N] "
-                        "[--chunk-frames N] [--slots N] [--batch N] "
-                        "[--processes]\n");
+        (void)fprintf(stderr, "usage: bench_slots [--workers N] [--chunks N] "
+                              "[--chunk-frames N] [--slots N] [--batch N] "
+                              "[--processes]\n");
         return 2;
     }
     struct dcn_register_config cfg = {
             o.slots, o.chunk_frames,      o.chunks * o.chunk_frames, 1, 1, 0,
             0,       sizeof(struct stats)};
     if (dcn__slot_register_new(&b.reg, &cfg, &err) < 0) {
-        fprintf(stderr, "bench_slots: %s\n", err.msg);
+        (void)fprintf(stderr, "bench_slots: %s\n", err.msg);
         return 1;
     }
     b.stats = dcn__slot_register_shared_extra(b.reg);

@@ -50,7 +50,7 @@ run_with(const char *in, const char *out, const char *workers, const char *kind)
     if (rc == DCN_OK)
         rc = dcn_run(&job, &opts, &res, &err);
     if (rc != DCN_OK)
-        fprintf(stderr, "%s %s: %s\n", workers, kind, err.msg);
+        (void)fprintf(stderr, "%s %s: %s\n", workers, kind, err.msg);
     dcn_job_release(&job);
     return rc;
 }
@@ -64,8 +64,11 @@ add_group(struct fingerprint *fp, const char *file, const char *group)
     if (td_list_group(&names, &n, file, group) != 0)
         return;
     for (size_t i = 0; i < n && fp->n < MAX_SETS; i++) {
-        snprintf(fp->names[fp->n], sizeof(fp->names[0]), "%s/%s", group,
-                 names[i]);
+        int len = snprintf(fp->names[fp->n], sizeof(fp->names[0]), "%s/%s",
+                           group, names[i]);
+
+        if (!CHECK(len >= 0 && (size_t)len < sizeof(fp->names[0])))
+            continue;
         CHECK_EQ(td_stored_md5(fp->md5[fp->n], file, fp->names[fp->n]), 0);
         fp->n++;
     }
@@ -81,6 +84,39 @@ fingerprint(struct fingerprint *fp, const char *file)
     add_group(fp, file, "/basins");
 }
 
+/* $TMPDIR, or NULL; called before any worker thread starts. */
+static const char *
+tmpdir_env(void)
+{
+    return getenv("TMPDIR"); // NOLINT(concurrency-mt-unsafe): no threads yet
+}
+
+/* The output path in $TMPDIR (or /tmp); 0, or -1 if too long. */
+static int
+output_path(char out[PATH_MAX])
+{
+    const char *tmp = tmpdir_env();
+    int len = snprintf(out, PATH_MAX, "%s/dcnumc-determinism-%d.rtdc",
+                       tmp != NULL ? tmp : "/tmp", (int)getpid());
+
+    return len >= 0 && len < PATH_MAX ? 0 : -1;
+}
+
+/* The datasets of fp are those of ref, stored identically. */
+static void
+check_same_as_reference(const struct fingerprint *fp,
+                        const struct fingerprint *ref,
+                        const char *const config[2])
+{
+    CHECK_EQ(fp->n, ref->n);
+    for (size_t i = 0; i < fp->n && i < ref->n; i++) {
+        CHECK_STR_EQ(fp->names[i], ref->names[i]);
+        if (!CHECK(strcmp(fp->md5[i], ref->md5[i]) == 0))
+            (void)fprintf(stderr, "  %s differs with %s %s\n", fp->names[i],
+                          config[0], config[1]);
+    }
+}
+
 int
 main(void)
 {
@@ -92,8 +128,8 @@ main(void)
     char in[PATH_MAX], out[PATH_MAX];
 
     td_path(in, "inputs/cytoshot-x5.rtdc");
-    snprintf(out, sizeof(out), "%s/dcnumc-determinism-%d.rtdc",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    if (!CHECK(output_path(out) == 0))
+        return check_report();
     for (size_t c = 0; c < sizeof(configs) / sizeof(configs[0]); c++) {
         struct fingerprint *f = c == 0 ? &ref : &fp;
 
@@ -101,15 +137,8 @@ main(void)
         fingerprint(f, out);
         unlink(out);
         printf("%s %s: %zu datasets\n", configs[c][0], configs[c][1], f->n);
-        if (c == 0)
-            continue;
-        CHECK_EQ(fp.n, ref.n);
-        for (size_t i = 0; i < fp.n && i < ref.n; i++) {
-            CHECK_STR_EQ(fp.names[i], ref.names[i]);
-            if (!CHECK(strcmp(fp.md5[i], ref.md5[i]) == 0))
-                fprintf(stderr, "  %s differs with %s %s\n", fp.names[i],
-                        configs[c][0], configs[c][1]);
-        }
+        if (c > 0)
+            check_same_as_reference(&fp, &ref, configs[c]);
     }
     CHECK(ref.n > 50); /* the comparison saw the whole output */
     return check_report();

@@ -77,33 +77,88 @@ group_of(char c)
     }
 }
 
+/* $TMPDIR, or NULL; called before any worker thread starts. */
+static const char *
+tmpdir_env(void)
+{
+    return getenv("TMPDIR"); // NOLINT(concurrency-mt-unsafe): no threads yet
+}
+
+/* "<tmp>/dcnumc-parity-<pid>-<a>-<b>.rtdc"; 0, or -1 if too long. */
+static int
+temp_output(char out[PATH_MAX], const char *a, const char *b)
+{
+    const char *tmp = tmpdir_env();
+    int len = snprintf(out, PATH_MAX, "%s/dcnumc-parity-%d-%s-%s.rtdc",
+                       tmp != NULL ? tmp : "/tmp", (int)getpid(), a, b);
+
+    return len >= 0 && len < PATH_MAX ? 0 : -1;
+}
+
+/* td_path() of "inputs/<stem>.rtdc"; 0, or -1 if too long */
+static int
+input_path(char path[PATH_MAX], const char *stem)
+{
+    char rel[PATH_MAX];
+    int len = snprintf(rel, sizeof(rel), "inputs/%s.rtdc", stem);
+
+    if (len < 0 || (size_t)len >= sizeof(rel))
+        return -1;
+    td_path(path, rel);
+    return 0;
+}
+
+/* td_path() of "reference/<stem>/<name>/<file>"; 0, or -1 if too long */
+static int
+reference_path(char path[PATH_MAX], const struct variant *v, const char *file)
+{
+    char rel[PATH_MAX];
+    int len = snprintf(rel, sizeof(rel), "reference/%s/%s/%s", v->stem, v->name,
+                       file);
+
+    if (len < 0 || (size_t)len >= sizeof(rel))
+        return -1;
+    td_path(path, rel);
+    return 0;
+}
+
+/* The job of variant v from in to out. */
+static int
+configure_job(struct dcn_job *job, const struct variant *v, const char *in,
+              const char *out, struct dcn_error *err)
+{
+    int rc = dcn_job_set_path_in(job, in, err);
+
+    if (rc == DCN_OK)
+        rc = dcn_job_set_path_out(job, out, err);
+    if (rc == DCN_OK && v->background != NULL)
+        rc = dcn_job_set_background(job, v->background, err);
+    if (rc == DCN_OK && v->strategy != NULL)
+        rc = dcn_job_set_basin_strategy(job, v->strategy, err);
+    for (int i = 0; rc == DCN_OK && i < 4 && v->kw[i] != NULL; i++)
+        rc = dcn_job_set_kw(job, group_of(v->kw[i][0]), v->kw[i] + 2, err);
+    return rc;
+}
+
 static int
 run_variant(const struct variant *v, const char *out)
 {
-    char in[PATH_MAX], rel[PATH_MAX];
+    char in[PATH_MAX];
     struct dcn_job job;
     struct dcn_run_options opts = DCN_RUN_OPTIONS_INIT;
     struct dcn_run_result res;
     struct dcn_error err = DCN_ERROR_INIT;
-    int rc;
+    int rc = DCN_EINVAL;
 
-    snprintf(rel, sizeof(rel), "inputs/%s.rtdc", v->stem);
-    td_path(in, rel);
     dcn_job_init(&job);
-    rc = dcn_job_set_path_in(&job, in, &err);
-    if (rc == DCN_OK)
-        rc = dcn_job_set_path_out(&job, out, &err);
-    if (rc == DCN_OK && v->background != NULL)
-        rc = dcn_job_set_background(&job, v->background, &err);
-    if (rc == DCN_OK && v->strategy != NULL)
-        rc = dcn_job_set_basin_strategy(&job, v->strategy, &err);
-    for (int i = 0; rc == DCN_OK && i < 4 && v->kw[i] != NULL; i++)
-        rc = dcn_job_set_kw(&job, group_of(v->kw[i][0]), v->kw[i] + 2, &err);
+    if (input_path(in, v->stem) == 0)
+        rc = configure_job(&job, v, in, out, &err);
     opts.force = true;
     if (rc == DCN_OK)
         rc = dcn_run(&job, &opts, &res, &err);
     if (rc != DCN_OK)
-        fprintf(stderr, "%s/%s: run failed: %s\n", v->stem, v->name, err.msg);
+        (void)fprintf(stderr, "%s/%s: run failed: %s\n", v->stem, v->name,
+                      err.msg);
     dcn_job_release(&job);
     return rc;
 }
@@ -124,6 +179,16 @@ ulps(double a, double b)
         ib = INT64_MIN - ib;
     return (double)(ia > ib ? (uint64_t)ia - (uint64_t)ib
                             : (uint64_t)ib - (uint64_t)ia);
+}
+
+/* The bit pattern of a double. */
+static uint64_t
+bits_of(double v)
+{
+    uint64_t u;
+
+    memcpy(&u, &v, sizeof(u));
+    return u;
 }
 
 /*
@@ -163,7 +228,19 @@ deviation(const char *name, double a, double b)
     }
     if (strcmp(name, "tilt") == 0)
         return ulps(a, b) <= 1 ? 0.0 : ulps(a, b);
-    return memcmp(&a, &b, 8) == 0 ? 0.0 : fmax(ulps(a, b), 1);
+    return bits_of(a) == bits_of(b) ? 0.0 : fmax(ulps(a, b), 1);
+}
+
+/* Read /events/<name> of file as doubles; 0 or -1. */
+static int
+read_feature(struct td_array *a, const char *file, const char *name)
+{
+    char path[128];
+    int len = snprintf(path, sizeof(path), "/events/%s", name);
+
+    if (len < 0 || (size_t)len >= sizeof(path))
+        return -1;
+    return td_read(a, file, path, TD_F64);
 }
 
 static void
@@ -171,15 +248,13 @@ compare_column(const struct variant *v, const char *out,
                const struct td_csv *ref, int col)
 {
     const char *name = ref->names[col];
-    char path[128];
     struct td_array a;
     double worst = 0;
     size_t worst_at = 0, bad = 0;
 
-    snprintf(path, sizeof(path), "/events/%s", name);
-    if (td_read(&a, out, path, TD_F64) != 0) {
+    if (read_feature(&a, out, name) != 0) {
         CHECK(!"feature dataset missing");
-        fprintf(stderr, "  %s/%s: %s missing\n", v->stem, v->name, name);
+        (void)fprintf(stderr, "  %s/%s: %s missing\n", v->stem, v->name, name);
         return;
     }
     CHECK_EQ(a.count, ref->nrows);
@@ -199,35 +274,27 @@ compare_column(const struct variant *v, const char *out,
         }
     }
     if (!CHECK(bad == 0))
-        fprintf(stderr,
-                "  %s/%s %s: %zu events differ, worst at %zu: %.17g vs "
-                "%.17g\n",
-                v->stem, v->name, name, bad, worst_at,
-                ((double *)a.data)[worst_at], td_csv_get(ref, worst_at, col));
+        (void)fprintf(stderr,
+                      "  %s/%s %s: %zu events differ, worst at %zu: %.17g vs "
+                      "%.17g\n",
+                      v->stem, v->name, name, bad, worst_at,
+                      ((double *)a.data)[worst_at],
+                      td_csv_get(ref, worst_at, col));
     td_array_release(&a);
 }
 
-static void
-compare_masks(const struct variant *v, const char *out)
+/* Masks that are not dcnum's (pixel count and md5 of masks.csv), or not
+ * 0/255 images. */
+static size_t
+count_mask_mismatches(const struct td_array *a, const struct td_csv *m)
 {
-    char rel[PATH_MAX], path[PATH_MAX], hex[33];
-    struct td_csv m;
-    struct td_array a;
+    size_t npix = a->count / (a->dims[0] ? a->dims[0] : 1);
+    uint8_t *bits = malloc(npix ? npix : 1);
+    char hex[33];
     size_t bad = 0;
 
-    snprintf(rel, sizeof(rel), "reference/%s/%s/masks.csv", v->stem, v->name);
-    if (td_csv_load(&m, td_path(path, rel)) != 0 ||
-        td_read(&a, out, "/events/mask", TD_U8) != 0) {
-        CHECK(m.nrows == 0); /* no events: no mask dataset */
-        td_csv_release(&m);
-        return;
-    }
-    size_t npix = a.count / (a.dims[0] ? a.dims[0] : 1);
-    uint8_t *bits = malloc(npix);
-
-    CHECK_EQ(a.dims[0], m.nrows);
-    for (size_t e = 0; e < m.nrows && e < a.dims[0]; e++) {
-        const uint8_t *px = (const uint8_t *)a.data + e * npix;
+    for (size_t e = 0; bits != NULL && e < m->nrows && e < a->dims[0]; e++) {
+        const uint8_t *px = (const uint8_t *)a->data + e * npix;
         size_t sum = 0;
 
         for (size_t i = 0; i < npix; i++) {
@@ -236,14 +303,107 @@ compare_masks(const struct variant *v, const char *out)
             bad += px[i] != 0 && px[i] != 255;
         }
         dcn__md5_hex(hex, bits, npix);
-        bad += sum != (size_t)td_csv_get(&m, e, 1) ||
-               strcmp(hex, td_csv_text(&m, e, 2)) != 0;
+        bad += sum != (size_t)td_csv_get(m, e, 1) ||
+               strcmp(hex, td_csv_text(m, e, 2)) != 0;
     }
-    if (!CHECK(bad == 0))
-        fprintf(stderr, "  %s/%s: %zu masks differ\n", v->stem, v->name, bad);
     free(bits);
+    return bad;
+}
+
+static void
+compare_masks(const struct variant *v, const char *out)
+{
+    char path[PATH_MAX];
+    struct td_csv m = {0};
+    struct td_array a;
+    size_t bad;
+
+    if (reference_path(path, v, "masks.csv") != 0 ||
+        td_csv_load(&m, path) != 0 ||
+        td_read(&a, out, "/events/mask", TD_U8) != 0) {
+        CHECK(m.nrows == 0); /* no events: no mask dataset */
+        td_csv_release(&m);
+        return;
+    }
+    CHECK_EQ(a.dims[0], m.nrows);
+    bad = count_mask_mismatches(&a, &m);
+    if (!CHECK(bad == 0))
+        (void)fprintf(stderr, "  %s/%s: %zu masks differ\n", v->stem, v->name,
+                      bad);
     td_array_release(&a);
     td_csv_release(&m);
+}
+
+/* The input as a file basin names it. */
+struct basin_source {
+    const char *id;  /* its measurement identifier */
+    const char *abs; /* its absolute path */
+    bool has_time;   /* it has a "time" feature */
+};
+
+static void
+check_basin_names(const struct dcn_basin_desc *b)
+{
+    CHECK_STR_EQ(b->name, "dcnum basin");
+    CHECK_STR_EQ(b->mapping, "basinmap0");
+}
+
+static void
+check_basin_location(const struct dcn_basin_desc *b,
+                     const struct basin_source *src)
+{
+    CHECK_STR_EQ(b->identifier, src->id);
+    CHECK(b->usable);
+    CHECK_EQ(b->npaths, 2);
+}
+
+static void
+check_basin_path(const struct dcn_basin_desc *b, const struct basin_source *src)
+{
+    if (b->npaths == 2)
+        CHECK_STR_EQ(b->paths[0], src->abs);
+}
+
+/* The frame basin holds "frame", and "time" if the input has it. */
+static void
+check_frame_basin(const struct dcn_basin_desc *b,
+                  const struct basin_source *src)
+{
+    CHECK_EQ(b->nfeatures, src->has_time ? 2 : 1);
+    CHECK_STR_EQ(b->features[0], "frame");
+}
+
+static void
+check_frame_basin_time(const struct dcn_basin_desc *b,
+                       const struct basin_source *src)
+{
+    if (src->has_time && b->nfeatures == 2)
+        CHECK_STR_EQ(b->features[1], "time");
+}
+
+/* The file basins of the output, counted by what they hold. */
+struct basin_count {
+    size_t nfile, frame, image;
+};
+
+/* Check one basin of the output against the input; counts it. */
+static void
+check_one_basin(const struct dcn_basin_desc *b, const struct basin_source *src,
+                struct basin_count *cnt)
+{
+    if (strcmp(b->type, "file") != 0)
+        return;
+    cnt->nfile++;
+    check_basin_names(b);
+    check_basin_location(b, src);
+    check_basin_path(b, src);
+    if (b->nfeatures == 1 && strcmp(b->features[0], "image") == 0) {
+        cnt->image++;
+        return;
+    }
+    cnt->frame++;
+    check_frame_basin(b, src);
+    check_frame_basin_time(b, src);
 }
 
 /* The output's file basins as format.md §2.9 and the reference's
@@ -259,39 +419,91 @@ check_input_basins(const struct variant *v, struct dcn_rtdc *r, const char *in)
     struct dcn_rtdc_open_opts o;
     struct dcn_error err = DCN_ERROR_INIT;
     char abs[PATH_MAX];
-    size_t n, nfile = 0, frame = 0, image = 0;
-    bool has_time;
+    struct basin_source src;
+    struct basin_count cnt = {0, 0, 0};
+    size_t n;
 
     memset(&o, 0, sizeof(o));
     if (!CHECK(dcn_rtdc_open(&inr, in, &o, &err) == DCN_OK) ||
         !CHECK(realpath(in, abs) != NULL))
         return;
-    has_time = dcn_rtdc_has_feature(inr, "time");
+    src.id = dcn_rtdc_measurement_id(inr);
+    src.abs = abs;
+    src.has_time = dcn_rtdc_has_feature(inr, "time");
     b = dcn_rtdc_basins(r, &n);
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(b[i].type, "file") != 0)
-            continue;
-        nfile++;
-        CHECK_STR_EQ(b[i].name, "dcnum basin");
-        CHECK_STR_EQ(b[i].mapping, "basinmap0");
-        CHECK_STR_EQ(b[i].identifier, dcn_rtdc_measurement_id(inr));
-        CHECK(b[i].usable);
-        CHECK_EQ(b[i].npaths, 2);
-        if (b[i].npaths == 2)
-            CHECK_STR_EQ(b[i].paths[0], abs);
-        if (b[i].nfeatures == 1 && strcmp(b[i].features[0], "image") == 0) {
-            image++;
-            continue;
-        }
-        frame++;
-        CHECK_EQ(b[i].nfeatures, has_time ? 2 : 1);
-        CHECK_STR_EQ(b[i].features[0], "frame");
-        if (has_time && b[i].nfeatures == 2)
-            CHECK_STR_EQ(b[i].features[1], "time");
-    }
-    if (!CHECK(nfile == 2 && frame == 1 && image == 1))
-        fprintf(stderr, "  %s/%s: %zu file basins\n", v->stem, v->name, nfile);
+    for (size_t i = 0; i < n; i++)
+        check_one_basin(&b[i], &src, &cnt);
+    if (!CHECK(cnt.nfile == 2 && cnt.frame == 1 && cnt.image == 1))
+        (void)fprintf(stderr, "  %s/%s: %zu file basins\n", v->stem, v->name,
+                      cnt.nfile);
     dcn_rtdc_free(inr);
+}
+
+/* The input's images and frames, and the tap output read through its
+ * basins. */
+struct tap_run {
+    struct td_array bm0, img, frame;
+    struct dcn_rtdc *r;
+    struct dcn_rtdc_image *im;
+};
+
+/* Read the input and open the output; 0, or -1 (checked). */
+static int
+open_tap_run(struct tap_run *t, const struct variant *v, const char *in,
+             const char *out)
+{
+    struct dcn_rtdc_open_opts o;
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct td_array own;
+
+    /* not in the output's own /events (td_read says "cannot open") */
+    CHECK(td_read(&own, out, "/events/image", TD_U8) != 0);
+    CHECK(td_read(&own, out, "/events/frame", TD_I64) != 0);
+    if (!CHECK(td_read(&t->bm0, out, "/events/basinmap0", TD_U64) == 0))
+        return -1;
+    CHECK_EQ(td_read(&t->img, in, "/events/image", TD_U8), 0);
+    CHECK_EQ(td_read(&t->frame, in, "/events/frame", TD_I64), 0);
+    memset(&o, 0, sizeof(o));
+    if (!CHECK(dcn_rtdc_open(&t->r, out, &o, &err) == DCN_OK) ||
+        !CHECK(dcn_rtdc_image_open(t->r, "image", &t->im, &err) == DCN_OK)) {
+        (void)fprintf(stderr, "  %s/%s: %s\n", v->stem, v->name, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+close_tap_run(struct tap_run *t)
+{
+    dcn_rtdc_free(t->r);
+    td_array_release(&t->bm0);
+    td_array_release(&t->img);
+    td_array_release(&t->frame);
+}
+
+/* Events whose image or frame, read through the basins, is not the
+ * input's at basinmap0. */
+static size_t
+count_basin_mismatches(const struct tap_run *t, size_t npix)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+    size_t n = t->bm0.count, bad = 0;
+    uint8_t *got = malloc(n * npix + 1);
+    int64_t *fr = malloc((n + 1) * sizeof(int64_t));
+
+    CHECK_EQ(dcn_rtdc_len(t->r), n);
+    CHECK_EQ(dcn_rtdc_image_read(t->im, 0, n, got, &err), DCN_OK);
+    CHECK_EQ(dcn_rtdc_scalar_read_i64(t->r, "frame", 0, n, fr, &err), DCN_OK);
+    for (size_t e = 0; e < n; e++) {
+        uint64_t j = ((const uint64_t *)t->bm0.data)[e];
+
+        bad += memcmp(got + e * npix, (const uint8_t *)t->img.data + j * npix,
+                      npix) != 0 ||
+               fr[e] != ((const int64_t *)t->frame.data)[j];
+    }
+    free(got);
+    free(fr);
+    return bad;
 }
 
 /* Images and frame numbers of the output, read through its basins with
@@ -299,59 +511,24 @@ check_input_basins(const struct variant *v, struct dcn_rtdc *r, const char *in)
 static void
 compare_through_basins(const struct variant *v, const char *out)
 {
-    char rel[PATH_MAX], in[PATH_MAX];
-    struct dcn_rtdc_open_opts o;
-    struct dcn_rtdc *r = NULL;
-    struct dcn_rtdc_image *im = NULL;
-    struct dcn_error err = DCN_ERROR_INIT;
-    struct td_array bm0, img, frame, own;
-    size_t n, npix, bad = 0;
-    uint8_t *got;
-    int64_t *fr;
+    char in[PATH_MAX];
+    struct tap_run t;
+    size_t bad;
 
-    snprintf(rel, sizeof(rel), "inputs/%s.rtdc", v->stem);
-    td_path(in, rel);
-    /* not in the output's own /events (td_read says "cannot open") */
-    CHECK(td_read(&own, out, "/events/image", TD_U8) != 0);
-    CHECK(td_read(&own, out, "/events/frame", TD_I64) != 0);
-    if (!CHECK(td_read(&bm0, out, "/events/basinmap0", TD_U64) == 0))
-        return;
-    CHECK_EQ(td_read(&img, in, "/events/image", TD_U8), 0);
-    CHECK_EQ(td_read(&frame, in, "/events/frame", TD_I64), 0);
-    memset(&o, 0, sizeof(o));
-    if (!CHECK(dcn_rtdc_open(&r, out, &o, &err) == DCN_OK) ||
-        !CHECK(dcn_rtdc_image_open(r, "image", &im, &err) == DCN_OK)) {
-        fprintf(stderr, "  %s/%s: %s\n", v->stem, v->name, err.msg);
-        dcn_rtdc_free(r);
-        return;
-    }
-    check_input_basins(v, r, in);
-    n = bm0.count;
-    npix = img.dims[1] * img.dims[2];
-    got = malloc(n * npix + 1);
-    fr = malloc((n + 1) * sizeof(int64_t));
-    CHECK_EQ(dcn_rtdc_len(r), n);
-    CHECK_EQ(dcn_rtdc_image_read(im, 0, n, got, &err), DCN_OK);
-    CHECK_EQ(dcn_rtdc_scalar_read_i64(r, "frame", 0, n, fr, &err), DCN_OK);
-    for (size_t e = 0; e < n; e++) {
-        uint64_t j = ((const uint64_t *)bm0.data)[e];
-
-        bad += memcmp(got + e * npix, (const uint8_t *)img.data + j * npix,
-                      npix) != 0 ||
-               fr[e] != ((const int64_t *)frame.data)[j];
-    }
+    memset(&t, 0, sizeof(t));
+    if (!CHECK(input_path(in, v->stem) == 0) ||
+        open_tap_run(&t, v, in, out) != 0)
+        goto out;
+    check_input_basins(v, t.r, in);
+    bad = count_basin_mismatches(&t, t.img.dims[1] * t.img.dims[2]);
     if (!CHECK(bad == 0))
-        fprintf(stderr, "  %s/%s: %zu events differ through the basins\n",
-                v->stem, v->name, bad);
+        (void)fprintf(stderr, "  %s/%s: %zu events differ through the basins\n",
+                      v->stem, v->name, bad);
     else
         printf("%s/%s: image and frame of %zu events through the basins\n",
-               v->stem, v->name, n);
-    free(got);
-    free(fr);
-    dcn_rtdc_free(r);
-    td_array_release(&bm0);
-    td_array_release(&img);
-    td_array_release(&frame);
+               v->stem, v->name, t.bm0.count);
+out:
+    close_tap_run(&t);
 }
 
 /* D2: dcnum hashes fixed-length strings in their bytes repr; dcnumc
@@ -360,12 +537,13 @@ static const char *
 expected_run_id(const char *ref, char *buf, size_t len)
 {
     static const char dcnum_id[] = "b26306f4-f46e-bd6a-95a1-dba4de02a794";
+    int n;
 
     if (strncmp(ref, dcnum_id, sizeof(dcnum_id) - 1) != 0)
         return ref;
-    snprintf(buf, len, "12b4490f-6c58-13b1-bddd-5d8e2332b60b%s",
-             ref + sizeof(dcnum_id) - 1);
-    return buf;
+    n = snprintf(buf, len, "12b4490f-6c58-13b1-bddd-5d8e2332b60b%s",
+                 ref + sizeof(dcnum_id) - 1);
+    return n >= 0 && (size_t)n < len ? buf : ref;
 }
 
 static void
@@ -383,13 +561,13 @@ compare_attr(const struct variant *v, const char *out, const char *key,
 
         td_attr_string(got, sizeof(got), out, key);
         if (!CHECK(strcmp(got, want) == 0))
-            fprintf(stderr, "  %s/%s attr %s: '%s' != '%s'\n", v->stem, v->name,
-                    key, got, want);
+            (void)fprintf(stderr, "  %s/%s attr %s: '%s' != '%s'\n", v->stem,
+                          v->name, key, got, want);
     } else if (val->kind == MJ_NUM) {
         td_attr_double(&d, out, key);
         if (!CHECK(d == val->num))
-            fprintf(stderr, "  %s/%s attr %s: %.17g != %.17g\n", v->stem,
-                    v->name, key, d, val->num);
+            (void)fprintf(stderr, "  %s/%s attr %s: %.17g != %.17g\n", v->stem,
+                          v->name, key, d, val->num);
     }
 }
 
@@ -433,6 +611,24 @@ is_file_basin(const struct mj *meta, const char *key)
     return false;
 }
 
+/* Does the output hold dataset path with shape and dtype?  got: the
+ * output's dtype, or "missing". */
+static bool
+same_dataset(const char *out, const char *path, const struct mj *shape,
+             const char *dtype, char got[16])
+{
+    size_t dims[4];
+    int rank = -1;
+    bool same = td_dataset_info(dims, &rank, got, out, path) == 0 &&
+                (size_t)rank == shape->n && strcmp(got, dtype) == 0;
+
+    for (int r = 0; same && r < rank; r++)
+        same = dims[r] == (size_t)shape->items[r]->num;
+    if (rank < 0)
+        memcpy(got, "missing", sizeof("missing"));
+    return same;
+}
+
 /* Every dataset of dcnum's output exists with the same shape and dtype
  * (logs are named by their start time; file basins by their paths). */
 static void
@@ -444,26 +640,19 @@ compare_datasets(const struct variant *v, const char *out,
 
     for (size_t i = 0; ds != NULL && i < ds->n; i++) {
         const char *path = mj_get(ds->items[i], "path")->str;
-        const struct mj *shape = mj_get(ds->items[i], "shape");
         const char *dtype = mj_get(ds->items[i], "dtype")->str;
-        size_t dims[4];
-        int rank = -1;
         char got[16];
-        bool same;
 
         if (strncmp(path, "/logs/", 6) == 0 ||
             (strncmp(path, "/basins/", 8) == 0 &&
              is_file_basin(meta, path + 8)))
             continue;
         n++;
-        same = td_dataset_info(dims, &rank, got, out, path) == 0 &&
-               (size_t)rank == shape->n && strcmp(got, dtype) == 0;
-        for (int r = 0; same && r < rank; r++)
-            same = dims[r] == (size_t)shape->items[r]->num;
-        if (!same) {
+        if (!same_dataset(out, path, mj_get(ds->items[i], "shape"), dtype,
+                          got)) {
             bad++;
-            fprintf(stderr, "  %s/%s: dataset %s differs (%s vs %s)\n", v->stem,
-                    v->name, path, rank < 0 ? "missing" : got, dtype);
+            (void)fprintf(stderr, "  %s/%s: dataset %s differs (%s vs %s)\n",
+                          v->stem, v->name, path, got, dtype);
         }
     }
     CHECK(n > 0);
@@ -473,11 +662,11 @@ compare_datasets(const struct variant *v, const char *out,
 static void
 compare_layout(const struct variant *v, const char *out)
 {
-    char rel[PATH_MAX], path[PATH_MAX];
-    struct mj *meta;
+    char path[PATH_MAX];
+    struct mj *meta = NULL;
 
-    snprintf(rel, sizeof(rel), "reference/%s/%s/meta.json", v->stem, v->name);
-    meta = mj_load(td_path(path, rel));
+    if (reference_path(path, v, "meta.json") == 0)
+        meta = mj_load(path);
     if (!CHECK(meta != NULL))
         return;
     compare_attrs(v, out, meta);
@@ -488,17 +677,15 @@ compare_layout(const struct variant *v, const char *out)
 static void
 check_variant(const struct variant *v)
 {
-    char out[PATH_MAX], rel[PATH_MAX], path[PATH_MAX];
+    char out[PATH_MAX], path[PATH_MAX];
     struct td_csv ref;
     double count = -1;
 
-    snprintf(out, sizeof(out), "%s/dcnumc-parity-%d-%s-%s.rtdc",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid(),
-             v->stem, v->name);
+    if (!CHECK(temp_output(out, v->stem, v->name) == 0))
+        return;
     CHECK_EQ(run_variant(v, out), DCN_OK);
-    snprintf(rel, sizeof(rel), "reference/%s/%s/features.csv", v->stem,
-             v->name);
-    if (td_csv_load(&ref, td_path(path, rel)) != 0) {
+    if (reference_path(path, v, "features.csv") != 0 ||
+        td_csv_load(&ref, path) != 0) {
         CHECK(!"reference features.csv missing");
         return;
     }
@@ -516,6 +703,58 @@ check_variant(const struct variant *v)
     unlink(out);
 }
 
+/* The basinmap0 and image_bg of one rollmed run. */
+struct rollmed_run {
+    char out[PATH_MAX];
+    struct td_array bm, bg;
+};
+
+/* Run v into a temporary output named by tag and read its events. */
+static void
+run_rollmed(struct rollmed_run *rr, const struct variant *v, const char *tag)
+{
+    if (!CHECK(temp_output(rr->out, "map", tag) == 0))
+        return;
+    CHECK_EQ(run_variant(v, rr->out), DCN_OK);
+    CHECK_EQ(td_read(&rr->bm, rr->out, "/events/basinmap0", TD_I64), 0);
+    CHECK_EQ(td_read(&rr->bg, rr->out, "/events/image_bg", TD_U8), 0);
+}
+
+/* Events of the mapped run whose image_bg differs from that of an event
+ * of the same raw frame in the full run; *compared counts the events
+ * that had one. */
+static size_t
+count_background_mismatches(const struct rollmed_run *full,
+                            const struct rollmed_run *mapped, size_t *compared)
+{
+    size_t npix = full->bg.dims[1] * full->bg.dims[2], bad = 0;
+    const int64_t *fm = full->bm.data;
+    const uint8_t *fbg = full->bg.data;
+    const uint8_t *mbg = mapped->bg.data;
+
+    *compared = 0;
+    for (size_t e = 0; e < mapped->bm.count; e++) {
+        int64_t r = ((const int64_t *)mapped->bm.data)[e];
+        size_t f = 0;
+
+        while (f < full->bm.count && fm[f] != r)
+            f++;
+        if (f == full->bm.count)
+            continue;
+        bad += memcmp(mbg + e * npix, fbg + f * npix, npix) != 0;
+        (*compared)++;
+    }
+    return bad;
+}
+
+static void
+release_rollmed(struct rollmed_run *rr)
+{
+    td_array_release(&rr->bm);
+    td_array_release(&rr->bg);
+    unlink(rr->out);
+}
+
 /*
  * rollmed under an index mapping: the background is that of the raw
  * frame (computed over the unmapped input), so every event's image_bg
@@ -529,45 +768,28 @@ check_rollmed_mapping(const char *mapping)
             "synth-1000", "rollmed", {NULL}, "rollmed", NULL};
     struct variant v = {
             "synth-1000", "rollmed-mapped", {NULL}, "rollmed", NULL};
-    char kw[128], out[2][PATH_MAX];
-    struct td_array bm[2], bg[2];
-    size_t compared = 0, bad = 0, npix;
+    char kw[128];
+    static struct rollmed_run run[2];
+    size_t compared = 0, bad;
+    int len = snprintf(kw, sizeof(kw), "d:index_mapping=%s", mapping);
 
-    snprintf(kw, sizeof(kw), "d:index_mapping=%s", mapping);
+    if (!CHECK(len >= 0 && (size_t)len < sizeof(kw)))
+        return;
     v.kw[0] = kw;
-    for (int i = 0; i < 2; i++) {
-        snprintf(out[i], sizeof(out[i]), "%s/dcnumc-parity-%d-map%d.rtdc",
-                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid(),
-                 i);
-        CHECK_EQ(run_variant(i == 0 ? &full : &v, out[i]), DCN_OK);
-        CHECK_EQ(td_read(&bm[i], out[i], "/events/basinmap0", TD_I64), 0);
-        CHECK_EQ(td_read(&bg[i], out[i], "/events/image_bg", TD_U8), 0);
-    }
-    npix = bg[0].dims[1] * bg[0].dims[2];
-    for (size_t e = 0; e < bm[1].count; e++) {
-        int64_t r = ((const int64_t *)bm[1].data)[e];
-
-        for (size_t f = 0; f < bm[0].count; f++) {
-            if (((const int64_t *)bm[0].data)[f] != r)
-                continue;
-            bad += memcmp((const uint8_t *)bg[1].data + e * npix,
-                          (const uint8_t *)bg[0].data + f * npix, npix) != 0;
-            compared++;
-            break;
-        }
-    }
+    memset(run, 0, sizeof(run));
+    run_rollmed(&run[0], &full, "0");
+    run_rollmed(&run[1], &v, "1");
+    bad = count_background_mismatches(&run[0], &run[1], &compared);
     CHECK(compared > 0);
     if (!CHECK(bad == 0))
-        fprintf(stderr, "  rollmed, index_mapping=%s: %zu of %zu differ\n",
-                mapping, bad, compared);
+        (void)fprintf(stderr,
+                      "  rollmed, index_mapping=%s: %zu of %zu differ\n",
+                      mapping, bad, compared);
     printf("synth-1000/rollmed, index_mapping=%s: image_bg of %zu events "
            "checked\n",
            mapping, compared);
-    for (int i = 0; i < 2; i++) {
-        td_array_release(&bm[i]);
-        td_array_release(&bg[i]);
-        unlink(out[i]);
-    }
+    release_rollmed(&run[0]);
+    release_rollmed(&run[1]);
 }
 
 /* background copy on an input without image_bg: a clear error that
@@ -579,8 +801,8 @@ check_copy_needs_image_bg(void)
             "synth-1000", "copy", {NULL}, "copy", NULL};
     char out[PATH_MAX];
 
-    snprintf(out, sizeof(out), "%s/dcnumc-parity-%d-copy-error.rtdc",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    if (!CHECK(temp_output(out, "copy", "error") == 0))
+        return;
     printf("expect an error about image_bg:\n");
     CHECK_EQ(run_variant(&v, out), DCN_ENOTFOUND);
     CHECK(access(out, F_OK) != 0);

@@ -33,15 +33,24 @@ bgd_release(struct bgd_result *r)
     memset(r, 0, sizeof(*r));
 }
 
-/* Median of frames [i0, i0 + k) of stack into dst, in nsplit ranges. */
+/* A stack of n frames of h x w pixels in memory. */
+struct bgd_stack {
+    const uint8_t *data;
+    size_t n, h, w;
+};
+
+/* Median of the k frames from first on (npix pixels each) into dst, in
+ * nsplit ranges. */
 static void
-bgd_window_median(uint8_t *dst, const uint8_t *stack, size_t i0, size_t k,
-                  size_t npix, size_t nsplit, void *scratch)
+bgd_window_median(uint8_t *dst, const uint8_t *first, size_t k, size_t npix,
+                  size_t nsplit, void *scratch)
 {
     const uint8_t **fr = malloc(k * sizeof(*fr));
 
+    if (fr == NULL)
+        return;
     for (size_t f = 0; f < k; f++)
-        fr[f] = stack + (i0 + f) * npix;
+        fr[f] = first + f * npix;
     for (size_t s = 0; s < nsplit; s++) {
         size_t p0 = npix * s / nsplit;
         size_t p1 = npix * (s + 1) / nsplit;
@@ -51,93 +60,160 @@ bgd_window_median(uint8_t *dst, const uint8_t *stack, size_t i0, size_t k,
     free(fr);
 }
 
-/* Run sparsemed with the time axis from tin.  0 on success. */
+/* The working memory of one sparsemed run. */
+struct bgd_work {
+    struct dcn_bg_time tm;
+    size_t k;      /* kernel size */
+    double *steps; /* m step times */
+    size_t *wins;  /* m first frames of the windows */
+    uint8_t *all;  /* m median images */
+    const uint8_t **ptrs;
+    bool *used; /* m: kept by the cleansing */
+};
+
+static void
+bgd_work_release(struct bgd_work *wk)
+{
+    free(wk->used);
+    free(wk->ptrs);
+    free(wk->all);
+    free(wk->wins);
+    free(wk->steps);
+}
+
+/* The time axis into r->t and the plan of r->m windows.  0 or -1. */
 static int
-bgd_sparsemed_in(struct bgd_result *r, const uint8_t *stack, size_t n, size_t h,
-                 size_t w, const struct dcn_bg_time_input *tin,
-                 const struct dcn_sparsemed_opts *o)
+bgd_plan(struct bgd_result *r, struct bgd_work *wk, size_t n,
+         const struct dcn_bg_time_input *tin,
+         const struct dcn_sparsemed_opts *o)
 {
     struct dcn_error err = DCN_ERROR_INIT;
-    size_t npix = h * w;
-    size_t k = dcn_sparsemed_kernel(o->kernel_size, n);
-    double *steps = NULL;
-    size_t *wins = NULL;
-    uint8_t *all = NULL;
-    const uint8_t **ptrs = NULL;
-    bool *used = NULL;
-    void *scratch = NULL;
-    double *mbg = NULL;
-    double *mimg = NULL;
-    struct dcn_bg_time tm = {0};
-    struct dcn_bg_stack series = {0};
+
+    r->t = malloc(n * sizeof(double));
+    wk->tm.t = r->t;
+    wk->tm.n = n;
+    if (r->t == NULL || dcn_bg_time_axis(&wk->tm, tin, &err) < 0) {
+        (void)fprintf(stderr, "time axis: %s\n", err.msg);
+        return -1;
+    }
+    wk->k = dcn_sparsemed_kernel(o->kernel_size, n);
+    r->m = dcn_sparsemed_nsteps(&wk->tm, o->split_time);
+    wk->steps = malloc(r->m * sizeof(*wk->steps));
+    wk->wins = malloc(r->m * sizeof(*wk->wins));
+    if (wk->steps == NULL || wk->wins == NULL)
+        return -1;
+    dcn_sparsemed_plan(wk->steps, wk->wins, r->m, &wk->tm, o->split_time,
+                       wk->k);
+    return 0;
+}
+
+/* The median image of every window, as three workers would compute it.
+ * 0 or -1. */
+static int
+bgd_medians(const struct bgd_result *r, struct bgd_work *wk,
+            const struct bgd_stack *st)
+{
+    size_t npix = st->h * st->w;
+    void *scratch = malloc(dcn_bg_median_scratch_size(wk->k));
+
+    wk->all = malloc(r->m * npix);
+    wk->ptrs = malloc(r->m * sizeof(*wk->ptrs));
+    if (scratch == NULL || wk->all == NULL || wk->ptrs == NULL) {
+        free(scratch);
+        return -1;
+    }
+    for (size_t i = 0; i < r->m; i++) {
+        bgd_window_median(wk->all + i * npix, st->data + wk->wins[i] * npix,
+                          wk->k, npix, 3, scratch);
+        wk->ptrs[i] = wk->all + i * npix;
+    }
+    free(scratch);
+    return 0;
+}
+
+/* Cleansing, and the kept images into r->images.  0 or -1. */
+static int
+bgd_cleanse(struct bgd_result *r, struct bgd_work *wk,
+            const struct bgd_stack *st, const struct dcn_sparsemed_opts *o)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_bg_stack series = {wk->ptrs, r->m, st->h, st->w};
+    size_t npix = st->h * st->w;
+
+    wk->used = malloc(r->m * sizeof(*wk->used));
+    if (wk->used == NULL ||
+        dcn_sparsemed_cleanse(wk->used, &r->nkept, &series, o, &err) < 0) {
+        (void)fprintf(stderr, "cleanse: %s\n", err.msg);
+        return -1;
+    }
+    r->images = malloc((r->nkept ? r->nkept : 1) * npix);
+    if (r->images == NULL)
+        return -1;
+    for (size_t i = 0, j = 0; i < r->m; i++)
+        if (wk->used[i])
+            memcpy(r->images + (j++) * npix, wk->all + i * npix, npix);
+    return 0;
+}
+
+/* bg_off of every frame into r->bg_off (offset_correction).  0 or -1. */
+static int
+bgd_offsets(struct bgd_result *r, const struct bgd_stack *st)
+{
+    size_t npix = st->h * st->w;
+    double *mbg = malloc((r->nkept ? r->nkept : 1) * sizeof(double));
+    double *mimg = malloc((st->n ? st->n : 1) * sizeof(double));
+    int rc = -1;
+
+    r->bg_off = malloc((st->n ? st->n : 1) * sizeof(double));
+    if (mbg != NULL && mimg != NULL && r->bg_off != NULL) {
+        for (size_t i = 0; i < r->nkept; i++)
+            mbg[i] = dcn_bg_top_mean(r->images + i * npix, st->h, st->w);
+        for (size_t j = 0; j < st->n; j++)
+            mimg[j] = dcn_bg_top_mean(st->data + j * npix, st->h, st->w);
+        dcn_bg_offsets(r->bg_off, mimg, r->bg_idx, st->n, mbg);
+        rc = 0;
+    }
+    free(mimg);
+    free(mbg);
+    return rc;
+}
+
+/* Run sparsemed with the time axis from tin.  0 on success. */
+static int
+bgd_sparsemed_in(struct bgd_result *r, const struct bgd_stack *st,
+                 const struct dcn_bg_time_input *tin,
+                 const struct dcn_sparsemed_opts *o)
+{
+    struct bgd_work wk;
     int rc = -1;
 
     memset(r, 0, sizeof(*r));
-    r->t = malloc(n * sizeof(double));
-    tm.t = r->t;
-    tm.n = n;
-    if (dcn_bg_time_axis(&tm, tin, &err) < 0) {
-        fprintf(stderr, "time axis: %s\n", err.msg);
+    memset(&wk, 0, sizeof(wk));
+    if (bgd_plan(r, &wk, st->n, tin, o) != 0 || bgd_medians(r, &wk, st) != 0 ||
+        bgd_cleanse(r, &wk, st, o) != 0)
         goto out;
-    }
-    r->m = dcn_sparsemed_nsteps(&tm, o->split_time);
-    steps = malloc(r->m * sizeof(*steps));
-    wins = malloc(r->m * sizeof(*wins));
-    dcn_sparsemed_plan(steps, wins, r->m, &tm, o->split_time, k);
-    all = malloc(r->m * npix);
-    ptrs = malloc(r->m * sizeof(*ptrs));
-    scratch = malloc(dcn_bg_median_scratch_size(k));
-    for (size_t i = 0; i < r->m; i++) {
-        bgd_window_median(all + i * npix, stack, wins[i], k, npix, 3, scratch);
-        ptrs[i] = all + i * npix;
-    }
-    used = malloc(r->m * sizeof(*used));
-    series.images = ptrs;
-    series.count = r->m;
-    series.height = h;
-    series.width = w;
-    if (dcn_sparsemed_cleanse(used, &r->nkept, &series, o, &err) < 0) {
-        fprintf(stderr, "cleanse: %s\n", err.msg);
+    r->bg_idx = malloc((st->n ? st->n : 1) * sizeof(int64_t));
+    if (r->bg_idx == NULL)
         goto out;
-    }
-    r->images = malloc((r->nkept ? r->nkept : 1) * npix);
-    for (size_t i = 0, j = 0; i < r->m; i++)
-        if (used[i])
-            memcpy(r->images + (j++) * npix, all + i * npix, npix);
-    r->bg_idx = malloc(n * sizeof(int64_t));
-    dcn_sparsemed_assign(r->bg_idx, &tm, steps, used, r->m, o->split_time);
-    if (o->offset_correction) {
-        mbg = malloc((r->nkept ? r->nkept : 1) * sizeof(double));
-        mimg = malloc(n * sizeof(double));
-        for (size_t i = 0; i < r->nkept; i++)
-            mbg[i] = dcn_bg_top_mean(r->images + i * npix, h, w);
-        for (size_t j = 0; j < n; j++)
-            mimg[j] = dcn_bg_top_mean(stack + j * npix, h, w);
-        r->bg_off = malloc(n * sizeof(double));
-        dcn_bg_offsets(r->bg_off, mimg, r->bg_idx, n, mbg);
-    }
+    dcn_sparsemed_assign(r->bg_idx, &wk.tm, wk.steps, wk.used, r->m,
+                         o->split_time);
+    if (o->offset_correction && bgd_offsets(r, st) != 0)
+        goto out;
     rc = 0;
 out:
-    free(mimg);
-    free(mbg);
-    free(scratch);
-    free(used);
-    free(ptrs);
-    free(all);
-    free(wins);
-    free(steps);
+    bgd_work_release(&wk);
     return rc;
 }
 
 /* Run sparsemed; time/frame/frame_rate (float64) may be NULL. */
 static int
-bgd_sparsemed(struct bgd_result *r, const uint8_t *stack, size_t n, size_t h,
-              size_t w, const double *time, const double *frame,
-              const double *frame_rate, const struct dcn_sparsemed_opts *o)
+bgd_sparsemed(struct bgd_result *r, const struct bgd_stack *st,
+              const double *time, const double *frame, const double *frame_rate,
+              const struct dcn_sparsemed_opts *o)
 {
     struct dcn_bg_time_input tin = {time, frame, frame_rate, false, false};
 
-    return bgd_sparsemed_in(r, stack, n, h, w, &tin, o);
+    return bgd_sparsemed_in(r, st, &tin, o);
 }
 
 /* rollmed over all n frames into out (n * npix), pixel range split in
@@ -151,7 +227,7 @@ bgd_rollmed(uint8_t *out, const uint8_t *stack, size_t n, size_t npix, size_t k,
 
     if (dcn_rollmed_check(k, k + 1, n, &err) < 0 ||
         dcn_rollmed_new(&rm, npix, k, &err) < 0) {
-        fprintf(stderr, "rollmed: %s\n", err.msg);
+        (void)fprintf(stderr, "rollmed: %s\n", err.msg);
         return -1;
     }
     for (size_t s = 0; s < nsplit; s++) {

@@ -42,24 +42,28 @@ ft_release(struct ft_ctx *c)
     free(c->labels);
 }
 
-/*
- * All features of the event "mask != 0" (any size; no size gate).
- * image/bg may be NULL for moments only.  Returns the validity, or -1
- * for an empty mask.
- */
-static inline int
-ft_event(double *feat, struct ft_ctx *c, const uint8_t *mask,
-         const uint8_t *image, const uint8_t *bg, const int16_t *corr,
-         double ps, unsigned flags, int has_bg_off, double bg_off)
+/* One event for ft_event(): the full-frame mask and what to compute. */
+struct ft_input {
+    const uint8_t *mask;  /* the event is mask != 0 */
+    const uint8_t *image; /* image and bg: NULL for moments only */
+    const uint8_t *bg;
+    const int16_t *corr; /* background-corrected image for Haralick */
+    double ps;           /* pixel size */
+    unsigned flags;      /* DCN_FEATURES_* groups beyond the moments */
+    int has_bg_off;
+    double bg_off;
+};
+
+/* Set c->labels to 1 on the mask and 0 elsewhere, and the event's box;
+ * returns the number of mask pixels. */
+static inline uint32_t
+ft_mask_box(struct ft_ctx *c, const uint8_t *mask, struct dcn__event_view *ev)
 {
-    struct dcn__event_view ev;
     size_t w = c->width, h = c->height;
     uint32_t n = 0;
-    bool valid;
 
-    memset(&ev, 0, sizeof(ev));
-    ev.x0 = (uint32_t)w;
-    ev.y0 = (uint32_t)h;
+    ev->x0 = (uint32_t)w;
+    ev->y0 = (uint32_t)h;
     for (size_t y = 0; y < h; y++) {
         for (size_t x = 0; x < w; x++) {
             size_t i = y * w + x;
@@ -67,52 +71,92 @@ ft_event(double *feat, struct ft_ctx *c, const uint8_t *mask,
             if (!mask[i])
                 continue;
             n++;
-            if (x < ev.x0)
-                ev.x0 = (uint32_t)x;
-            if (x > ev.x1)
-                ev.x1 = (uint32_t)x;
-            if (y < ev.y0)
-                ev.y0 = (uint32_t)y;
-            ev.y1 = (uint32_t)y;
+            ev->x0 = x < ev->x0 ? (uint32_t)x : ev->x0;
+            ev->x1 = x > ev->x1 ? (uint32_t)x : ev->x1;
+            ev->y0 = y < ev->y0 ? (uint32_t)y : ev->y0;
+            ev->y1 = (uint32_t)y;
         }
     }
+    return n;
+}
+
+/* The groups of in->flags beyond the moments, for the traced event ev. */
+static inline void
+ft_groups(double *feat, struct ft_ctx *c, const struct dcn__event_view *ev,
+          const struct ft_input *in, bool valid)
+{
+    if (in->flags & DCN_FEATURES_BRIGHTNESS) {
+        dcn__brightness_features(feat, &c->work, ev, in->has_bg_off,
+                                 in->bg_off);
+        feat[DCN_FEAT_BG_MED] =
+                dcn_features_median_u8(in->bg, c->width * c->height) +
+                (in->has_bg_off ? in->bg_off : 0.0);
+    }
+    if (in->flags & DCN_FEATURES_HARALICK)
+        dcn__haralick_features(feat, &c->work, ev);
+    if (in->flags & DCN_FEATURES_VOLUME)
+        dcn__volume_feature(feat, &c->work, valid, in->ps);
+}
+
+/*
+ * All features of the event "in->mask != 0" (any size; no size gate).
+ * Returns the validity, or -1 for an empty mask.
+ */
+static inline int
+ft_event(double *feat, struct ft_ctx *c, const struct ft_input *in)
+{
+    struct dcn__event_view ev;
+    uint32_t n;
+    bool valid;
+
+    memset(&ev, 0, sizeof(ev));
+    n = ft_mask_box(c, in->mask, &ev);
     for (int f = 0; f < DCN_FEAT_COUNT; f++)
         feat[f] = NAN;
     if (n == 0)
         return -1;
     ev.labels = c->labels;
-    ev.image = image;
-    ev.image_bg = bg;
-    ev.image_corr = corr;
-    ev.width = w;
-    ev.height = h;
+    ev.image = in->image;
+    ev.image_bg = in->bg;
+    ev.image_corr = in->corr;
+    ev.width = c->width;
+    ev.height = c->height;
     ev.id = 1;
     ev.npix = n;
     dcn__contour_trace(&c->work, &ev);
-    valid = dcn__moment_features(feat, &c->work, ps);
-    if (flags & DCN_FEATURES_BRIGHTNESS) {
-        dcn__brightness_features(feat, &c->work, &ev, has_bg_off, bg_off);
-        feat[DCN_FEAT_BG_MED] =
-                dcn_features_median_u8(bg, w * h) + (has_bg_off ? bg_off : 0.0);
-    }
-    if (flags & DCN_FEATURES_HARALICK)
-        dcn__haralick_features(feat, &c->work, &ev);
-    if (flags & DCN_FEATURES_VOLUME)
-        dcn__volume_feature(feat, &c->work, valid, ps);
+    valid = dcn__moment_features(feat, &c->work, in->ps);
+    ft_groups(feat, c, &ev, in, valid);
     return valid;
 }
 
-/* dcn_features_extract_frame() with the table as (events, cap, *count) */
+/* ft_event() for the moment features only. */
 static inline int
-ft_extract(struct dcn_event *events, size_t cap, size_t *count,
-           struct dcn_frame_stats *stats, const struct dcn_frame_input *in,
-           const struct dcn_features_config *cfg,
-           struct dcn_features_scratch *scratch)
+ft_moments(double *feat, struct ft_ctx *c, const uint8_t *mask, double ps)
 {
-    struct dcn_event_table t = {events, cap, 0};
-    int rc = dcn_features_extract_frame(&t, stats, in, cfg, scratch);
-    *count = t.count;
-    return rc;
+    struct ft_input in = {mask, NULL, NULL, NULL, ps, 0, 0, 0.0};
+
+    return ft_event(feat, c, &in);
+}
+
+/* ft_event() for the moment and Haralick features of corr. */
+static inline int
+ft_haralick(double *feat, struct ft_ctx *c, const uint8_t *mask,
+            const int16_t *corr, double ps)
+{
+    struct ft_input in = {mask, NULL, NULL, corr, ps, DCN_FEATURES_HARALICK,
+                          0,    0.0};
+
+    return ft_event(feat, c, &in);
+}
+
+/* the bit pattern of a double */
+static inline uint64_t
+ft_bits(double v)
+{
+    uint64_t u;
+
+    memcpy(&u, &v, sizeof(u));
+    return u;
 }
 
 /* distance in units in the last place (0 for identical, NaN == NaN) */
@@ -155,7 +199,7 @@ ft_within(enum dcn_feature f, double got, double want, double *dev)
     if (f == DCN_FEAT_TILT)
         return *dev <= 1;
     /* bit-identical: +0 and -0 differ */
-    return memcmp(&got, &want, 8) == 0 || (isnan(got) && isnan(want));
+    return ft_bits(got) == ft_bits(want) || (isnan(got) && isnan(want));
 }
 
 #endif /* DCN_TESTS_FEATURES_TESTUTIL_H */

@@ -25,17 +25,25 @@ static void
 test_construction_leaves_state_i_and_chunk_minus_one(void)
 {
     struct dcn_chunk_slot *slot = make_slot(10, 0);
-    struct dcn_slot_shape shape = dcn_chunk_slot_shape(slot);
     double progress = -1;
 
     CHECK_EQ(dcn_chunk_slot_state(slot), 'i');
     CHECK_EQ(dcn_chunk_slot_chunk(slot), -1);
     CHECK_EQ(dcn_chunk_slot_length(slot), 10);
+    CHECK_EQ(dcn_chunk_slot_get_progress(slot, &progress), DCN_OK);
+    CHECK(progress == 0.0);
+    dcn_chunk_slot_free(slot);
+}
+
+static void
+test_construction_keeps_the_shape(void)
+{
+    struct dcn_chunk_slot *slot = make_slot(10, 0);
+    struct dcn_slot_shape shape = dcn_chunk_slot_shape(slot);
+
     CHECK_EQ(shape.frames, 10);
     CHECK_EQ(shape.height, 4);
     CHECK_EQ(shape.width, 5);
-    CHECK_EQ(dcn_chunk_slot_get_progress(slot, &progress), DCN_OK);
-    CHECK(progress == 0.0);
     dcn_chunk_slot_free(slot);
 }
 
@@ -57,7 +65,7 @@ test_views_exist_only_for_available_features(void)
     CHECK(dcn_chunk_slot_bg_off(full) != NULL);
     /* Every view spans all frames and does not overlap the next one. */
     labels = dcn_chunk_slot_labels(full);
-    for (size_t i = 0; i < 3 * 4 * 5; i++) {
+    for (size_t i = 0; i < (size_t)3 * 4 * 5; i++) {
         labels[i] = (uint16_t)(i + 1);
         dcn_chunk_slot_image_corr(full)[i] = (int16_t)-i;
         dcn_chunk_slot_mask(full)[i] = true;
@@ -313,6 +321,7 @@ int
 main(void)
 {
     test_construction_leaves_state_i_and_chunk_minus_one();
+    test_construction_keeps_the_shape();
     test_views_exist_only_for_available_features();
     test_acquire_in_wrong_state_returns_empty_range();
     test_batch_stops_at_the_next_reserved_frame();

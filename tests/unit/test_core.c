@@ -18,6 +18,15 @@ test_first_error_wins(void)
     CHECK_EQ(dcn_error_set(&err, DCN_EFORMAT, "second"), DCN_EFORMAT);
     CHECK_EQ(err.code, DCN_EIO);
     CHECK_STR_EQ(err.msg, "a.rtdc: cannot open");
+}
+
+static void
+test_clear_resets_and_null_record_is_allowed(void)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+
+    CHECK_EQ(dcn_error_set(&err, DCN_EIO, "%s: cannot open", "a.rtdc"),
+             DCN_EIO);
     dcn_error_clear(&err);
     CHECK_EQ(err.code, DCN_OK);
     CHECK_EQ(dcn_error_set(NULL, DCN_EINVAL, "ignored"), DCN_EINVAL);
@@ -116,6 +125,7 @@ int
 main(void)
 {
     test_first_error_wins();
+    test_clear_resets_and_null_record_is_allowed();
     test_long_message_is_truncated();
     test_alloc_overflow_and_injection();
     test_md5_vectors();

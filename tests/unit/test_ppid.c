@@ -84,7 +84,12 @@ test_value_formatting_is_pythons(void)
     CHECK_STR_EQ(fmt_float(1.5e-7), "1.5e-07");
     CHECK_STR_EQ(fmt_float(0.0001), "0.0001");
     CHECK_STR_EQ(fmt_float(1e20), "100000000000000000000");
-    /* repr proper (the job log) */
+}
+
+/* repr proper (the job log) */
+static void
+test_repr_is_pythons(void)
+{
     CHECK_STR_EQ(repr(1.0), "1.0");
     CHECK_STR_EQ(repr(0.2645), "0.2645");
     CHECK_STR_EQ(repr(1e16), "1e+16");
@@ -112,6 +117,11 @@ test_pixel_size_id_strips_zeros_keeps_dot(void)
     CHECK_STR_EQ(pixel(1.0 / 3.0), "0.33333333");
     CHECK_STR_EQ(pixel(1.0), "1.");
     CHECK_STR_EQ(pixel(1e-9), "0.");
+}
+
+static void
+test_pixel_size_rounds_to_8_decimals(void)
+{
     CHECK_DBL_IDENT(dcn_pixel_size_round(0.26550000004), 0.2655);
     CHECK_DBL_IDENT(dcn_pixel_size_round(0.3400000036), 0.34);
 }
@@ -125,17 +135,23 @@ mapping(const struct dcn_index_mapping *m)
 }
 
 static void
-test_mapping_ids(void)
+test_mapping_ids_of_none_and_count(void)
 {
-    uint32_t four[] = {3, 5, 6, 7};
-    uint32_t ten[10];
     struct dcn_index_mapping m = {0};
-    for (uint32_t i = 0; i < 10; i++)
-        ten[i] = i;
+
     CHECK_STR_EQ(mapping(&m), "0");
     m.kind = DCN_MAPPING_COUNT;
     m.count = 10;
     CHECK_STR_EQ(mapping(&m), "10");
+}
+
+static void
+test_mapping_ids_of_lists(void)
+{
+    uint32_t four[] = {3, 5, 6, 7};
+    uint32_t ten[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    struct dcn_index_mapping m = {0};
+
     m.kind = DCN_MAPPING_LIST;
     m.indices = four;
     m.nindices = 4;
@@ -143,6 +159,13 @@ test_mapping_ids(void)
     m.indices = ten;
     m.nindices = 10;
     CHECK_STR_EQ(mapping(&m), "h-81a4d87f");
+}
+
+static void
+test_mapping_ids_of_slices(void)
+{
+    struct dcn_index_mapping m = {0};
+
     m.kind = DCN_MAPPING_SLICE;
     m.start = 2;
     m.stop = 5;
@@ -191,7 +214,7 @@ job_make(struct dcn_job *job, double ps, const char *const *opts, size_t n)
             break;
         }
         if (!CHECK(rc == DCN_OK))
-            fprintf(stderr, "    option '%s': %s\n", o, err.msg);
+            (void)fprintf(stderr, "    option '%s': %s\n", o, err.msg);
     }
     dcn_job_resolve_pixel_size(job, ps);
 }
@@ -316,27 +339,41 @@ has_part(const struct dcn_ppid *p, const char *part)
            strcmp(p->feat, part) == 0 || strcmp(p->gate, part) == 0;
 }
 
+/* The full PPID is full, unless full is NULL. */
+static void
+check_full_id(const struct dcn_ppid *p, const char *full)
+{
+    if (full != NULL)
+        CHECK_STR_EQ(p->full, full);
+}
+
+/* Row i of the table of §6.4. */
+static void
+check_row(size_t i)
+{
+    const struct row *r = &rows[i];
+    struct dcn_job job;
+    struct dcn_ppid p;
+    struct dcn_error err = DCN_ERROR_INIT;
+
+    job_make(&job, r->ps, r->opts, r->nopts);
+    CHECK_EQ(dcn_job_get_ppid(&p, &job, &err), DCN_OK);
+    if (!CHECK(has_part(&p, r->part)))
+        (void)fprintf(stderr, "    row %zu: '%s' not in '%s'\n", i, r->part,
+                      p.full);
+    check_full_id(&p, r->full);
+    if (r->hash != NULL &&
+        !CHECK(strncmp(p.hash, r->hash, strlen(r->hash)) == 0))
+        (void)fprintf(stderr, "    row %zu: hash %s, want %s\n", i, p.hash,
+                      r->hash);
+    dcn_job_release(&job);
+}
+
 static void
 test_every_row_of_6_4(void)
 {
-    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        const struct row *r = &rows[i];
-        struct dcn_job job;
-        struct dcn_ppid p;
-        struct dcn_error err = DCN_ERROR_INIT;
-        job_make(&job, r->ps, r->opts, r->nopts);
-        CHECK_EQ(dcn_job_get_ppid(&p, &job, &err), DCN_OK);
-        if (!CHECK(has_part(&p, r->part)))
-            fprintf(stderr, "    row %zu: '%s' not in '%s'\n", i, r->part,
-                    p.full);
-        if (r->full != NULL)
-            CHECK_STR_EQ(p.full, r->full);
-        if (r->hash != NULL &&
-            !CHECK(strncmp(p.hash, r->hash, strlen(r->hash)) == 0))
-            fprintf(stderr, "    row %zu: hash %s, want %s\n", i, p.hash,
-                    r->hash);
-        dcn_job_release(&job);
-    }
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        check_row(i);
 }
 
 static void
@@ -353,47 +390,117 @@ test_hash_test_vector(void)
     CHECK_STR_EQ(h, "4f3a850410b9801393ab5738afe69e9a");
 }
 
+/* The identifiers of the default job with index_mapping 2:5. */
 static void
-test_mapping_attribute_and_run_identifier(void)
+ppid_with_slice_mapping(struct dcn_ppid *p)
 {
     const char *opts[] = {"dindex_mapping=2:5"};
     struct dcn_job job;
-    struct dcn_ppid p;
-    char rid[DCN_MEASUREMENT_ID_MAX + 16];
+
     job_make(&job, 0.2645, opts, 1);
-    CHECK_EQ(dcn_job_get_ppid(&p, &job, NULL), DCN_OK);
-    CHECK_STR_EQ(p.mapping, "2-5-n");
-    CHECK_STR_EQ(p.gen, "13");
-    CHECK_EQ(dcn_run_identifier(rid, sizeof(rid), "abc", p.hash), DCN_OK);
-    CHECK(strncmp(rid, "abc_dcn-", 8) == 0 && strlen(rid) == 15);
-    CHECK_EQ(dcn_run_identifier(rid, sizeof(rid), NULL,
-                                "a35bcc0252de9f083de5746cf547117d"),
-             DCN_OK);
-    CHECK_STR_EQ(rid, "dcn-a35bcc0");
-    CHECK_EQ(dcn_run_identifier(rid, sizeof(rid), "",
-                                "a35bcc0252de9f083de5746cf547117d"),
-             DCN_OK);
-    CHECK_STR_EQ(rid, "dcn-a35bcc0");
-    CHECK_EQ(dcn_run_identifier(rid, 8, "x", "a35bcc0252"), DCN_ERANGE);
+    CHECK_EQ(dcn_job_get_ppid(p, &job, NULL), DCN_OK);
     dcn_job_release(&job);
 }
 
 static void
-test_measurement_identifier(void)
+test_mapping_attribute(void)
+{
+    struct dcn_ppid p;
+
+    ppid_with_slice_mapping(&p);
+    CHECK_STR_EQ(p.mapping, "2-5-n");
+}
+
+static void
+test_generation(void)
+{
+    struct dcn_ppid p;
+
+    ppid_with_slice_mapping(&p);
+    CHECK_STR_EQ(p.gen, "13");
+}
+
+static void
+test_run_identifier_with_measurement_id(void)
+{
+    struct dcn_ppid p;
+    char rid[DCN_MEASUREMENT_ID_MAX + 16];
+
+    ppid_with_slice_mapping(&p);
+    CHECK_EQ(dcn_run_identifier(rid, sizeof(rid), "abc", p.hash), DCN_OK);
+    CHECK(strncmp(rid, "abc_dcn-", 8) == 0 && strlen(rid) == 15);
+    CHECK_EQ(dcn_run_identifier(rid, 8, "x", "a35bcc0252"), DCN_ERANGE);
+}
+
+static void
+test_run_identifier_without_measurement_id(void)
+{
+    char rid[DCN_MEASUREMENT_ID_MAX + 16];
+
+    CHECK_EQ(dcn_run_identifier(rid, sizeof(rid), NULL,
+                                "a35bcc0252de9f083de5746cf547117d"),
+             DCN_OK);
+    CHECK_STR_EQ(rid, "dcn-a35bcc0");
+}
+
+static void
+test_run_identifier_with_empty_measurement_id(void)
+{
+    char rid[DCN_MEASUREMENT_ID_MAX + 16];
+
+    CHECK_EQ(dcn_run_identifier(rid, sizeof(rid), "",
+                                "a35bcc0252de9f083de5746cf547117d"),
+             DCN_OK);
+    CHECK_STR_EQ(rid, "dcn-a35bcc0");
+}
+
+static void
+test_measurement_identifier_of_a_2022_file(void)
 {
     char mid[DCN_MEASUREMENT_ID_MAX];
+
     CHECK_EQ(dcn_measurement_identifier(mid, NULL, "15:24:17", "2022-04-21",
                                         "RC-0115-mock-mock-mock-win-a92d"),
              1);
     CHECK_STR_EQ(mid, "d5a40aed-0b6c-0412-e87c-59789fdd28d0");
+}
+
+static void
+test_measurement_identifier_of_a_2015_file(void)
+{
+    char mid[DCN_MEASUREMENT_ID_MAX];
+
     CHECK_EQ(dcn_measurement_identifier(mid, "", "16:11:38", "2015-05-27",
                                         "ZMDD-AcC-a8548d-ce00be"),
              1);
     CHECK_STR_EQ(mid, "12b4490f-6c58-13b1-bddd-5d8e2332b60b");
+}
+
+static void
+test_measurement_identifier_given_or_missing(void)
+{
+    char mid[DCN_MEASUREMENT_ID_MAX];
+
     CHECK_EQ(dcn_measurement_identifier(mid, "run-7", "a", "b", "c"), 1);
     CHECK_STR_EQ(mid, "run-7");
     CHECK_EQ(dcn_measurement_identifier(mid, NULL, "a", "", "c"), 0);
     CHECK_EQ(dcn_measurement_identifier(mid, NULL, NULL, "b", "c"), 0);
+}
+
+/* Decoding id and encoding the job again gives id. */
+static void
+check_decode_round_trip(const char *id)
+{
+    struct dcn_job job;
+    struct dcn_ppid p;
+    struct dcn_error err = DCN_ERROR_INIT;
+
+    dcn_job_init(&job);
+    if (!CHECK(dcn_job_apply_ppid(&job, id, &err) == DCN_OK))
+        (void)fprintf(stderr, "    %s\n", err.msg);
+    CHECK_EQ(dcn_job_get_ppid(&p, &job, &err), DCN_OK);
+    CHECK_STR_EQ(p.full, id);
+    dcn_job_release(&job);
 }
 
 static void
@@ -409,43 +516,63 @@ test_decode_inverts_every_component(void)
             "13|hdf:p=0.34^i=n-10-2|" DEFAULT_BG "|" DEFAULT_SEG
             "|legacy:b=1^h=1^v=1|norm:o=0^s=10",
     };
-    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-        struct dcn_job job;
-        struct dcn_ppid p;
-        struct dcn_error err = DCN_ERROR_INIT;
-        dcn_job_init(&job);
-        if (!CHECK(dcn_job_apply_ppid(&job, ids[i], &err) == DCN_OK))
-            fprintf(stderr, "    %s\n", err.msg);
-        CHECK_EQ(dcn_job_get_ppid(&p, &job, &err), DCN_OK);
-        CHECK_STR_EQ(p.full, ids[i]);
-        dcn_job_release(&job);
-    }
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        check_decode_round_trip(ids[i]);
 }
 
+/* the example of §6.5, with a textual bool */
 static void
-test_decode_details_of_6_5(void)
+test_decode_gate_with_textual_bool(void)
 {
     struct dcn_job job;
     struct dcn_error err = DCN_ERROR_INIT;
     dcn_job_init(&job);
-    /* the example of §6.5, with a textual bool */
     CHECK_EQ(dcn_job_apply_ppid_part(&job, "norm:o=true^s=23", &err), DCN_OK);
     CHECK(job.online_gates);
     CHECK(!job.size_thresh_mask_none);
     CHECK_EQ(job.size_thresh_mask, 23);
-    /* full key names and any order work as well */
+    dcn_job_release(&job);
+}
+
+/* full key names and any order work as well */
+static void
+test_decode_full_key_names_in_any_order(void)
+{
+    struct dcn_job job;
+    struct dcn_error err = DCN_ERROR_INIT;
+    dcn_job_init(&job);
     CHECK_EQ(dcn_job_apply_ppid_part(&job, "rollmed:batch_size=50^k=10", &err),
              DCN_OK);
     CHECK_EQ(job.background_code, DCN_BACKGROUND_ROLLMED);
     CHECK_EQ(job.rollmed.kernel_size, 10);
     CHECK_EQ(job.rollmed.batch_size, 50);
-    /* a shorter id keeps the defaults of the missing keys */
+    dcn_job_release(&job);
+}
+
+/* a shorter id keeps the defaults of the missing keys */
+static void
+test_decode_short_id_keeps_defaults(void)
+{
+    struct dcn_job job;
+    struct dcn_error err = DCN_ERROR_INIT;
+    dcn_job_init(&job);
+    CHECK_EQ(dcn_job_apply_ppid_part(&job, "rollmed:batch_size=50^k=10", &err),
+             DCN_OK);
     CHECK_EQ(dcn_job_apply_ppid_part(&job, "sparsemed:k=7", &err), DCN_OK);
     CHECK_EQ(job.sparsemed.kernel_size, 7);
     CHECK_DBL_IDENT(job.sparsemed.frac_cleansing, 0.8);
     CHECK_EQ(dcn_job_apply_ppid_part(&job, "legacy:b=no^h=0.0^v=2", &err),
              DCN_OK);
     CHECK(!job.brightness && !job.haralick && job.volume);
+    dcn_job_release(&job);
+}
+
+static void
+test_decode_errors(void)
+{
+    struct dcn_job job;
+    struct dcn_error err = DCN_ERROR_INIT;
+    dcn_job_init(&job);
     CHECK_EQ(dcn_job_apply_ppid_part(&job, "hdf:p=0.34^i=h-6e582938", &err),
              DCN_EINVAL);
     CHECK(strstr(err.msg, "cannot invert") != NULL);
@@ -547,17 +674,29 @@ log_text(const struct dcn_job *job, bool seg)
     return text;
 }
 
+/* A rollmed job with index mapping, closing and gate options and a
+ * non-ASCII input path. */
 static void
-test_job_log_json(void)
+rollmed_job(struct dcn_job *job)
 {
-    struct dcn_job job;
     struct dcn_error err = DCN_ERROR_INIT;
     const char *opts[] = {"Brollmed", "bkernel_size=10", "dindex_mapping=2:5",
                           "mclosing_disk=0", "gsize_thresh_mask=None"};
-    job_make(&job, 0.2645, opts, 5);
-    CHECK_EQ(dcn_job_set_path_in(&job, "in/\xc3\xa4.rtdc", &err), DCN_OK);
-    char *t = log_text(&job, false);
+    job_make(job, 0.2645, opts, 5);
+    CHECK_EQ(dcn_job_set_path_in(job, "in/\xc3\xa4.rtdc", &err), DCN_OK);
+}
+
+static void
+test_job_log_json_of_the_job(void)
+{
+    struct dcn_job job;
+    char *t;
+
+    rollmed_job(&job);
+    t = log_text(&job, false);
     CHECK(t != NULL && t[0] == '{' && t[strlen(t) - 1] == '}');
+    if (t == NULL)
+        goto out;
     CHECK(strstr(t, "\n  \"job\": {\n    \"background_code\": \"rollmed\",\n"
                     "    \"background_kwargs\": {\n"
                     "      \"kernel_size\": 10\n    },\n"
@@ -579,39 +718,99 @@ test_job_log_json(void)
     CHECK(strstr(t, "\"segmenter_kwargs\": {\n      \"kwargs_mask\": {\n"
                     "        \"closing_disk\": 0\n      }\n    }\n  },\n") !=
           NULL);
+out:
+    dcn__free(t);
+    dcn_job_release(&job);
+}
+
+static void
+test_job_log_json_identifiers_tasks_and_version(void)
+{
+    struct dcn_job job;
+    char *t;
+
+    rollmed_job(&job);
+    t = log_text(&job, false);
+    if (!CHECK(t != NULL))
+        goto out;
     CHECK(strstr(t, "\"identifiers\": {\n      \"bg_id\": "
                     "\"rollmed:k=10^b=10000\",\n") != NULL);
     CHECK(strstr(t, "\"tasks\": {\n    \"background\": true,\n"
                     "    \"segmentation\": false\n  }\n}") != NULL);
     CHECK(strstr(t, "\"dcnumc version\": \"dcnumc ") != NULL);
     CHECK(strstr(t, "\"python\"") == NULL);
+out:
     dcn__free(t);
+    dcn_job_release(&job);
+}
 
+/* The job log of the rollmed job as lines; *n > 40 of them. */
+static char **
+rollmed_job_log_lines(size_t *n)
+{
+    struct dcn_job job;
     char **lines = NULL;
-    size_t n = 0;
     struct dcn_ppid p;
     struct dcn__job_log_info info = {"x", 1, true, true};
+
+    rollmed_job(&job);
     CHECK_EQ(dcn_job_get_ppid(&p, &job, NULL), DCN_OK);
-    CHECK_EQ(dcn__job_log_lines(&lines, &n, &job, &p, &info, NULL), DCN_OK);
-    CHECK(n > 40);
+    CHECK_EQ(dcn__job_log_lines(&lines, n, &job, &p, &info, NULL), DCN_OK);
+    CHECK(*n > 40);
+    dcn_job_release(&job);
+    return lines;
+}
+
+static void
+test_job_log_lines_are_one_object(void)
+{
+    size_t n = 0;
+    char **lines = rollmed_job_log_lines(&n);
+
+    if (lines == NULL || n == 0)
+        return;
     CHECK_STR_EQ(lines[0], "{");
     CHECK_STR_EQ(lines[n - 1], "}");
+    dcn__job_log_lines_free(lines, n);
+}
+
+static void
+test_job_log_lines_start_with_the_build(void)
+{
+    size_t n = 0;
+    char **lines = rollmed_job_log_lines(&n);
+
+    if (lines == NULL || n < 2)
+        return;
     CHECK_STR_EQ(lines[1], "  \"dcnumc build\": {");
     dcn__job_log_lines_free(lines, n);
-    dcn_job_release(&job);
+}
 
-    /* default job: empty kwargs objects, as dcnum's {} */
+/* default job: empty kwargs objects, as dcnum's {} */
+static void
+test_job_log_json_of_the_default_job(void)
+{
+    struct dcn_job job;
+    char *t;
+
     job_make(&job, 0.34, NULL, 0);
     t = log_text(&job, true);
+    if (!CHECK(t != NULL))
+        goto out;
     CHECK(strstr(t, "\"background_kwargs\": {},\n") != NULL);
     CHECK(strstr(t, "\"segmenter_kwargs\": {\n      \"kwargs_mask\": {}\n"
                     "    }\n") != NULL);
     CHECK(strstr(t, "\"data_kwargs\": {\n      \"pixel_size\": 0.34\n"
                     "    },\n") != NULL);
     CHECK(strstr(t, "\"path_in\": null,\n") != NULL);
+out:
     dcn__free(t);
     dcn_job_release(&job);
+}
 
+static void
+test_job_log_name(void)
+{
     char name[64];
     CHECK_EQ(dcn__job_log_name(name, sizeof(name), (time_t)1700000000), DCN_OK);
     CHECK_STR_EQ(name, "dcnum-job-2023-11-14-22.13.20");
@@ -622,15 +821,33 @@ main(void)
 {
     test_unique_prefix_examples_of_6_2();
     test_value_formatting_is_pythons();
+    test_repr_is_pythons();
     test_pixel_size_id_strips_zeros_keeps_dot();
-    test_mapping_ids();
+    test_pixel_size_rounds_to_8_decimals();
+    test_mapping_ids_of_none_and_count();
+    test_mapping_ids_of_lists();
+    test_mapping_ids_of_slices();
     test_every_row_of_6_4();
     test_hash_test_vector();
-    test_mapping_attribute_and_run_identifier();
-    test_measurement_identifier();
+    test_mapping_attribute();
+    test_generation();
+    test_run_identifier_with_measurement_id();
+    test_run_identifier_without_measurement_id();
+    test_run_identifier_with_empty_measurement_id();
+    test_measurement_identifier_of_a_2022_file();
+    test_measurement_identifier_of_a_2015_file();
+    test_measurement_identifier_given_or_missing();
     test_decode_inverts_every_component();
-    test_decode_details_of_6_5();
+    test_decode_gate_with_textual_bool();
+    test_decode_full_key_names_in_any_order();
+    test_decode_short_id_keeps_defaults();
+    test_decode_errors();
     test_redo_logic_of_6_6();
-    test_job_log_json();
+    test_job_log_json_of_the_job();
+    test_job_log_json_identifiers_tasks_and_version();
+    test_job_log_lines_are_one_object();
+    test_job_log_lines_start_with_the_build();
+    test_job_log_json_of_the_default_job();
+    test_job_log_name();
     return check_report();
 }

@@ -73,6 +73,8 @@ parse_string(const char **p)
 {
     size_t cap = 16, n = 0;
     char *s = malloc(cap);
+    if (s == NULL)
+        return NULL;
     (*p)++; /* opening quote */
     while (**p != '"' && **p != '\0') {
         char c = **p;
@@ -90,14 +92,66 @@ parse_string(const char **p)
                 *p += 4;
             }
         }
-        if (n + 2 > cap)
-            s = realloc(s, cap *= 2);
+        if (n + 2 > cap) {
+            char *t = realloc(s, cap * 2);
+            if (t == NULL)
+                break;
+            s = t;
+            cap *= 2;
+        }
         s[n++] = c;
         (*p)++;
     }
     (*p)++;
     s[n] = '\0';
     return s;
+}
+
+/* Room for one more member of v (and its key, for an object); 0 or -1. */
+static int
+reserve_member(struct jv *v, size_t *cap, bool obj)
+{
+    size_t n = *cap ? *cap * 2 : 8;
+    struct jv *items;
+
+    if (v->n < *cap)
+        return 0;
+    items = realloc(v->items, n * sizeof(*v->items));
+    if (items == NULL)
+        return -1;
+    v->items = items;
+    if (obj) {
+        char **keys = realloc(v->keys, n * sizeof(*v->keys));
+        if (keys == NULL)
+            return -1;
+        v->keys = keys;
+    }
+    *cap = n;
+    return 0;
+}
+
+/* One member of an array or object ("key": value) and its separator. */
+static int
+parse_member(struct jv *v, const char **p, bool obj)
+{
+    if (obj) {
+        ws(p);
+        v->keys[v->n] = parse_string(p);
+        ws(p);
+        if (**p != ':')
+            return -1;
+        (*p)++;
+    }
+    memset(&v->items[v->n], 0, sizeof(*v->items));
+    if (parse_value(&v->items[v->n++], p) != 0)
+        return -1;
+    ws(p);
+    if (**p == ',')
+        (*p)++;
+    else if (**p != (obj ? '}' : ']'))
+        return -1;
+    ws(p);
+    return 0;
 }
 
 static int
@@ -108,29 +162,8 @@ parse_container(struct jv *v, const char **p, bool obj)
     (*p)++;
     ws(p);
     while (**p != (obj ? '}' : ']')) {
-        if (v->n == cap) {
-            cap = cap ? cap * 2 : 8;
-            v->items = realloc(v->items, cap * sizeof(*v->items));
-            if (obj)
-                v->keys = realloc(v->keys, cap * sizeof(*v->keys));
-        }
-        if (obj) {
-            ws(p);
-            v->keys[v->n] = parse_string(p);
-            ws(p);
-            if (**p != ':')
-                return -1;
-            (*p)++;
-        }
-        memset(&v->items[v->n], 0, sizeof(*v->items));
-        if (parse_value(&v->items[v->n++], p) != 0)
+        if (reserve_member(v, &cap, obj) != 0 || parse_member(v, p, obj) != 0)
             return -1;
-        ws(p);
-        if (**p == ',')
-            (*p)++;
-        else if (**p != (obj ? '}' : ']'))
-            return -1;
-        ws(p);
     }
     (*p)++;
     return 0;
@@ -207,6 +240,10 @@ load_json(struct jv *v, const char *path)
     p = text;
     rc = parse_value(v, &p);
     free(text);
+    if (rc != 0) {
+        jv_free(v);
+        memset(v, 0, sizeof(*v));
+    }
     return rc;
 }
 
@@ -234,7 +271,8 @@ jv_equal(const struct jv *a, const struct jv *b)
         for (size_t i = 0; i < a->n; i++) {
             const struct jv *o = jget(b, a->keys[i]);
             if (o == NULL || !jv_equal(&a->items[i], o)) {
-                fprintf(stderr, "    JSON key '%s' differs\n", a->keys[i]);
+                (void)fprintf(stderr, "    JSON key '%s' differs\n",
+                              a->keys[i]);
                 return false;
             }
         }
@@ -349,12 +387,29 @@ check_pipeline_attrs(const struct jv *pl, const struct dcn_ppid *p)
     }
 }
 
+/* The measurement id derived from time, date and setup is the prefix of
+ * the run identifier (format.md D2: but for one file). */
+static void
+check_measurement_id(const struct jv *ra, const char *in, const char *prefix)
+{
+    char mid[DCN_MEASUREMENT_ID_MAX];
+    int rc = dcn_measurement_identifier(mid, NULL, jstr(ra, "experiment:time"),
+                                        jstr(ra, "experiment:date"),
+                                        jstr(ra, "setup:identifier"));
+    const char *want = prefix;
+
+    CHECK_EQ(rc, 1);
+    if (in != NULL && strcmp(in, "file_with_variable_length_logs.rtdc") == 0)
+        want = "12b4490f-6c58-13b1-bddd-5d8e2332b60b"; /* D2 */
+    CHECK_STR_EQ(mid, want);
+}
+
 static void
 check_run_identifier(const struct jv *meta, const struct dcn_ppid *p)
 {
     const struct jv *ra = jget(meta, "root_attrs");
     const char *rid = jstr(ra, "experiment:run identifier");
-    char mid[DCN_MEASUREMENT_ID_MAX], mine[DCN_MEASUREMENT_ID_MAX + 16];
+    char mine[DCN_MEASUREMENT_ID_MAX + 16];
     const char *in = jstr(jget(meta, "input"), "file");
 
     if (!CHECK(rid != NULL))
@@ -367,16 +422,8 @@ check_run_identifier(const struct jv *meta, const struct dcn_ppid *p)
     CHECK_EQ(dcn_run_identifier(mine, sizeof(mine), prefix, p->hash), DCN_OK);
     CHECK_STR_EQ(mine, rid);
     /* where the prefix was derived from time, date and setup */
-    if (plen != 36)
-        return;
-    int rc = dcn_measurement_identifier(mid, NULL, jstr(ra, "experiment:time"),
-                                        jstr(ra, "experiment:date"),
-                                        jstr(ra, "setup:identifier"));
-    CHECK_EQ(rc, 1);
-    if (in != NULL && strcmp(in, "file_with_variable_length_logs.rtdc") == 0)
-        CHECK_STR_EQ(mid, "12b4490f-6c58-13b1-bddd-5d8e2332b60b"); /* D2 */
-    else
-        CHECK_STR_EQ(mid, prefix);
+    if (plen == 36)
+        check_measurement_id(ra, in, prefix);
 }
 
 static void
@@ -401,46 +448,89 @@ check_job_log(const struct jv *meta, const struct dcn_job *job,
     const struct jv *mine = jget(&log, "job");
     if (!CHECK(mine != NULL && jv_equal(mine, res)) || mine == NULL ||
         !CHECK(jv_equal(res, mine)))
-        fprintf(stderr, "    job log differs from job_kwargs_resolved\n");
+        (void)fprintf(stderr, "    job log differs from job_kwargs_resolved\n");
     jv_free(&log);
     dcn__free(text);
+}
+
+/* td_path() of "reference/<dir>/<variant>/meta.json"; 0 or -1. */
+static int
+meta_path(char path[PATH_MAX], const char *dir, const char *variant)
+{
+    char rel[PATH_MAX];
+    int len = snprintf(rel, sizeof(rel), "reference/%s/%s/meta.json", dir,
+                       variant);
+
+    if (len < 0 || (size_t)len >= sizeof(rel))
+        return -1;
+    td_path(path, rel);
+    return 0;
+}
+
+/* The input's pixel size; 0 or -1. */
+static int
+input_pixel_size(double *ps, const char *in)
+{
+    char rel[PATH_MAX], path[PATH_MAX];
+    int len = snprintf(rel, sizeof(rel), "inputs/%s", in != NULL ? in : "");
+
+    if (len < 0 || (size_t)len >= sizeof(rel))
+        return -1;
+    return td_attr_double(ps, td_path(path, rel), "imaging:pixel size");
+}
+
+/* The job of a reference run: meta.json's job_kwargs through the text
+ * setters, as the CLI would, and the input's pixel size. */
+static void
+build_job(struct dcn_job *job, const struct jv *meta, const char *dir,
+          const char *variant)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+    const char *in = jstr(jget(meta, "input"), "file");
+    const struct jv *want_ps =
+            jget(jget(jget(meta, "job_kwargs_resolved"), "data_kwargs"),
+                 "pixel_size");
+    double ps = 0;
+
+    CHECK_EQ(input_pixel_size(&ps, in), 0);
+    dcn_job_init(job);
+    if (!CHECK(apply_job_kwargs(job, jget(meta, "job_kwargs"), &err) == 0))
+        (void)fprintf(stderr, "    %s/%s: %s\n", dir, variant, err.msg);
+    CHECK_EQ(dcn_job_set_path_in(job, in, &err), DCN_OK);
+    dcn_job_resolve_pixel_size(job, ps);
+    CHECK_DBL_IDENT(job->pixel_size, want_ps != NULL ? want_ps->num : NAN);
+}
+
+/* Are the PPID and its hash dcnum's? */
+static int
+same_ppid(const struct jv *meta, const struct dcn_ppid *p)
+{
+    const char *want = expected_ppid_value(meta, "ppid", "ppid_expected");
+    const char *hash = expected_ppid_value(meta, "pphash", "pphash_expected");
+
+    return want != NULL && hash != NULL && strcmp(p->full, want) == 0 &&
+           strcmp(p->hash, hash) == 0;
 }
 
 static int
 run_variant(const char *dir, const char *variant)
 {
-    char rel[PATH_MAX], path[PATH_MAX];
+    char path[PATH_MAX];
     struct jv meta;
     struct dcn_job job;
     struct dcn_ppid p;
     struct dcn_error err = DCN_ERROR_INIT;
-    double ps = 0;
+    int same;
 
-    (void)snprintf(rel, sizeof(rel), "reference/%s/%s/meta.json", dir, variant);
-    if (!CHECK(load_json(&meta, td_path(path, rel)) == 0))
+    if (!CHECK(meta_path(path, dir, variant) == 0 &&
+               load_json(&meta, path) == 0))
         return 0;
-    const char *in = jstr(jget(&meta, "input"), "file");
-    (void)snprintf(rel, sizeof(rel), "inputs/%s", in != NULL ? in : "");
-    CHECK_EQ(td_attr_double(&ps, td_path(path, rel), "imaging:pixel size"), 0);
-
-    dcn_job_init(&job);
-    if (!CHECK(apply_job_kwargs(&job, jget(&meta, "job_kwargs"), &err) == 0))
-        fprintf(stderr, "    %s/%s: %s\n", dir, variant, err.msg);
-    CHECK_EQ(dcn_job_set_path_in(&job, in, &err), DCN_OK);
-    dcn_job_resolve_pixel_size(&job, ps);
-    CHECK_DBL_IDENT(
-            job.pixel_size,
-            jget(jget(jget(&meta, "job_kwargs_resolved"), "data_kwargs"),
-                 "pixel_size")
-                    ->num);
+    build_job(&job, &meta, dir, variant);
     CHECK_EQ(dcn_job_get_ppid(&p, &job, &err), DCN_OK);
-
-    const char *want = expected_ppid_value(&meta, "ppid", "ppid_expected");
-    const char *hash = expected_ppid_value(&meta, "pphash", "pphash_expected");
-    int same = want != NULL && hash != NULL && strcmp(p.full, want) == 0 &&
-               strcmp(p.hash, hash) == 0;
+    same = same_ppid(&meta, &p);
     if (!CHECK(same))
-        fprintf(stderr, "    %s/%s: %s %s\n", dir, variant, p.full, p.hash);
+        (void)fprintf(stderr, "    %s/%s: %s %s\n", dir, variant, p.full,
+                      p.hash);
     const struct jv *pl = jget(&meta, "pipeline");
     if (pl != NULL && pl->n > 0) {
         check_pipeline_attrs(pl, &p);
@@ -453,30 +543,38 @@ run_variant(const char *dir, const char *variant)
 }
 
 static int
-cmp_str(const void *a, const void *b)
+not_hidden(const struct dirent *e)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return e->d_name[0] != '.';
 }
 
-/* Sorted subdirectory names of path (caller frees). */
+static int
+by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Sorted subdirectory names of path (caller frees each and the array). */
 static size_t
 list_dirs(char ***out, const char *path)
 {
-    DIR *d = opendir(path);
-    struct dirent *e;
-    size_t n = 0;
+    struct dirent **entries = NULL;
+    int n = scandir(path, &entries, not_hidden, by_name);
+    size_t k = 0;
+
     *out = NULL;
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        *out = realloc(*out, (n + 1) * sizeof(**out));
-        (*out)[n++] = strdup(e->d_name);
+    if (n <= 0) {
+        free(entries);
+        return 0;
     }
-    if (d != NULL)
-        (void)closedir(d);
-    if (n > 0)
-        qsort(*out, n, sizeof(**out), cmp_str);
-    return n;
+    *out = malloc((size_t)n * sizeof(**out));
+    for (int i = 0; i < n; i++) {
+        if (*out != NULL)
+            (*out)[k++] = strdup(entries[i]->d_name);
+        free(entries[i]);
+    }
+    free(entries);
+    return k;
 }
 
 int

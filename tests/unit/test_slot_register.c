@@ -44,6 +44,14 @@ test_remainder_slot_takes_the_short_last_chunk(void)
     CHECK(!dcn__slot_register_is_remainder(reg, 0));
     CHECK_EQ(dcn_chunk_slot_length(dcn__slot_register_slot(reg, 0)), 4);
     CHECK_EQ(dcn_chunk_slot_length(dcn__slot_register_slot(reg, last)), 2);
+    dcn__slot_register_free(reg);
+}
+
+static void
+test_short_last_chunk_starts_after_the_full_ones(void)
+{
+    struct dcn_slot_register *reg = make_register(2, 4, 10);
+
     CHECK_EQ(dcn__slot_register_chunk_length(reg, 2), 2);
     CHECK_EQ(dcn__slot_register_chunk_start(reg, 2), 8);
     CHECK_EQ(dcn__slot_register_nevents(reg)[9], -1);
@@ -89,6 +97,19 @@ test_one_chunk_uses_only_the_remainder_slot(void)
     dcn__slot_register_free(reg);
 }
 
+/* After the fetch of the first chunk into slot, its frames can be loaded. */
+static void
+check_fetched_slot_gives_load_task(struct dcn_slot_register *reg, size_t slot)
+{
+    struct dcn_task task;
+
+    CHECK_EQ(dcn__slot_register_counter(reg, DCN_COUNTER_CHUNKS_LOADED), 1);
+    CHECK_EQ(dcn__slot_register_reserve(reg, DCN_STATE_LOAD, 2, &task), 1);
+    CHECK_EQ(task.slot, slot);
+    CHECK_EQ(task.start, 0);
+    CHECK_EQ(task.stop, 2);
+}
+
 static void
 test_unfetched_slot_gives_no_load_task(void)
 {
@@ -102,12 +123,48 @@ test_unfetched_slot_gives_no_load_task(void)
     CHECK_EQ(dcn__slot_register_reserve(reg, DCN_STATE_LOAD, 2, &task), 0);
     CHECK(!dcn__slot_register_is_fetched(reg, slot));
     CHECK_EQ(dcn__slot_register_end_fetch(reg, slot), DCN_OK);
-    CHECK_EQ(dcn__slot_register_counter(reg, DCN_COUNTER_CHUNKS_LOADED), 1);
-    CHECK_EQ(dcn__slot_register_reserve(reg, DCN_STATE_LOAD, 2, &task), 1);
-    CHECK_EQ(task.slot, slot);
+    check_fetched_slot_gives_load_task(reg, slot);
+    dcn__slot_register_free(reg);
+}
+
+/* Begin and fetch chunks 0, 1, 2 (in that order) into slots[0..2]. */
+static void
+load_three_chunks(struct dcn_slot_register *reg, size_t slots[3])
+{
+    int64_t chunk;
+
+    for (int k = 0; k < 3; k++) {
+        CHECK_EQ(dcn__slot_register_begin_load(reg, &slots[k], &chunk), 1);
+        CHECK_EQ(chunk, k);
+        dcn__slot_register_end_fetch(reg, slots[k]);
+    }
+}
+
+/* A failed task does not count: the slot of chunk 0 stays in 's'. */
+static void
+check_failed_segment_task_keeps_state(struct dcn_slot_register *reg,
+                                      size_t slot0)
+{
+    struct dcn_task task;
+
+    CHECK_EQ(dcn__slot_register_reserve(reg, DCN_STATE_SEGMENT, 1, &task), 1);
+    CHECK_EQ(task.slot, slot0);
+    CHECK_EQ(dcn__slot_register_finish(reg, &task, false), DCN_OK);
+    CHECK_EQ(dcn_chunk_slot_state(dcn__slot_register_slot(reg, slot0)), 's');
+}
+
+/* A task over all frames of the slot of chunk 0 moves it on to 'm'. */
+static void
+check_whole_segment_task_advances_state(struct dcn_slot_register *reg,
+                                        size_t slot0)
+{
+    struct dcn_task task;
+
+    CHECK_EQ(dcn__slot_register_reserve(reg, DCN_STATE_SEGMENT, 5, &task), 1);
     CHECK_EQ(task.start, 0);
     CHECK_EQ(task.stop, 2);
-    dcn__slot_register_free(reg);
+    CHECK_EQ(dcn__slot_register_finish(reg, &task, true), DCN_OK);
+    CHECK_EQ(dcn_chunk_slot_state(dcn__slot_register_slot(reg, slot0)), 'm');
 }
 
 static void
@@ -116,13 +173,8 @@ test_lowest_chunk_first_and_state_warden(void)
     struct dcn_slot_register *reg = make_register(3, 2, 20);
     struct dcn_task task;
     size_t slots[3];
-    int64_t chunk;
 
-    for (int k = 0; k < 3; k++) {
-        CHECK_EQ(dcn__slot_register_begin_load(reg, &slots[k], &chunk), 1);
-        CHECK_EQ(chunk, k);
-        dcn__slot_register_end_fetch(reg, slots[k]);
-    }
+    load_three_chunks(reg, slots);
     /* Move chunks 2 and 0 to 's' (in that order); 's' work goes to
      * chunk 0 first. */
     complete_state(reg, slots[2], DCN_STATE_LOAD);
@@ -132,38 +184,42 @@ test_lowest_chunk_first_and_state_warden(void)
     CHECK_EQ(dcn__slot_register_find_slot(reg, DCN_STATE_SEGMENT, 2),
              (int)slots[2]);
     CHECK_EQ(dcn__slot_register_find_slot(reg, DCN_STATE_LABEL, -1), -1);
-    CHECK_EQ(dcn__slot_register_reserve(reg, DCN_STATE_SEGMENT, 1, &task), 1);
-    CHECK_EQ(task.slot, slots[0]);
-    /* A failed task does not count: the slot stays in 's'. */
-    CHECK_EQ(dcn__slot_register_finish(reg, &task, false), DCN_OK);
-    CHECK_EQ(dcn_chunk_slot_state(dcn__slot_register_slot(reg, slots[0])), 's');
-    CHECK_EQ(dcn__slot_register_reserve(reg, DCN_STATE_SEGMENT, 5, &task), 1);
-    CHECK_EQ(task.start, 0);
-    CHECK_EQ(task.stop, 2);
-    CHECK_EQ(dcn__slot_register_finish(reg, &task, true), DCN_OK);
-    CHECK_EQ(dcn_chunk_slot_state(dcn__slot_register_slot(reg, slots[0])), 'm');
+    check_failed_segment_task_keeps_state(reg, slots[0]);
+    check_whole_segment_task_advances_state(reg, slots[0]);
     /* The slot of chunk 0 being busy, the next 's' task is chunk 2's. */
     CHECK_EQ(dcn__slot_register_reserve(reg, DCN_STATE_SEGMENT, 5, &task), 1);
     CHECK_EQ(task.slot, slots[2]);
     dcn__slot_register_free(reg);
 }
 
+/* Load chunk k, expecting it in slot expect_slot, and run it through
+ * every state of the cycle. */
+static void
+run_chunk_through_cycle(struct dcn_slot_register *reg, int64_t k,
+                        size_t expect_slot)
+{
+    static const char cycle[] = "ismlew";
+    size_t slot;
+    int64_t chunk;
+
+    CHECK_EQ(dcn__slot_register_begin_load(reg, &slot, &chunk), 1);
+    CHECK_EQ(chunk, k);
+    CHECK_EQ(slot, expect_slot);
+    dcn__slot_register_end_fetch(reg, slot);
+    for (int s = 0; cycle[s] != '\0'; s++)
+        complete_state(reg, slot, (enum dcn_slot_state)cycle[s]);
+}
+
 static void
 test_full_cycle_recycles_and_ends_in_done(void)
 {
     struct dcn_slot_register *reg = make_register(1, 3, 7);
-    static const char cycle[] = "ismlew";
-    size_t slot, expect_slot[3] = {0, 0, 1};
+    const size_t expect_slot[3] = {0, 0, 1};
+    size_t slot;
     int64_t chunk;
 
-    for (int64_t k = 0; k < 3; k++) {
-        CHECK_EQ(dcn__slot_register_begin_load(reg, &slot, &chunk), 1);
-        CHECK_EQ(chunk, k);
-        CHECK_EQ(slot, expect_slot[k]);
-        dcn__slot_register_end_fetch(reg, slot);
-        for (int s = 0; cycle[s] != '\0'; s++)
-            complete_state(reg, slot, (enum dcn_slot_state)cycle[s]);
-    }
+    for (int64_t k = 0; k < 3; k++)
+        run_chunk_through_cycle(reg, k, expect_slot[k]);
     CHECK_EQ(dcn__slot_register_begin_load(reg, &slot, &chunk), 0);
     /* Every slot that held a chunk rests in 'd'. */
     CHECK_EQ(dcn_chunk_slot_state(dcn__slot_register_slot(reg, 0)), 'd');
@@ -172,34 +228,41 @@ test_full_cycle_recycles_and_ends_in_done(void)
     dcn__slot_register_free(reg);
 }
 
+/* A thread waiting on the register, and what its wait returned. */
+struct waiter {
+    struct dcn_slot_register *reg;
+    int rc;
+};
+
 static void *
 wait_for_chunk_five(void *arg)
 {
+    struct waiter *w = arg;
     size_t slot;
 
-    return (void *)(intptr_t)dcn__slot_register_wait_for(arg, 5, 'w', &slot);
+    w->rc = dcn__slot_register_wait_for(w->reg, 5, 'w', &slot);
+    return NULL;
 }
 
+/* The first error is the one the register keeps. */
 static void
-test_error_stops_the_run_and_wakes_waiters(void)
+check_first_error_kept(struct dcn_slot_register *reg)
 {
-    struct dcn_slot_register *reg = make_register(2, 2, 10);
     struct dcn_error err = DCN_ERROR_INIT;
-    pthread_t th;
-    void *ret = NULL;
+
+    dcn__slot_register_get_error(reg, &err);
+    CHECK_EQ(err.code, DCN_EIO);
+    CHECK_STR_EQ(err.msg, "x.rtdc: boom");
+}
+
+/* After an error the register is in 'q': no more work, and quit is final. */
+static void
+check_quit_refuses_work_for_good(struct dcn_slot_register *reg)
+{
     size_t slot;
     int64_t chunk;
     struct dcn_task task;
 
-    pthread_create(&th, NULL, wait_for_chunk_five, reg);
-    CHECK_EQ(dcn__slot_register_fail(reg, DCN_EIO, "%s: boom", "x.rtdc"),
-             DCN_EIO);
-    CHECK_EQ(dcn__slot_register_fail(reg, DCN_EINVAL, "later"), DCN_EINVAL);
-    pthread_join(th, &ret);
-    CHECK_EQ((intptr_t)ret, DCN_ECANCELED);
-    dcn__slot_register_get_error(reg, &err);
-    CHECK_EQ(err.code, DCN_EIO);
-    CHECK_STR_EQ(err.msg, "x.rtdc: boom");
     CHECK_EQ(dcn__slot_register_state(reg), 'q');
     CHECK_EQ(dcn__slot_register_begin_load(reg, &slot, &chunk), DCN_ECANCELED);
     CHECK_EQ(dcn__slot_register_reserve(reg, 's', 1, &task), DCN_ECANCELED);
@@ -207,27 +270,47 @@ test_error_stops_the_run_and_wakes_waiters(void)
     /* Quit is final. */
     CHECK_EQ(dcn__slot_register_set_state(reg, DCN_REGISTER_WORK), DCN_OK);
     CHECK_EQ(dcn__slot_register_state(reg), 'q');
+}
+
+static void
+test_error_stops_the_run_and_wakes_waiters(void)
+{
+    struct dcn_slot_register *reg = make_register(2, 2, 10);
+    struct waiter w = {reg, DCN_OK};
+    pthread_t th;
+
+    pthread_create(&th, NULL, wait_for_chunk_five, &w);
+    CHECK_EQ(dcn__slot_register_fail(reg, DCN_EIO, "%s: boom", "x.rtdc"),
+             DCN_EIO);
+    CHECK_EQ(dcn__slot_register_fail(reg, DCN_EINVAL, "later"), DCN_EINVAL);
+    pthread_join(th, NULL);
+    CHECK_EQ(w.rc, DCN_ECANCELED);
+    check_first_error_kept(reg);
+    check_quit_refuses_work_for_good(reg);
     dcn__slot_register_free(reg);
 }
 
 static void *
 wait_while_paused(void *arg)
 {
-    return (void *)(intptr_t)dcn__slot_register_wait_unpaused(arg);
+    struct waiter *w = arg;
+
+    w->rc = dcn__slot_register_wait_unpaused(w->reg);
+    return NULL;
 }
 
 static void
 test_pause_blocks_until_work(void)
 {
     struct dcn_slot_register *reg = make_register(1, 2, 4);
+    struct waiter w = {reg, 1};
     pthread_t th;
-    void *ret = (void *)1;
 
     CHECK_EQ(dcn__slot_register_set_state(reg, DCN_REGISTER_PAUSE), DCN_OK);
-    pthread_create(&th, NULL, wait_while_paused, reg);
+    pthread_create(&th, NULL, wait_while_paused, &w);
     CHECK_EQ(dcn__slot_register_set_state(reg, DCN_REGISTER_WORK), DCN_OK);
-    pthread_join(th, &ret);
-    CHECK_EQ((intptr_t)ret, DCN_OK);
+    pthread_join(th, NULL);
+    CHECK_EQ(w.rc, DCN_OK);
     CHECK_EQ(dcn__slot_register_set_state(reg, (enum dcn_register_state)'x'),
              DCN_EINVAL);
     /* A timed wait with nothing happening returns after its timeout. */
@@ -263,6 +346,7 @@ int
 main(void)
 {
     test_remainder_slot_takes_the_short_last_chunk();
+    test_short_last_chunk_starts_after_the_full_ones();
     test_chunk_count_that_divides_evenly();
     test_zero_length_remainder_for_empty_measurement();
     test_one_chunk_uses_only_the_remainder_slot();

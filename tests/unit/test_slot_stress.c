@@ -74,7 +74,7 @@ static void
 violation(struct stress *st, const char *what)
 {
     if (atomic_fetch_add(&st->track->violations, 1) < 5)
-        fprintf(stderr, "violation: %s\n", what);
+        (void)fprintf(stderr, "violation: %s\n", what);
 }
 
 static void
@@ -168,7 +168,7 @@ worker_loop(struct stress *st, int me)
 
         for (size_t n = 0; n < 5 && !did; n++) {
             struct dcn_task t;
-            int state = worker_states[(first + n) % 5];
+            int state = (unsigned char)worker_states[(first + n) % 5];
             size_t batch = next_random(&rng) % (st->chunk_frames + 2);
             int rc = dcn__slot_register_reserve(
                     st->reg, (enum dcn_slot_state)state, batch, &t);
