@@ -479,13 +479,15 @@ filter_feature_len(const char *feat, const char **what)
 }
 
 /* The index of the filter for the first len bytes of feat, added if new;
- * l->cap if it is new and the list is full. */
+ * l->cap if it is new and the list is full.  Names match whole, as the
+ * keys of dcnum's dict: "area_um" is not "area_um_raw". */
 static size_t
 filter_index(struct filter_list *l, const char *feat, size_t len)
 {
     size_t k = 0;
 
-    while (k < l->n && strncmp(l->names[k], feat, len) != 0)
+    while (k < l->n &&
+           (strncmp(l->names[k], feat, len) != 0 || l->names[k][len] != '\0'))
         k++;
     if (k < l->n)
         return k;
