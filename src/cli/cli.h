@@ -5,8 +5,8 @@
 #ifndef DCN_CLI_CLI_H
 #define DCN_CLI_CLI_H
 
-/* Exit codes: 0 success, 1 processing failed, 2 usage error,
- * 3 bad input file, 130 interrupted (Ctrl-C). */
+/* Exit codes: 0 success, 1 processing failed (or stdout could not be
+ * written), 2 usage error, 3 bad input file, 130 interrupted (Ctrl-C). */
 enum dcn_exit {
     DCN_EXIT_OK = 0,
     DCN_EXIT_FAIL = 1,

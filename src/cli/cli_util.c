@@ -75,7 +75,7 @@ scan_entry(struct cli_strlist *l, const char *dir, const char *name,
 
     if (path == NULL)
         return -1;
-    snprintf(path, len, "%s/%s", dir, name);
+    (void)snprintf(path, len, "%s/%s", dir, name); /* len fits it */
     if (stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode) && recursive)
             rc = scan_folder(l, path, recursive);
@@ -96,9 +96,12 @@ scan_folder(struct cli_strlist *l, const char *dir, bool recursive)
     int rc = 0;
 
     if (d == NULL) {
-        fprintf(stderr, "dcnumc: cannot read folder %s\n", dir);
+        (void)fprintf(stderr, "dcnumc: cannot read folder %s\n", dir);
         return -1;
     }
+    /* readdir() is unsafe only on a stream shared between threads; d is
+     * this call's own, and the scan runs before any run starts threads */
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): see above
     while (rc == 0 && (e = readdir(d)) != NULL)
         if (e->d_name[0] != '.')
             rc = cli_strlist_add(&names, e->d_name);
@@ -117,7 +120,7 @@ cli_collect_inputs(struct cli_strlist *l, const char *path, bool recursive)
     struct stat st;
 
     if (stat(path, &st) != 0) {
-        fprintf(stderr, "dcnumc: %s: no such file or folder\n", path);
+        (void)fprintf(stderr, "dcnumc: %s: no such file or folder\n", path);
         return -1;
     }
     if (S_ISDIR(st.st_mode))
@@ -139,7 +142,8 @@ cli_path_in_dir(const char *dir, const char *input)
     len = strlen(dir) + stem + sizeof("/_dcn.rtdc");
     out = malloc(len);
     if (out != NULL)
-        snprintf(out, len, "%s/%.*s_dcn.rtdc", dir, (int)stem, base);
+        (void)snprintf(out, len, "%s/%.*s_dcn.rtdc", dir, (int)stem,
+                       base); /* len fits it */
     return out;
 }
 
@@ -158,7 +162,7 @@ format_eta(char *buf, size_t len, double seconds)
 {
     long s = seconds > 0 && seconds < 1e7 ? (long)(seconds + 0.5) : 0;
 
-    snprintf(buf, len, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    (void)snprintf(buf, len, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
 }
 
 static void
@@ -172,12 +176,13 @@ draw_bar(const struct dcn_run_progress *pr, double rate, const char *eta)
     for (int i = 0; i < 30; i++)
         bar[i] = i < fill ? '#' : '-';
     bar[30] = '\0';
-    fprintf(stderr,
-            "\r%-12s [%s] %5.1f%% %llu/%llu frames, %llu events, %.0f "
-            "frames/s, ETA %s ",
-            pr->phase, bar, 100.0 * frac, (unsigned long long)pr->frames_done,
-            (unsigned long long)pr->frames, (unsigned long long)pr->events,
-            rate, eta);
+    (void)fprintf(stderr,
+                  "\r%-12s [%s] %5.1f%% %llu/%llu frames, %llu events, %.0f "
+                  "frames/s, ETA %s ",
+                  pr->phase, bar, 100.0 * frac,
+                  (unsigned long long)pr->frames_done,
+                  (unsigned long long)pr->frames,
+                  (unsigned long long)pr->events, rate, eta);
 }
 
 void
@@ -202,19 +207,19 @@ cli_progress_report(const struct dcn_run_progress *pr, void *user)
     if (now.tv_sec - p->last_line.tv_sec < 5 && pr->frames_done < pr->frames)
         return;
     p->last_line = now;
-    fprintf(stderr,
-            "%s: %s %llu/%llu frames, %llu events, %.0f frames/s, ETA "
-            "%s\n",
-            p->name, pr->phase, (unsigned long long)pr->frames_done,
-            (unsigned long long)pr->frames, (unsigned long long)pr->events,
-            rate, eta);
+    (void)fprintf(stderr,
+                  "%s: %s %llu/%llu frames, %llu events, %.0f frames/s, ETA "
+                  "%s\n",
+                  p->name, pr->phase, (unsigned long long)pr->frames_done,
+                  (unsigned long long)pr->frames,
+                  (unsigned long long)pr->events, rate, eta);
 }
 
 void
 cli_progress_end(struct cli_progress *p)
 {
     if (p->drawn)
-        fputc('\n', stderr);
+        (void)fputc('\n', stderr);
     p->drawn = false;
 }
 
@@ -222,16 +227,16 @@ cli_progress_end(struct cli_progress *p)
 static void
 json_string(FILE *out, const char *s)
 {
-    fputc('"', out);
+    (void)fputc('"', out);
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
         if (*c == '"' || *c == '\\')
-            fprintf(out, "\\%c", *c);
+            (void)fprintf(out, "\\%c", *c);
         else if (*c < 0x20)
-            fprintf(out, "\\u%04x", *c);
+            (void)fprintf(out, "\\u%04x", *c);
         else
-            fputc(*c, out);
+            (void)fputc(*c, out);
     }
-    fputc('"', out);
+    (void)fputc('"', out);
 }
 
 void
@@ -240,17 +245,18 @@ cli_print_summary_json(FILE *out, const char *input,
 {
     double fps = res->seconds > 0 ? (double)res->frames / res->seconds : 0;
 
-    fputs("{\"input\": ", out);
+    (void)fputs("{\"input\": ", out);
     json_string(out, input);
-    fputs(", \"output\": ", out);
+    (void)fputs(", \"output\": ", out);
     json_string(out, res->output);
-    fprintf(out,
-            ", \"frames\": %llu, \"events\": %llu, \"masks_dropped\": "
-            "%llu, \"seconds\": %.3f, \"frames_per_second\": %.1f, "
-            "\"ppid\": ",
-            (unsigned long long)res->frames, (unsigned long long)res->events,
-            (unsigned long long)res->masks_dropped, res->seconds, fps);
+    (void)fprintf(out,
+                  ", \"frames\": %llu, \"events\": %llu, \"masks_dropped\": "
+                  "%llu, \"seconds\": %.3f, \"frames_per_second\": %.1f, "
+                  "\"ppid\": ",
+                  (unsigned long long)res->frames,
+                  (unsigned long long)res->events,
+                  (unsigned long long)res->masks_dropped, res->seconds, fps);
     json_string(out, res->ppid);
-    fprintf(out, ", \"hash\": \"%s\", \"skipped\": %s}\n", res->hash,
-            res->skipped ? "true" : "false");
+    (void)fprintf(out, ", \"hash\": \"%s\", \"skipped\": %s}\n", res->hash,
+                  res->skipped ? "true" : "false");
 }

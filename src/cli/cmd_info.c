@@ -18,62 +18,63 @@ int dcn_cli_info(int argc, char **argv);
 static void
 usage(FILE *out)
 {
-    fprintf(out, "usage: dcnumc info FILE [--json]\n"
-                 "\n"
-                 "Show frames, image layout and filters, features, dcnum "
-                 "pipeline\n"
-                 "identifiers, basins, logs and tables of an .rtdc file.\n"
-                 "\n"
-                 "options:\n"
-                 "  --json      print one JSON object instead of text\n"
-                 "  -h, --help  show this help\n");
+    (void)fprintf(out,
+                  "usage: dcnumc info FILE [--json]\n"
+                  "\n"
+                  "Show frames, image layout and filters, features, dcnum "
+                  "pipeline\n"
+                  "identifiers, basins, logs and tables of an .rtdc file.\n"
+                  "\n"
+                  "options:\n"
+                  "  --json      print one JSON object instead of text\n"
+                  "  -h, --help  show this help\n");
 }
 
 static void
 json_str(FILE *out, const char *s)
 {
     if (s == NULL) {
-        fputs("null", out);
+        (void)fputs("null", out);
         return;
     }
-    fputc('"', out);
+    (void)fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
         switch (*p) {
         case '"':
-            fputs("\\\"", out);
+            (void)fputs("\\\"", out);
             break;
         case '\\':
-            fputs("\\\\", out);
+            (void)fputs("\\\\", out);
             break;
         case '\n':
-            fputs("\\n", out);
+            (void)fputs("\\n", out);
             break;
         case '\r':
-            fputs("\\r", out);
+            (void)fputs("\\r", out);
             break;
         case '\t':
-            fputs("\\t", out);
+            (void)fputs("\\t", out);
             break;
         default:
             if (*p < 0x20)
-                fprintf(out, "\\u%04x", *p);
+                (void)fprintf(out, "\\u%04x", *p);
             else
-                fputc(*p, out);
+                (void)fputc(*p, out);
         }
     }
-    fputc('"', out);
+    (void)fputc('"', out);
 }
 
 static void
 json_strv(FILE *out, char *const *v, size_t n)
 {
-    fputc('[', out);
+    (void)fputc('[', out);
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
-            fputs(", ", out);
+            (void)fputs(", ", out);
         json_str(out, v[i]);
     }
-    fputc(']', out);
+    (void)fputc(']', out);
 }
 
 static void
@@ -82,183 +83,247 @@ json_num(FILE *out, double d)
     char buf[40];
 
     if (d != d) {
-        fputs("null", out);
+        (void)fputs("null", out);
         return;
     }
     /* shortest text that reads back as the same double */
     for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, d);
+        (void)snprintf(buf, sizeof buf, "%.*g", prec, d);
         if (strtod(buf, NULL) == d)
             break;
     }
-    fputs(buf, out);
+    (void)fputs(buf, out);
+}
+
+static void
+json_image(FILE *out, const struct dcn_rtdc_info *in)
+{
+    if (!in->has_image) {
+        (void)fputs(",\n  \"image\": null", out);
+        return;
+    }
+    (void)fprintf(out, ",\n  \"image\": {\"shape\": [%llu, %llu], \"dtype\": ",
+                  (unsigned long long)in->image_height,
+                  (unsigned long long)in->image_width);
+    json_str(out, in->image_dtype);
+    (void)fputs(", \"storage\": ", out);
+    json_str(out, in->image_storage);
+    if (in->image_chunks[0] > 0)
+        (void)fprintf(out, ", \"chunks\": [%llu, %llu, %llu]",
+                      (unsigned long long)in->image_chunks[0],
+                      (unsigned long long)in->image_chunks[1],
+                      (unsigned long long)in->image_chunks[2]);
+    else
+        (void)fputs(", \"chunks\": null", out);
+    (void)fputs(", \"filters\": ", out);
+    json_str(out, in->image_filters);
+    (void)fprintf(out, ", \"raw_chunk_decode\": %s, \"source\": ",
+                  in->image_raw_fetch ? "true" : "false");
+    json_str(out, in->image_source);
+    (void)fputs("}", out);
+}
+
+/* "key": string pairs of two parallel lists, as the members of an object */
+static void
+json_members(FILE *out, char *const *keys, char *const *values, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        (void)fputs(i > 0 ? ", " : "", out);
+        json_str(out, keys[i]);
+        (void)fputs(": ", out);
+        json_str(out, values[i]);
+    }
+}
+
+static void
+json_basin(FILE *out, const struct dcn_rtdc_info_basin *b)
+{
+    (void)fputs("\"key\": ", out);
+    json_str(out, b->key);
+    (void)fputs(", \"name\": ", out);
+    json_str(out, b->name);
+    (void)fputs(", \"type\": ", out);
+    json_str(out, b->type);
+    (void)fputs(", \"format\": ", out);
+    json_str(out, b->format);
+    (void)fputs(", \"paths\": ", out);
+    json_strv(out, b->paths, b->npaths);
+    (void)fputs(", \"features\": ", out);
+    json_strv(out, b->features, b->nfeatures);
+    (void)fputs(", \"mapping\": ", out);
+    json_str(out, b->mapping);
+    (void)fputs(", \"identifier\": ", out);
+    json_str(out, b->identifier);
+    (void)fprintf(out, ", \"resolved\": %s, \"resolved_path\": ",
+                  b->usable ? "true" : "false");
+    json_str(out, b->resolved);
+}
+
+/* The basins, the logs, the tables and the warnings. */
+static void
+json_tail(FILE *out, const struct dcn_rtdc_info *in)
+{
+    (void)fputs(",\n  \"basins\": [", out);
+    for (size_t i = 0; i < in->nbasins; i++) {
+        (void)fputs(i > 0 ? ",\n    {" : "\n    {", out);
+        json_basin(out, &in->basins[i]);
+        (void)fputs("}", out);
+    }
+    (void)fputs(in->nbasins > 0 ? "\n  ],\n  \"logs\": {" : "],\n  \"logs\": {",
+                out);
+    for (size_t i = 0; i < in->nlogs; i++) {
+        (void)fputs(i > 0 ? ", " : "", out);
+        json_str(out, in->logs[i].name);
+        (void)fprintf(out, ": %zu", in->logs[i].lines);
+    }
+    (void)fputs("},\n  \"tables\": ", out);
+    json_strv(out, in->tables, in->ntables);
+    (void)fputs(",\n  \"warnings\": ", out);
+    json_strv(out, in->warnings, in->nwarnings);
 }
 
 static void
 print_json(FILE *out, const struct dcn_rtdc_info *in)
 {
-    fputs("{\n  \"file\": ", out);
+    (void)fputs("{\n  \"file\": ", out);
     json_str(out, in->path);
-    fprintf(out, ",\n  \"frames\": %llu", (unsigned long long)in->frames);
-    if (in->has_image) {
-        fprintf(out, ",\n  \"image\": {\"shape\": [%llu, %llu], \"dtype\": ",
-                (unsigned long long)in->image_height,
-                (unsigned long long)in->image_width);
-        json_str(out, in->image_dtype);
-        fputs(", \"storage\": ", out);
-        json_str(out, in->image_storage);
-        if (in->image_chunks[0] > 0)
-            fprintf(out, ", \"chunks\": [%llu, %llu, %llu]",
-                    (unsigned long long)in->image_chunks[0],
-                    (unsigned long long)in->image_chunks[1],
-                    (unsigned long long)in->image_chunks[2]);
-        else
-            fputs(", \"chunks\": null", out);
-        fputs(", \"filters\": ", out);
-        json_str(out, in->image_filters);
-        fprintf(out, ", \"raw_chunk_decode\": %s, \"source\": ",
-                in->image_raw_fetch ? "true" : "false");
-        json_str(out, in->image_source);
-        fputs("}", out);
-    } else {
-        fputs(",\n  \"image\": null", out);
-    }
-    fprintf(out, ",\n  \"read_chunk_size\": %llu",
-            (unsigned long long)in->read_chunk_size);
-    fputs(",\n  \"pixel_size\": ", out);
+    (void)fprintf(out, ",\n  \"frames\": %llu", (unsigned long long)in->frames);
+    json_image(out, in);
+    (void)fprintf(out, ",\n  \"read_chunk_size\": %llu",
+                  (unsigned long long)in->read_chunk_size);
+    (void)fputs(",\n  \"pixel_size\": ", out);
     json_num(out, in->pixel_size);
-    fputs(",\n  \"frame_rate\": ", out);
+    (void)fputs(",\n  \"frame_rate\": ", out);
     json_num(out, in->frame_rate);
-    fputs(",\n  \"measurement_id\": ", out);
+    (void)fputs(",\n  \"measurement_id\": ", out);
     json_str(out, in->measurement_id);
-    fputs(",\n  \"features\": ", out);
+    (void)fputs(",\n  \"features\": ", out);
     json_strv(out, in->features, in->nfeatures);
-    fputs(",\n  \"pipeline\": {", out);
-    for (size_t i = 0; i < in->npipeline; i++) {
-        fputs(i > 0 ? ", " : "", out);
-        json_str(out, in->pipeline_keys[i]);
-        fputs(": ", out);
-        json_str(out, in->pipeline_values[i]);
-    }
-    fputs("},\n  \"basins\": [", out);
-    for (size_t i = 0; i < in->nbasins; i++) {
-        const struct dcn_rtdc_info_basin *b = &in->basins[i];
-
-        fputs(i > 0 ? ",\n    {" : "\n    {", out);
-        fputs("\"key\": ", out);
-        json_str(out, b->key);
-        fputs(", \"name\": ", out);
-        json_str(out, b->name);
-        fputs(", \"type\": ", out);
-        json_str(out, b->type);
-        fputs(", \"format\": ", out);
-        json_str(out, b->format);
-        fputs(", \"paths\": ", out);
-        json_strv(out, b->paths, b->npaths);
-        fputs(", \"features\": ", out);
-        json_strv(out, b->features, b->nfeatures);
-        fputs(", \"mapping\": ", out);
-        json_str(out, b->mapping);
-        fputs(", \"identifier\": ", out);
-        json_str(out, b->identifier);
-        fprintf(out, ", \"resolved\": %s, \"resolved_path\": ",
-                b->usable ? "true" : "false");
-        json_str(out, b->resolved);
-        fputs("}", out);
-    }
-    fputs(in->nbasins > 0 ? "\n  ],\n  \"logs\": {" : "],\n  \"logs\": {", out);
-    for (size_t i = 0; i < in->nlogs; i++) {
-        fputs(i > 0 ? ", " : "", out);
-        json_str(out, in->logs[i].name);
-        fprintf(out, ": %zu", in->logs[i].lines);
-    }
-    fputs("},\n  \"tables\": ", out);
-    json_strv(out, in->tables, in->ntables);
-    fputs(",\n  \"warnings\": ", out);
-    json_strv(out, in->warnings, in->nwarnings);
-    fputs("\n}\n", out);
+    (void)fputs(",\n  \"pipeline\": {", out);
+    json_members(out, in->pipeline_keys, in->pipeline_values, in->npipeline);
+    (void)fputs("}", out);
+    json_tail(out, in);
+    (void)fputs("\n}\n", out);
 }
 
 static void
 print_list(FILE *out, const char *label, char *const *v, size_t n)
 {
-    fprintf(out, "%-16s", label);
+    (void)fprintf(out, "%-16s", label);
     if (n == 0)
-        fputs("(none)", out);
+        (void)fputs("(none)", out);
     for (size_t i = 0; i < n; i++)
-        fprintf(out, "%s%s", i > 0 ? ", " : "", v[i]);
-    fputc('\n', out);
+        (void)fprintf(out, "%s%s", i > 0 ? ", " : "", v[i]);
+    (void)fputc('\n', out);
+}
+
+/* print_list() with "<what> (<n>):" as the label */
+static void
+print_counted_list(FILE *out, const char *what, char *const *v, size_t n)
+{
+    char label[48]; /* fits any what given here and any n */
+
+    (void)snprintf(label, sizeof label, "%s (%zu):", what, n);
+    print_list(out, label, v, n);
+}
+
+static void
+text_image(FILE *out, const struct dcn_rtdc_info *in)
+{
+    if (!in->has_image) {
+        (void)fprintf(out, "%-16s(none)\n", "image:");
+        return;
+    }
+    (void)fprintf(out, "%-16s%llu x %llu %s, %s",
+                  "image:", (unsigned long long)in->image_height,
+                  (unsigned long long)in->image_width, in->image_dtype,
+                  in->image_storage);
+    if (in->image_chunks[0] > 0)
+        (void)fprintf(out, " (%llu, %llu, %llu)",
+                      (unsigned long long)in->image_chunks[0],
+                      (unsigned long long)in->image_chunks[1],
+                      (unsigned long long)in->image_chunks[2]);
+    (void)fprintf(out, ", filters %s, %s\n", in->image_filters,
+                  in->image_raw_fetch ? "decoded by workers"
+                                      : "decoded by HDF5");
+    (void)fprintf(out, "%-16s%s\n", "image source:", in->image_source);
+}
+
+/* Pixel size, frame rate and measurement identifier. */
+static void
+text_measurement(FILE *out, const struct dcn_rtdc_info *in)
+{
+    if (in->pixel_size > 0)
+        (void)fprintf(out, "%-16s%.8g um\n", "pixel size:", in->pixel_size);
+    else
+        (void)fprintf(out, "%-16s(missing)\n", "pixel size:");
+    if (in->frame_rate > 0)
+        (void)fprintf(out, "%-16s%.17g Hz\n", "frame rate:", in->frame_rate);
+    else
+        (void)fprintf(out, "%-16s(none)\n", "frame rate:");
+    (void)fprintf(out, "%-16s%s\n", "measurement id:",
+                  in->measurement_id != NULL ? in->measurement_id : "(none)");
+}
+
+static void
+text_pipeline(FILE *out, const struct dcn_rtdc_info *in)
+{
+    (void)fprintf(out, "pipeline:%s\n",
+                  in->npipeline > 0 ? "" : "       (none)");
+    for (size_t i = 0; i < in->npipeline; i++)
+        (void)fprintf(out, "  %s = %s\n", in->pipeline_keys[i],
+                      in->pipeline_values[i]);
+}
+
+/* Basin number i (from 1). */
+static void
+text_basin(FILE *out, size_t i, const struct dcn_rtdc_info_basin *b)
+{
+    (void)fprintf(out, "  [%zu] %s (%s", i, b->name != NULL ? b->name : b->key,
+                  b->type != NULL ? b->type : "?");
+    if (b->format != NULL)
+        (void)fprintf(out, ", %s", b->format);
+    (void)fprintf(out, "), %s, %s\n",
+                  b->mapping != NULL ? b->mapping : "unmapped",
+                  b->usable ? "resolved" : "NOT resolved");
+    if (b->resolved != NULL)
+        (void)fprintf(out, "      using: %s\n", b->resolved);
+    print_list(out, "      paths:", b->paths, b->npaths);
+    print_list(out, "      features:", b->features, b->nfeatures);
+    if (b->identifier != NULL)
+        (void)fprintf(out, "      identifier: %s\n", b->identifier);
+}
+
+static void
+text_logs(FILE *out, const struct dcn_rtdc_info *in)
+{
+    (void)fprintf(out, "logs (%zu):%s\n", in->nlogs,
+                  in->nlogs > 0 ? "" : "       (none)");
+    for (size_t i = 0; i < in->nlogs; i++)
+        (void)fprintf(out, "  %s (%zu lines)\n", in->logs[i].name,
+                      in->logs[i].lines);
 }
 
 static void
 print_text(FILE *out, const struct dcn_rtdc_info *in)
 {
-    char label[32];
-
-    fprintf(out, "%-16s%s\n", "file:", in->path);
-    fprintf(out, "%-16s%llu\n", "frames:", (unsigned long long)in->frames);
-    if (in->has_image) {
-        fprintf(out, "%-16s%llu x %llu %s, %s",
-                "image:", (unsigned long long)in->image_height,
-                (unsigned long long)in->image_width, in->image_dtype,
-                in->image_storage);
-        if (in->image_chunks[0] > 0)
-            fprintf(out, " (%llu, %llu, %llu)",
-                    (unsigned long long)in->image_chunks[0],
-                    (unsigned long long)in->image_chunks[1],
-                    (unsigned long long)in->image_chunks[2]);
-        fprintf(out, ", filters %s, %s\n", in->image_filters,
-                in->image_raw_fetch ? "decoded by workers" : "decoded by HDF5");
-        fprintf(out, "%-16s%s\n", "image source:", in->image_source);
-    } else {
-        fprintf(out, "%-16s(none)\n", "image:");
-    }
-    fprintf(out, "%-16s%llu frames\n",
-            "read chunk:", (unsigned long long)in->read_chunk_size);
-    if (in->pixel_size > 0)
-        fprintf(out, "%-16s%.8g um\n", "pixel size:", in->pixel_size);
-    else
-        fprintf(out, "%-16s(missing)\n", "pixel size:");
-    if (in->frame_rate > 0)
-        fprintf(out, "%-16s%.17g Hz\n", "frame rate:", in->frame_rate);
-    else
-        fprintf(out, "%-16s(none)\n", "frame rate:");
-    fprintf(out, "%-16s%s\n", "measurement id:",
-            in->measurement_id != NULL ? in->measurement_id : "(none)");
-    snprintf(label, sizeof label, "features (%zu):", in->nfeatures);
-    print_list(out, label, in->features, in->nfeatures);
-    fprintf(out, "pipeline:%s\n", in->npipeline > 0 ? "" : "       (none)");
-    for (size_t i = 0; i < in->npipeline; i++)
-        fprintf(out, "  %s = %s\n", in->pipeline_keys[i],
-                in->pipeline_values[i]);
-    fprintf(out, "basins (%zu):%s\n", in->nbasins,
-            in->nbasins > 0 ? "" : "     (none)");
-    for (size_t i = 0; i < in->nbasins; i++) {
-        const struct dcn_rtdc_info_basin *b = &in->basins[i];
-
-        fprintf(out, "  [%zu] %s (%s", i + 1,
-                b->name != NULL ? b->name : b->key,
-                b->type != NULL ? b->type : "?");
-        if (b->format != NULL)
-            fprintf(out, ", %s", b->format);
-        fprintf(out, "), %s, %s\n",
-                b->mapping != NULL ? b->mapping : "unmapped",
-                b->usable ? "resolved" : "NOT resolved");
-        if (b->resolved != NULL)
-            fprintf(out, "      using: %s\n", b->resolved);
-        print_list(out, "      paths:", b->paths, b->npaths);
-        print_list(out, "      features:", b->features, b->nfeatures);
-        if (b->identifier != NULL)
-            fprintf(out, "      identifier: %s\n", b->identifier);
-    }
-    fprintf(out, "logs (%zu):%s\n", in->nlogs,
-            in->nlogs > 0 ? "" : "       (none)");
-    for (size_t i = 0; i < in->nlogs; i++)
-        fprintf(out, "  %s (%zu lines)\n", in->logs[i].name, in->logs[i].lines);
-    snprintf(label, sizeof label, "tables (%zu):", in->ntables);
-    print_list(out, label, in->tables, in->ntables);
+    (void)fprintf(out, "%-16s%s\n", "file:", in->path);
+    (void)fprintf(out, "%-16s%llu\n",
+                  "frames:", (unsigned long long)in->frames);
+    text_image(out, in);
+    (void)fprintf(out, "%-16s%llu frames\n",
+                  "read chunk:", (unsigned long long)in->read_chunk_size);
+    text_measurement(out, in);
+    print_counted_list(out, "features", in->features, in->nfeatures);
+    text_pipeline(out, in);
+    (void)fprintf(out, "basins (%zu):%s\n", in->nbasins,
+                  in->nbasins > 0 ? "" : "     (none)");
+    for (size_t i = 0; i < in->nbasins; i++)
+        text_basin(out, i + 1, &in->basins[i]);
+    text_logs(out, in);
+    print_counted_list(out, "tables", in->tables, in->ntables);
     for (size_t i = 0; i < in->nwarnings; i++)
-        fprintf(out, "warning: %s\n", in->warnings[i]);
+        (void)fprintf(out, "warning: %s\n", in->warnings[i]);
 }
 
 int
@@ -278,7 +343,8 @@ dcn_cli_info(int argc, char **argv)
             usage(stdout);
             return DCN_EXIT_OK;
         } else if (argv[i][0] == '-' || file != NULL) {
-            fprintf(stderr, "dcnumc info: unexpected argument '%s'\n", argv[i]);
+            (void)fprintf(stderr, "dcnumc info: unexpected argument '%s'\n",
+                          argv[i]);
             usage(stderr);
             return DCN_EXIT_USAGE;
         } else {
@@ -291,8 +357,8 @@ dcn_cli_info(int argc, char **argv)
     }
     rc = dcn_rtdc_info_read(&info, file, &err);
     if (rc < 0) {
-        fprintf(stderr, "dcnumc info: %s\n",
-                err.code != 0 ? err.msg : dcn_strerror(rc));
+        (void)fprintf(stderr, "dcnumc info: %s\n",
+                      err.code != 0 ? err.msg : dcn_strerror(rc));
         dcn_rtdc_info_release(&info);
         return rc == DCN_ENOMEM ? DCN_EXIT_FAIL : DCN_EXIT_INPUT;
     }

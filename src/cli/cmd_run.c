@@ -56,79 +56,82 @@ on_sigint(int sig)
 static void
 run_usage(FILE *out)
 {
-    fputs("usage: dcnumc run INPUT... [-o OUT | --output-dir DIR] [-r] "
-          "[options]\n"
-          "\n"
-          "Process RT-DC measurements (.rtdc files, or folders of them) "
-          "into\n"
-          "per-cell features, exactly as dcnum does.  Each INPUT.rtdc "
-          "gives\n"
-          "INPUT_dcn.rtdc next to it, unless -o or --output-dir says "
-          "otherwise.\n"
-          "An input whose output already exists with the same pipeline "
-          "is\n"
-          "skipped (use --force to redo it).\n"
-          "\n"
-          "where the results go:\n"
-          "  -o, --output FILE        output file (one input only)\n"
-          "      --output-dir DIR     write all outputs into DIR\n"
-          "  -r, --recursive          look for .rtdc files in sub-folders "
-          "too\n"
-          "      --force              redo inputs that were processed "
-          "already\n"
-          "      --dry-run            print the pipeline identifier and "
-          "what\n"
-          "                           would be done; write nothing\n"
-          "\n"
-          "the pipeline (dcnum's names and defaults):\n"
-          "      --background NAME    sparsemed (default), rollmed, copy\n"
-          "      --background-kw K=V  e.g. kernel_size=200, split_time=1.0,\n"
-          "                           thresh_cleansing=0, "
-          "frac_cleansing=0.8,\n"
-          "                           offset_correction=true (sparsemed);\n"
-          "                           kernel_size=100, batch_size=10000 "
-          "(rollmed)\n"
-          "      --segmenter NAME     thresh (default)\n"
-          "      --segmenter-kw K=V   thresh=-6 (must be negative)\n"
-          "      --mask-kw K=V        clear_border=true, fill_holes=true,\n"
-          "                           closing_disk=2\n"
-          "      --feature-kw K=V     brightness=true, haralick=true, "
-          "volume=true\n"
-          "      --gate-kw K=V        online_gates=false, "
-          "size_thresh_mask=10\n"
-          "      --data-kw K=V        pixel_size=0.34 (else from the "
-          "file),\n"
-          "                           index_mapping=N | START:STOP[:STEP] "
-          "| I,J,...\n"
-          "      --basin-strategy S   drain (default: copy images into the "
-          "output)\n"
-          "                           or tap (reference the input "
-          "instead)\n"
-          "      --compression C      zstd-5 (default), zstd-1 .. zstd-9, "
-          "none\n"
-          "\n"
-          "running:\n"
-          "      --num-workers N      worker count (default: the CPUs "
-          "available;\n"
-          "                           also DCNUMC_NUM_WORKERS)\n"
-          "      --workers KIND       threads (default) or processes\n"
-          "      --limit-events N     stop after about N events\n"
-          "      --json               print one JSON summary line per "
-          "input\n"
-          "  -q, --quiet              no progress output\n"
-          "  -h, --help               show this help\n"
-          "\n"
-          "exit status: 0 all inputs processed (or skipped), 1 a run "
-          "failed,\n"
-          "2 bad options, 3 a bad input file, 130 interrupted.\n",
-          out);
+    (void)fputs(
+            "usage: dcnumc run INPUT... [-o OUT | --output-dir DIR] [-r] "
+            "[options]\n"
+            "\n"
+            "Process RT-DC measurements (.rtdc files, or folders of them) "
+            "into\n"
+            "per-cell features, exactly as dcnum does.  Each INPUT.rtdc "
+            "gives\n"
+            "INPUT_dcn.rtdc next to it, unless -o or --output-dir says "
+            "otherwise.\n"
+            "An input whose output already exists with the same pipeline "
+            "is\n"
+            "skipped (use --force to redo it).\n"
+            "\n"
+            "where the results go:\n"
+            "  -o, --output FILE        output file (one input only)\n"
+            "      --output-dir DIR     write all outputs into DIR\n"
+            "  -r, --recursive          look for .rtdc files in sub-folders "
+            "too\n"
+            "      --force              redo inputs that were processed "
+            "already\n"
+            "      --dry-run            print the pipeline identifier and "
+            "what\n"
+            "                           would be done; write nothing\n"
+            "\n"
+            "the pipeline (dcnum's names and defaults):\n"
+            "      --background NAME    sparsemed (default), rollmed, copy\n"
+            "      --background-kw K=V  e.g. kernel_size=200, split_time=1.0,\n"
+            "                           thresh_cleansing=0, "
+            "frac_cleansing=0.8,\n"
+            "                           offset_correction=true (sparsemed);\n"
+            "                           kernel_size=100, batch_size=10000 "
+            "(rollmed)\n"
+            "      --segmenter NAME     thresh (default)\n"
+            "      --segmenter-kw K=V   thresh=-6 (must be negative)\n"
+            "      --mask-kw K=V        clear_border=true, fill_holes=true,\n"
+            "                           closing_disk=2\n"
+            "      --feature-kw K=V     brightness=true, haralick=true, "
+            "volume=true\n"
+            "      --gate-kw K=V        online_gates=false, "
+            "size_thresh_mask=10\n"
+            "      --data-kw K=V        pixel_size=0.34 (else from the "
+            "file),\n"
+            "                           index_mapping=N | START:STOP[:STEP] "
+            "| I,J,...\n"
+            "      --basin-strategy S   drain (default: copy images into the "
+            "output)\n"
+            "                           or tap (reference the input "
+            "instead)\n"
+            "      --compression C      zstd-5 (default), zstd-1 .. zstd-9, "
+            "none\n"
+            "\n"
+            "running:\n"
+            "      --num-workers N      worker count (default: the CPUs "
+            "available;\n"
+            "                           also DCNUMC_NUM_WORKERS)\n"
+            "      --workers KIND       threads (default) or processes\n"
+            "      --limit-events N     stop after about N events\n"
+            "      --json               print one JSON summary line per "
+            "input\n"
+            "  -q, --quiet              no progress output\n"
+            "  -h, --help               show this help\n"
+            "\n"
+            "exit status: 0 all inputs processed (or skipped), 1 a run "
+            "failed\n"
+            "(or the report on stdout could not be written), 2 bad options, "
+            "3 a bad\n"
+            "input file, 130 interrupted.\n",
+            out);
 }
 
 static int
 add_kw(struct run_cli *c, enum dcn_kw_group group, const char *text)
 {
     if (c->nkw == MAX_KW) {
-        fprintf(stderr, "dcnumc run: too many keyword options\n");
+        (void)fprintf(stderr, "dcnumc run: too many keyword options\n");
         return -1;
     }
     c->kws[c->nkw++] = (struct kw_option){group, text};
@@ -209,10 +212,10 @@ set_limit(struct run_cli *c, const char *text)
     errno = 0;
     c->limit_events = strtoull(text, &end, 10);
     if (errno != 0 || end == text || *end != '\0' || text[0] == '-') {
-        fprintf(stderr,
-                "dcnumc run: --limit-events needs a whole number, not "
-                "'%s'\n",
-                text);
+        (void)fprintf(stderr,
+                      "dcnumc run: --limit-events needs a whole number, not "
+                      "'%s'\n",
+                      text);
         return -1;
     }
     return 0;
@@ -279,31 +282,34 @@ parse_args(struct run_cli *c, int argc, char **argv)
     int opt;
 
     optind = 1;
+    /* getopt's state is global; options are parsed before any thread */
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): see above
     while ((opt = getopt_long(argc, argv, "o:rqh", run_options, NULL)) != -1) {
         if (opt == 'h') {
             run_usage(stdout);
             return 1;
         }
         if (opt == '?' || store_option(c, opt, optarg) < 0) {
-            fprintf(stderr, "dcnumc run: see 'dcnumc run --help'\n");
+            (void)fprintf(stderr, "dcnumc run: see 'dcnumc run --help'\n");
             return -1;
         }
     }
     if (optind == argc) {
-        fprintf(stderr, "dcnumc run: no INPUT given (see 'dcnumc run "
-                        "--help')\n");
+        (void)fprintf(stderr, "dcnumc run: no INPUT given (see 'dcnumc run "
+                              "--help')\n");
         return -1;
     }
     if (c->output != NULL && c->output_dir != NULL) {
-        fprintf(stderr, "dcnumc run: -o and --output-dir exclude each "
-                        "other\n");
+        (void)fprintf(stderr, "dcnumc run: -o and --output-dir exclude each "
+                              "other\n");
         return -1;
     }
     for (int i = optind; i < argc; i++)
         if (cli_collect_inputs(&c->inputs, argv[i], c->recursive) < 0)
             return -1;
     if (c->output != NULL && c->inputs.n != 1) {
-        fprintf(stderr,
+        (void)fprintf(
+                stderr,
                 "dcnumc run: -o needs exactly one input file (%zu found); "
                 "use --output-dir\n",
                 c->inputs.n);
@@ -317,7 +323,7 @@ static int
 check_set(int rc, const struct dcn_error *err)
 {
     if (rc < 0)
-        fprintf(stderr, "dcnumc run: %s\n", err->msg);
+        (void)fprintf(stderr, "dcnumc run: %s\n", err->msg);
     return rc;
 }
 
@@ -437,8 +443,8 @@ run_one(const struct run_cli *c, const char *input)
     if (rc == DCN_OK)
         report_result(c, input, &res);
     else
-        fprintf(stderr, "dcnumc run: %s\n",
-                err.msg[0] != '\0' ? err.msg : dcn_strerror(rc));
+        (void)fprintf(stderr, "dcnumc run: %s\n",
+                      err.msg[0] != '\0' ? err.msg : dcn_strerror(rc));
     dcn_job_release(&job);
     return exit_code_for(rc);
 }

@@ -14,7 +14,8 @@
 static void
 usage(FILE *out)
 {
-    fprintf(out,
+    (void)fprintf(
+            out,
             "usage: dcnumc <command> [options]\n"
             "\n"
             "dcnumc turns real-time deformability cytometry measurements "
@@ -40,8 +41,8 @@ usage(FILE *out)
             DCN_PIPELINE_GENERATION);
 }
 
-int
-main(int argc, char **argv)
+static int
+dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -62,7 +63,24 @@ main(int argc, char **argv)
         return dcn_cli_run(argc - 1, argv + 1);
     if (strcmp(argv[1], "synth") == 0)
         return dcn_cli_synth(argc - 1, argv + 1);
-    fprintf(stderr, "dcnumc: unknown command '%s' (see dcnumc --help)\n",
-            argv[1]);
+    (void)fprintf(stderr, "dcnumc: unknown command '%s' (see dcnumc --help)\n",
+                  argv[1]);
     return DCN_EXIT_USAGE;
+}
+
+/*
+ * Everything the user asked for goes to stdout, whose writes are checked
+ * once, here: a failed write leaves the stream's error flag set, and the
+ * flush reports what was still buffered.  A command that succeeded but
+ * whose output was lost fails.
+ */
+int
+main(int argc, char **argv)
+{
+    int code = dispatch(argc, argv);
+
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return code;
+    (void)fputs("dcnumc: cannot write to standard output\n", stderr);
+    return code == DCN_EXIT_OK ? DCN_EXIT_FAIL : code;
 }

@@ -253,7 +253,7 @@ dcn_slot_state_next(enum dcn_slot_state state)
 bool
 dcn_slot_state_valid(int c)
 {
-    return c != 0 && memchr("0ismlewdn", c, 9) != NULL;
+    return c != 0 && strchr("0ismlewdn", c) != NULL;
 }
 
 struct dcn_slot_shape

@@ -40,7 +40,7 @@ process_block(uint32_t h[4], const uint8_t block[64])
     uint32_t w[16];
     uint32_t a = h[0], b = h[1], c = h[2], d = h[3];
 
-    for (int i = 0; i < 16; i++)
+    for (size_t i = 0; i < 16; i++)
         w[i] = (uint32_t)block[4 * i] | (uint32_t)block[4 * i + 1] << 8 |
                (uint32_t)block[4 * i + 2] << 16 |
                (uint32_t)block[4 * i + 3] << 24;
@@ -129,7 +129,7 @@ dcn__md5_digest_hex(char hex[33], const uint8_t digest[16])
 {
     static const char digits[] = "0123456789abcdef";
 
-    for (int i = 0; i < 16; i++) {
+    for (size_t i = 0; i < 16; i++) {
         hex[2 * i] = digits[digest[i] >> 4];
         hex[2 * i + 1] = digits[digest[i] & 0xf];
     }

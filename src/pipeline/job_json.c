@@ -13,6 +13,7 @@
  */
 #include "job_json.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,9 +181,9 @@ static void
 jw_float(struct jw *w, double v)
 {
     char b[64];
-    if (v != v)
+    if (isnan(v))
         jw_puts(w, "NaN");
-    else if (v > 1.7976931348623157e308 || v < -1.7976931348623157e308)
+    else if (isinf(v))
         jw_puts(w, v > 0 ? "Infinity" : "-Infinity");
     else if (dcn__repr_double(b, sizeof(b), v) == DCN_OK)
         jw_puts(w, b);
@@ -218,6 +219,28 @@ jw_kv_int(struct jw *w, const char *key, long long v)
  * The job
  */
 
+/* The bool, int64_t or double at offset in job. */
+static const void *
+job_field(const struct dcn_job *job, size_t offset)
+{
+    return (const char *)job + offset;
+}
+
+/* The value of keyword k in job as JSON. */
+static void
+kw_value(struct jw *w, const struct dcn_job *job, const struct dcn__kw_desc *k)
+{
+    if (k->none_offset != DCN__KW_NOT_NULLABLE &&
+        *(const bool *)job_field(job, k->none_offset))
+        jw_puts(w, "null");
+    else if (k->type == DCN__KW_BOOL)
+        jw_puts(w, *(const bool *)job_field(job, k->offset) ? "true" : "false");
+    else if (k->type == DCN__KW_INT)
+        jw_int(w, (long long)*(const int64_t *)job_field(job, k->offset));
+    else
+        jw_float(w, *(const double *)job_field(job, k->offset));
+}
+
 /* The keys the user gave in group g, sorted, as a JSON object. */
 static void
 kwargs_object(struct jw *w, const struct dcn_job *job, enum dcn_kw_group g,
@@ -245,18 +268,8 @@ kwargs_object(struct jw *w, const struct dcn_job *job, enum dcn_kw_group g,
         kwargs_object(w, job, DCN_KW_MASK, NULL);
     }
     for (size_t i = 0; i < n; i++) {
-        const char *base = (const char *)job;
         jw_key(w, sel[i]->name);
-        if (sel[i]->none_offset != DCN__KW_NOT_NULLABLE &&
-            *(const bool *)(base + sel[i]->none_offset))
-            jw_puts(w, "null");
-        else if (sel[i]->type == DCN__KW_BOOL)
-            jw_puts(w,
-                    *(const bool *)(base + sel[i]->offset) ? "true" : "false");
-        else if (sel[i]->type == DCN__KW_INT)
-            jw_int(w, (long long)*(const int64_t *)(base + sel[i]->offset));
-        else
-            jw_float(w, *(const double *)(base + sel[i]->offset));
+        kw_value(w, job, sel[i]);
     }
     jw_end(w, "}");
 }

@@ -58,11 +58,17 @@ run_log(struct dcn_run *run, const char *level, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
+    /* clang-tidy 14 reports this va_list as uninitialised when it checks
+     * several files in one process (LLVM bug 41311); checked alone, or
+     * first, the file is clean. */
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): see above
     (void)vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     localtime_r(&now, &tm);
-    snprintf(line, sizeof(line), "%02d:%02d:%02d %s dcnumc: %s", tm.tm_hour,
-             tm.tm_min, tm.tm_sec, level, msg);
+    /* Cannot truncate: msg is shorter than DCN_ERROR_MSG_MAX, and the time,
+     * the level (at most "WARNING") and " dcnumc: " take < 64 bytes. */
+    (void)snprintf(line, sizeof(line), "%02d:%02d:%02d %s dcnumc: %s",
+                   tm.tm_hour, tm.tm_min, tm.tm_sec, level, msg);
     if (run->nlog == run->caplog) {
         size_t cap = run->caplog ? 2 * run->caplog : 32;
         char **log = dcn__realloc(run->log, cap * sizeof(char *));
@@ -196,6 +202,9 @@ resolve_paths(struct dcn_run *run)
     dcn_free_string(out);
     if (run->path_in == NULL || run->path_out == NULL)
         return dcn_error_set(&run->err, DCN_ENOMEM, "out of memory");
+    if (strlen(run->path_out) >= DCN_RUN_PATH_MAX)
+        return dcn_error_set(&run->err, DCN_EINVAL, "%s: output path too long",
+                             run->path_out);
     if (strcmp(run->path_in, run->path_out) == 0)
         return dcn_error_set(&run->err, DCN_EINVAL,
                              "%s: the output would overwrite the input",
@@ -245,6 +254,9 @@ resolve_job(struct dcn_run *run)
 static size_t
 default_workers(const struct dcn_job *job)
 {
+    /* Read in setup, before the run starts any thread; dcnumc never
+     * changes its environment. */
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): see above
     const char *env = getenv("DCNUMC_NUM_WORKERS");
     long n = job->num_procs;
 
@@ -425,50 +437,108 @@ run_pipeline(struct dcn_run *run, struct run_output *o, pthread_t *threads,
     return run->err.code;
 }
 
+#define FILTER_PREFIX   "online_filter:"
+#define FILTER_NAME_MAX 64 /* bytes of one entry of names[] */
+
+/* The filters found so far; names[k] is the storage of f[k].feature. */
+struct filter_list {
+    struct dcn_online_filter *f;
+    char (*names)[FILTER_NAME_MAX];
+    size_t n, cap;
+};
+
+/* An "online_filter:<feature> <what>" key other than the "target" ones. */
+static bool
+is_feature_filter(const char *key)
+{
+    size_t plen = strlen(FILTER_PREFIX);
+
+    return strncmp(key, FILTER_PREFIX, plen) == 0 &&
+           strchr(key + plen, ' ') != NULL &&
+           strncmp(key + plen, "target", 6) != 0;
+}
+
+/* The length of <feature> in such a key, with *what at " min", " max" or
+ * " soft limit"; 0 if the name is empty or too long for names[]. */
+static size_t
+filter_feature_len(const char *feat, const char **what)
+{
+    const char *soft = " soft limit";
+    const char *sp = strrchr(feat, ' ');
+    size_t len = (size_t)(sp - feat);
+
+    if (strcmp(sp, " limit") == 0) { /* "<feat> soft limit" */
+        size_t all = strlen(feat);
+
+        len = all > strlen(soft) ? all - strlen(soft) : 0;
+    }
+    if (len == 0 || len >= FILTER_NAME_MAX)
+        return 0;
+    *what = feat + len;
+    return len;
+}
+
+/* The index of the filter for the first len bytes of feat, added if new;
+ * l->cap if it is new and the list is full.  Names match whole, as the
+ * keys of dcnum's dict: "area_um" is not "area_um_raw". */
+static size_t
+filter_index(struct filter_list *l, const char *feat, size_t len)
+{
+    size_t k = 0;
+
+    while (k < l->n &&
+           (strncmp(l->names[k], feat, len) != 0 || l->names[k][len] != '\0'))
+        k++;
+    if (k < l->n)
+        return k;
+    if (l->n == l->cap)
+        return l->cap;
+    memcpy(l->names[k], feat, len);
+    l->names[k][len] = '\0';
+    l->f[k] = (struct dcn_online_filter){l->names[k], false, false, 0, 0, true};
+    l->n++;
+    return k;
+}
+
+static void
+filter_set(struct dcn_online_filter *f, const char *what,
+           const struct dcn_attr *a)
+{
+    if (strcmp(what, " min") == 0)
+        f->has_min = true, f->min = a->d;
+    else if (strcmp(what, " max") == 0)
+        f->has_max = true, f->max = a->d;
+    else if (strcmp(what, " soft limit") == 0)
+        f->soft_limit = a->i != 0;
+}
+
 /* Parse "online_filter:<feature> min|max|soft limit" into filters. */
 static size_t
 online_filters(struct dcn_run *run, struct dcn_online_filter *f, size_t cap,
-               char names[][64], bool *polygon)
+               char names[][FILTER_NAME_MAX], bool *polygon)
 {
-    size_t nattr, n = 0;
+    struct filter_list l = {f, names, 0, cap};
+    size_t nattr;
     const struct dcn_attr *a = dcn_rtdc_attrs(run->in, &nattr);
 
     *polygon = false;
     for (size_t i = 0; i < nattr; i++) {
-        const char *key = a[i].name;
-        const char *feat = key + strlen("online_filter:");
-        const char *sp = strrchr(feat, ' ');
-        size_t k;
+        const char *feat, *what = NULL;
+        size_t len, k;
 
-        if (strncmp(key, "online_filter:", 14) != 0 || sp == NULL ||
-            strncmp(feat, "target", 6) == 0)
+        if (!is_feature_filter(a[i].name))
             continue;
-        if (strstr(key, "polygon points") != NULL) {
+        if (strstr(a[i].name, "polygon points") != NULL) {
             *polygon = true;
             continue;
         }
-        if (strcmp(sp, " limit") == 0) /* "<feat> soft limit" */
-            sp = feat + strlen(feat) - strlen(" soft limit");
-        if (sp <= feat || (size_t)(sp - feat) >= 64)
-            continue;
-        for (k = 0; k < n && strncmp(names[k], feat, (size_t)(sp - feat));)
-            k++;
-        if (k == n) {
-            if (n == cap)
-                continue;
-            snprintf(names[n], 64, "%.*s", (int)(sp - feat), feat);
-            f[n] = (struct dcn_online_filter){names[n], false, false,
-                                              0,        0,     true};
-            n++;
-        }
-        if (strcmp(sp, " min") == 0)
-            f[k].has_min = true, f[k].min = a[i].d;
-        else if (strcmp(sp, " max") == 0)
-            f[k].has_max = true, f[k].max = a[i].d;
-        else if (strcmp(sp, " soft limit") == 0)
-            f[k].soft_limit = a[i].i != 0;
+        feat = a[i].name + strlen(FILTER_PREFIX);
+        len = filter_feature_len(feat, &what);
+        k = len > 0 ? filter_index(&l, feat, len) : cap;
+        if (k < cap)
+            filter_set(&f[k], what, &a[i]);
     }
-    return n;
+    return l.n;
 }
 
 static int
@@ -478,7 +548,7 @@ configure_gate(struct dcn_run *run)
     const struct dcn_attr *bin =
             dcn_rtdc_attr(run->in, "online_contour:bin area min");
     struct dcn_online_filter filters[64];
-    char names[64][64];
+    char names[64][FILTER_NAME_MAX];
     struct dcn_gate_options g;
 
     memset(&g, 0, sizeof(g));
@@ -572,7 +642,7 @@ static int
 execute(struct dcn_run *run)
 {
     pthread_t threads[64];
-    pid_t pids[64];
+    pid_t pids[64] = {0}; /* 0: no process (see watch_processes) */
     struct dcn_writer *w = NULL;
     struct run_output o;
     int rc = run_background_compute(run);
@@ -586,7 +656,7 @@ execute(struct dcn_run *run)
         rc = open_output(run, &w);
     if (rc == DCN_OK)
         rc = run_output_init(run, &o, w);
-    if (rc < 0) {
+    if (rc != DCN_OK) {
         if (run->reg != NULL) {
             dcn__slot_register_fail(run->reg, rc, "%s", run->err.msg);
             if (run->processes)
@@ -615,9 +685,13 @@ static void
 fill_result(struct dcn_run *run, struct dcn_run_result *res)
 {
     memset(res, 0, sizeof(*res));
-    snprintf(res->output, sizeof(res->output), "%s",
-             run->path_out ? run->path_out : "");
-    snprintf(res->ppid, sizeof(res->ppid), "%s", run->ppid.full);
+    /* Both fit: resolve_paths() bounds the output path, and the
+     * identifier's buffer is the larger one. */
+    _Static_assert(sizeof(res->ppid) >= sizeof(run->ppid.full),
+                   "the result holds any pipeline identifier");
+    (void)snprintf(res->output, sizeof(res->output), "%s",
+                   run->path_out ? run->path_out : "");
+    (void)snprintf(res->ppid, sizeof(res->ppid), "%s", run->ppid.full);
     memcpy(res->hash, run->ppid.hash, sizeof(res->hash));
     res->frames = run->frames_out;
     res->events = run->events_out;

@@ -70,7 +70,8 @@ imread_init(struct bg_imread *r, struct dcn_rtdc_image *im, size_t max_frames,
             dcn_rtdc_image_decode_scratch_size(dcn_rtdc_image_layout(im));
     r->scratch = dcn__malloc(r->scratch_cap ? r->scratch_cap : 1);
     dcn_rtdc_image_source(im, &file, &dset);
-    snprintf(r->hint, sizeof(r->hint), "%s: %s", file, dset);
+    /* only names the data in error messages: a long path may be cut */
+    (void)snprintf(r->hint, sizeof(r->hint), "%s: %s", file, dset);
     if (r->f.staging == NULL || r->f.refs == NULL || r->f.rows == NULL ||
         r->scratch == NULL)
         return dcn_error_set(err, DCN_ENOMEM, "out of memory");

@@ -13,16 +13,16 @@
 struct enc_pool;
 struct enc_stream;
 
-/* Start nthreads encoder threads; *pool: free with enc_pool_stop(). */
-int enc_pool_start(struct enc_pool **pool, size_t nthreads,
+/* Start nthreads encoder threads; *out: free with enc_pool_stop(). */
+int enc_pool_start(struct enc_pool **out, size_t nthreads,
                    struct dcn_error *err);
 /* Stop and join the threads; call after every stream finished.  NULL is a
  * no-op. */
 void enc_pool_stop(struct enc_pool *pool);
 
 /* A ring of chunk buffers for dataset ds (borrowed, outlives the stream);
- * *s: free with enc_stream_free(). */
-int enc_stream_new(struct enc_stream **s, struct enc_pool *pool,
+ * *out: free with enc_stream_free(). */
+int enc_stream_new(struct enc_stream **out, struct enc_pool *pool,
                    struct dcn_wdset *ds, struct dcn_error *err);
 void enc_stream_free(struct enc_stream *s);
 /* The next event's row in the current chunk (write it, then commit). */

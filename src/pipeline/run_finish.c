@@ -40,8 +40,9 @@ background_basin(struct dcn_run *run, struct run_output *o)
     /* Equal mappings share basinmap0, as dcnum's allocation does. */
     if (rc == DCN_OK && o->bm1_equals_bm0 && o->bm1 != NULL)
         rc = dcn__writer_delete(o->w, "events/basinmap1", &run->err);
-    snprintf(description, sizeof(description), "Pipeline identifier: %s",
-             run->ppid.bg);
+    /* fits: ppid.bg is shorter than DCN_PPID_PART_MAX */
+    (void)snprintf(description, sizeof(description), "Pipeline identifier: %s",
+                   run->ppid.bg);
     memset(&b, 0, sizeof(b));
     b.type = DCN_WBASIN_INTERNAL;
     b.name = "background images";
@@ -52,6 +53,33 @@ background_basin(struct dcn_run *run, struct run_output *o)
     return rc == DCN_OK ? dcn__writer_basin(o->w, &b, NULL, &run->err) : rc;
 }
 
+/* The end of the last whole path component target and base share. */
+static size_t
+common_components(const char *target, const char *base)
+{
+    size_t common = 0;
+
+    for (size_t i = 0;; i++) {
+        if ((target[i] == '\0' || target[i] == '/') &&
+            (base[i] == '\0' || base[i] == '/'))
+            common = i;
+        if (target[i] != base[i] || target[i] == '\0')
+            return common;
+    }
+}
+
+/* Append "/" (unless dst is empty) and s to dst of cap bytes holding *len;
+ * *len counts what did not fit, too. */
+static void
+append_component(char *dst, size_t cap, size_t *len, const char *s)
+{
+    int n = snprintf(*len < cap ? dst + *len : NULL,
+                     *len < cap ? cap - *len : 0, "%s%s", *len > 0 ? "/" : "",
+                     s);
+
+    *len += (size_t)n;
+}
+
 /*
  * Python's os.path.relpath(target, base) for two absolute, normalised
  * paths: the common leading components dropped, one ".." per remaining
@@ -60,29 +88,19 @@ background_basin(struct dcn_run *run, struct run_output *o)
 static int
 relative_path(char *dst, size_t cap, const char *target, const char *base)
 {
-    size_t common = 0, len = 0;
-    const char *rest;
+    size_t common = common_components(target, base), len = 0;
+    const char *rest = target + common;
 
-    /* the end of the last whole component both paths share */
-    for (size_t i = 0;; i++) {
-        if ((target[i] == '\0' || target[i] == '/') &&
-            (base[i] == '\0' || base[i] == '/'))
-            common = i;
-        if (target[i] != base[i] || target[i] == '\0')
-            break;
-    }
     dst[0] = '\0';
     for (const char *b = base + common; *b != '\0'; b++)
         if (*b != '/' && (b[-1] == '/'))
-            len += (size_t)snprintf(dst + len, len < cap ? cap - len : 0,
-                                    "%s..", len > 0 ? "/" : "");
-    for (rest = target + common; *rest == '/';)
+            append_component(dst, cap, &len, "..");
+    while (*rest == '/')
         rest++;
     if (*rest != '\0')
-        len += (size_t)snprintf(dst + len, len < cap ? cap - len : 0, "%s%s",
-                                len > 0 ? "/" : "", rest);
+        append_component(dst, cap, &len, rest);
     if (len == 0)
-        len = (size_t)snprintf(dst, cap, ".");
+        append_component(dst, cap, &len, ".");
     return len < cap ? 0 : -1;
 }
 
@@ -98,15 +116,19 @@ input_basin(struct dcn_run *run, struct run_output *o,
 
     if (n == 0)
         return DCN_OK;
-    snprintf(dir, sizeof(dir), "%.*s",
-             slash != NULL && slash > run->path_out
-                     ? (int)(slash - run->path_out)
-                     : 1,
-             run->path_out);
+    /* All three fit: resolve_paths() keeps path_out shorter than
+     * DCN_RUN_PATH_MAX, realpath() writes at most PATH_MAX bytes, and the
+     * version is short. */
+    _Static_assert(DCN_RUN_PATH_MAX <= PATH_MAX, "dir holds path_out");
+    (void)snprintf(dir, sizeof(dir), "%.*s",
+                   slash != NULL && slash > run->path_out
+                           ? (int)(slash - run->path_out)
+                           : 1,
+                   run->path_out);
     if (realpath(dir, rel) != NULL)
-        snprintf(dir, sizeof(dir), "%s", rel);
-    snprintf(description, sizeof(description), "Created with dcnumc %s",
-             dcn_version());
+        (void)snprintf(dir, sizeof(dir), "%s", rel);
+    (void)snprintf(description, sizeof(description), "Created with dcnumc %s",
+                   dcn_version());
     memset(&b, 0, sizeof(b));
     b.type = DCN_WBASIN_FILE;
     b.name = "dcnum basin";
@@ -234,7 +256,8 @@ log_names(struct dcn_run *run, char *job, char *log, size_t len)
 
     if (rc < 0 || at == NULL)
         return dcn_error_set(&run->err, DCN_EINVAL, "bad log name");
-    snprintf(log, len, "%.*s-log-%s", (int)(at - job), job, at + 5);
+    /* fits: as long as the job's name, which fits */
+    (void)snprintf(log, len, "%.*s-log-%s", (int)(at - job), job, at + 5);
     return DCN_OK;
 }
 

@@ -94,10 +94,10 @@ run_reader_main(void *arg)
     struct dcn_run *run = arg;
     size_t slot;
     int64_t chunk;
-    int rc;
 
-    while ((rc = dcn__slot_register_begin_load(run->reg, &slot, &chunk)) == 1) {
-        rc = load_chunk(run, slot, chunk);
+    while (dcn__slot_register_begin_load(run->reg, &slot, &chunk) == 1) {
+        int rc = load_chunk(run, slot, chunk);
+
         if (rc < 0) {
             dcn__slot_register_fail(run->reg, rc, "%s", run->err.msg);
             break;

@@ -41,18 +41,23 @@ percentile(const uint32_t *hist, int bmin, int bmax, size_t n, double q)
     return lo * (1 - m) + hi * m;
 }
 
-void
-dcn__brightness_features(double *feat, struct dcn__feat_work *w,
-                         const struct dcn__event_view *ev, bool has_bg_off,
-                         double bg_off)
+/* What one pass over an event's box gathers from its mask. */
+struct box_sums {
+    int64_t img, corr; /* sums of the image and corrected values */
+    size_t n;          /* pixels; their values in w->ivals, w->vals */
+    int bmin, bmax;    /* range of the corrected values in w->hist */
+};
+
+/* The mask's pixels in raster order, their sums and the histogram of
+ * their corrected values (w->hist is all zero between events); branch-free
+ * over the box: the mask edge is unpredictable. */
+static inline struct box_sums
+box_pass(struct dcn__feat_work *w, const struct dcn__event_view *ev)
 {
     int64_t sum_img = 0, sum_corr = 0;
     size_t n = 0;
-    double mean_img, mean_corr, ssd_img = 0.0, ssd_corr = 0.0;
     int bmin = 510, bmax = 0;
 
-    /* w->hist is all zero between events */
-    /* branch-free over the box: the mask edge is unpredictable */
     for (size_t yy = ev->y0; yy <= ev->y1; yy++) {
         size_t row = yy * ev->width;
         for (size_t xx = ev->x0; xx <= ev->x1; xx++) {
@@ -70,10 +75,22 @@ dcn__brightness_features(double *feat, struct dcn__feat_work *w,
             n += (size_t)in;
         }
     }
+    return (struct box_sums){sum_img, sum_corr, n, bmin, bmax};
+}
+
+void
+dcn__brightness_features(double *feat, struct dcn__feat_work *w,
+                         const struct dcn__event_view *ev, bool has_bg_off,
+                         double bg_off)
+{
+    struct box_sums b = box_pass(w, ev);
+    size_t n = b.n;
+    double mean_img, mean_corr, ssd_img = 0.0, ssd_corr = 0.0;
+
     if (n == 0)
         return; /* an empty mask: the features stay as they are (NaN) */
-    mean_img = (double)sum_img / (double)n;
-    mean_corr = (double)sum_corr / (double)n;
+    mean_img = (double)b.img / (double)n;
+    mean_corr = (double)b.corr / (double)n;
     /* two independent sequential sums, each in raster order */
     for (size_t k = 0; k < n; k++) {
         double di = (double)w->ivals[k] - mean_img;
@@ -85,10 +102,11 @@ dcn__brightness_features(double *feat, struct dcn__feat_work *w,
     feat[DCN_FEAT_BRIGHT_SD] = sqrt(ssd_img / (double)n);
     feat[DCN_FEAT_BRIGHT_BC_AVG] = mean_corr;
     feat[DCN_FEAT_BRIGHT_BC_SD] = sqrt(ssd_corr / (double)n);
-    feat[DCN_FEAT_BRIGHT_PERC_10] = percentile(w->hist, bmin, bmax, n, 10);
-    feat[DCN_FEAT_BRIGHT_PERC_90] = percentile(w->hist, bmin, bmax, n, 90);
-    if (bmax >= bmin)
-        memset(w->hist + bmin, 0, (size_t)(bmax - bmin + 1) * sizeof(*w->hist));
+    feat[DCN_FEAT_BRIGHT_PERC_10] = percentile(w->hist, b.bmin, b.bmax, n, 10);
+    feat[DCN_FEAT_BRIGHT_PERC_90] = percentile(w->hist, b.bmin, b.bmax, n, 90);
+    if (b.bmax >= b.bmin)
+        memset(w->hist + b.bmin, 0,
+               (size_t)(b.bmax - b.bmin + 1) * sizeof(*w->hist));
     if (has_bg_off) {
         feat[DCN_FEAT_BRIGHT_BC_AVG] -= bg_off;
         feat[DCN_FEAT_BRIGHT_PERC_10] -= bg_off;

@@ -74,6 +74,40 @@ struct dir_counts {
     int lmin, lmax;          /* levels present */
 };
 
+/* Count one S value sv with its multiplicity: the values above 2 in
+ * w->shist, summed later in value order, so equal matrices give equal
+ * bits whatever the order in which their cells were first touched; 1 and
+ * 2, the most common values, in *n_s1 and *n_s2, which the caller keeps
+ * in registers (repeated increments of one memory cell would
+ * serialise). */
+static inline void
+count_s_value(struct dir_counts *dc, struct dcn__feat_work *w, uint32_t sv,
+              uint32_t mult, uint64_t *n_s1, uint64_t *n_s2)
+{
+    if (sv <= 2) {
+        *n_s1 += sv == 1 ? mult : 0;
+        *n_s2 += sv == 2 ? mult : 0;
+    } else {
+        w->shist[sv] += mult;
+        dc->smin = sv < dc->smin ? sv : dc->smin;
+        dc->smax = sv > dc->smax ? sv : dc->smax;
+    }
+}
+
+/* Empty statistics for levels below nlev. */
+static void
+reset_counts(struct dir_counts *dc, unsigned nlev)
+{
+    memset(dc->rows, 0, nlev * sizeof(*dc->rows));
+    memset(dc->hsum, 0, (size_t)2 * nlev * sizeof(*dc->hsum));
+    memset(dc->hdiff, 0, nlev * sizeof(*dc->hdiff));
+    dc->total = dc->sum_s2 = dc->sum_ijs = 0;
+    dc->smin = UINT32_MAX;
+    dc->smax = 0;
+    dc->lmin = NLEV;
+    dc->lmax = -1;
+}
+
 /*
  * Gather one direction's counts from its touched cells; the cells are
  * reset to zero on the way.  Pairs with a 0 level (row and column 0,
@@ -86,14 +120,7 @@ gather_counts(struct dir_counts *dc, struct dcn__feat_work *w, int d,
     uint32_t *cooc = w->cooc;
     uint64_t n_s1 = 0, n_s2 = 0;
 
-    memset(dc->rows, 0, nlev * sizeof(*dc->rows));
-    memset(dc->hsum, 0, (size_t)2 * nlev * sizeof(*dc->hsum));
-    memset(dc->hdiff, 0, nlev * sizeof(*dc->hdiff));
-    dc->total = dc->sum_s2 = dc->sum_ijs = 0;
-    dc->smin = UINT32_MAX;
-    dc->smax = 0;
-    dc->lmin = NLEV;
-    dc->lmax = -1;
+    reset_counts(dc, nlev);
     for (size_t k = 0; k < ntouched; k++) {
         unsigned lo = touched[k] >> 8, hi = touched[k] & 0xffu;
         uint32_t *cell = &cooc[cell_index(lo, hi) * 4 + (size_t)d];
@@ -106,23 +133,8 @@ gather_counts(struct dir_counts *dc, struct dcn__feat_work *w, int d,
             continue;
         dc->total += 2 * u;
         dc->sum_s2 += diag ? 4 * u * u : 2 * u * u;
-        /* the S values with their multiplicity: summed later in value
-         * order, so equal matrices give equal bits whatever the order in
-         * which their cells were first touched */
-        {
-            uint32_t sv = (uint32_t)(diag ? 2 * u : u);
-            uint32_t mult = diag ? 1 : 2;
-            if (sv <= 2) {
-                /* the most common values, in registers (repeated
-                 * increments of one memory cell would serialise) */
-                n_s1 += sv == 1 ? mult : 0;
-                n_s2 += sv == 2 ? mult : 0;
-            } else {
-                w->shist[sv] += mult;
-                dc->smin = sv < dc->smin ? sv : dc->smin;
-                dc->smax = sv > dc->smax ? sv : dc->smax;
-            }
-        }
+        count_s_value(dc, w, (uint32_t)(diag ? 2 * u : u), diag ? 1 : 2, &n_s1,
+                      &n_s2);
         dc->rows[lo] += u;
         dc->rows[hi] += u;
         dc->sum_ijs += (uint64_t)lo * hi * 2 * u;
