@@ -771,10 +771,6 @@ dcn__slot_register_fail(struct dcn_slot_register *reg, int code,
     int rc;
 
     va_start(ap, fmt);
-    /* clang-tidy 14 reports this va_list as uninitialised when it checks
-     * several files in one process (LLVM bug 41311); checked alone, or
-     * first, the file is clean. */
-    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): see above
     (void)vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     rc = reg_lock(reg);

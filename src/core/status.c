@@ -65,10 +65,6 @@ dcn_error_set(struct dcn_error *err, int code, const char *fmt, ...)
     err->code = code;
     va_start(ap, fmt);
     /* A message longer than the record is truncated, never overflowed. */
-    /* clang-tidy 14 reports this va_list as uninitialised when it checks
-     * several files in one process (LLVM bug 41311); checked alone, or
-     * first, the file is clean. */
-    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): see above
     (void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
     return code;

@@ -58,10 +58,6 @@ run_log(struct dcn_run *run, const char *level, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    /* clang-tidy 14 reports this va_list as uninitialised when it checks
-     * several files in one process (LLVM bug 41311); checked alone, or
-     * first, the file is clean. */
-    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): see above
     (void)vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     localtime_r(&now, &tm);
