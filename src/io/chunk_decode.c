@@ -309,7 +309,7 @@ undo_compressor(const struct decode_bufs *b, unsigned id,
 }
 
 int
-dcn_chunk_decode( // NOLINT(readability-function-size): public API, 10 args
+dcn_chunk_decode( // NOLINT(readability-function-size): 10-arg public API
         void *dst, size_t dst_cap, size_t *dst_len, const void *src,
         size_t src_len, const struct dcn_filter_pipeline *pipeline,
         unsigned filter_mask, void *scratch, size_t scratch_cap,
@@ -359,7 +359,7 @@ dcn_chunk_decode( // NOLINT(readability-function-size): public API, 10 args
 }
 
 size_t
-dcn_chunk_copy_overlap( // NOLINT(readability-function-size): 10-arg API
+dcn_chunk_copy_overlap( // NOLINT(readability-function-size): 10-arg public API
         void *dst, uint64_t first_row, size_t nframes, const uint64_t *rows,
         size_t height, size_t width, size_t elem, const void *chunk,
         const uint64_t coord[3], const uint64_t cdims[3])
