@@ -9,6 +9,7 @@
  * the intermediate buffer; Fletcher32 only shortens the current view.
  */
 #define ZSTD_STATIC_LINKING_ONLY
+#define ZLIB_CONST /* z_stream.next_in is const: no cast needed */
 #include "chunk_decode.h"
 
 #include <stdio.h>
@@ -40,6 +41,26 @@ dcn_filter_pipeline_decodable(const struct dcn_filter_pipeline *p)
     return true;
 }
 
+/* Append filter f to buf (len bytes free); snprintf's count. */
+static int
+describe_filter(char *buf, size_t len, const struct dcn_filter *f,
+                const char *sep)
+{
+    if (f->id == DCN_FILTER_ZSTD)
+        return snprintf(buf, len, "%szstd(%u)", sep,
+                        f->cd_nelmts > 0 ? f->cd_values[0] : 3u);
+    if (f->id == DCN_FILTER_DEFLATE)
+        return snprintf(buf, len, "%sdeflate(%u)", sep,
+                        f->cd_nelmts > 0 ? f->cd_values[0] : 0u);
+    if (f->id == DCN_FILTER_FLETCHER32)
+        return snprintf(buf, len, "%sfletcher32", sep);
+    if (f->id == 2)
+        return snprintf(buf, len, "%sshuffle", sep);
+    if (f->id == DCN_FILTER_SZIP)
+        return snprintf(buf, len, "%sszip", sep);
+    return snprintf(buf, len, "%sfilter%u", sep, f->id);
+}
+
 void
 dcn_filter_pipeline_describe(char *buf, size_t len,
                              const struct dcn_filter_pipeline *p)
@@ -50,28 +71,14 @@ dcn_filter_pipeline_describe(char *buf, size_t len,
         return;
     buf[0] = '\0';
     if (p->nfilters == 0) {
-        snprintf(buf, len, "none");
+        /* a description longer than buf is cut, never overflowed */
+        (void)snprintf(buf, len, "none");
         return;
     }
     for (int i = 0; i < p->nfilters && used < len; i++) {
-        const struct dcn_filter *f = &p->filters[i];
-        const char *sep = i > 0 ? "+" : "";
-        int n;
+        int n = describe_filter(buf + used, len - used, &p->filters[i],
+                                i > 0 ? "+" : "");
 
-        if (f->id == DCN_FILTER_ZSTD)
-            n = snprintf(buf + used, len - used, "%szstd(%u)", sep,
-                         f->cd_nelmts > 0 ? f->cd_values[0] : 3u);
-        else if (f->id == DCN_FILTER_DEFLATE)
-            n = snprintf(buf + used, len - used, "%sdeflate(%u)", sep,
-                         f->cd_nelmts > 0 ? f->cd_values[0] : 0u);
-        else if (f->id == DCN_FILTER_FLETCHER32)
-            n = snprintf(buf + used, len - used, "%sfletcher32", sep);
-        else if (f->id == 2)
-            n = snprintf(buf + used, len - used, "%sshuffle", sep);
-        else if (f->id == DCN_FILTER_SZIP)
-            n = snprintf(buf + used, len - used, "%sszip", sep);
-        else
-            n = snprintf(buf + used, len - used, "%sfilter%u", sep, f->id);
         if (n < 0)
             break;
         used += (size_t)n;
@@ -162,16 +169,24 @@ arena_free(voidpf opaque, voidpf p)
     (void)p;
 }
 
+/* One decompression: in -> out, with the codec's work area. */
+struct undo_step {
+    unsigned char *out;
+    size_t out_cap;
+    size_t out_len; /* set by the step */
+    const unsigned char *in;
+    size_t in_len;
+    unsigned char *zarea;
+};
+
 static int
-undo_deflate(unsigned char *out, size_t out_cap, size_t *out_len,
-             const unsigned char *in, size_t in_len, unsigned char *zarea,
-             struct dcn_error *err)
+undo_deflate(struct undo_step *s, struct dcn_error *err)
 {
-    struct arena *a = (struct arena *)(void *)zarea;
+    struct arena *a = (struct arena *)(void *)s->zarea;
     z_stream zs;
     int zrc;
 
-    a->base = zarea + 64;
+    a->base = s->zarea + 64;
     a->cap = ZLIB_ARENA_SIZE - 64;
     a->used = 0;
     memset(&zs, 0, sizeof zs);
@@ -181,12 +196,12 @@ undo_deflate(unsigned char *out, size_t out_cap, size_t *out_len,
     if (inflateInit(&zs) != Z_OK)
         return dcn_error_set(err, DCN_ECORRUPT, "deflate: cannot start");
     /* Feed in pieces so sizes beyond uInt cannot truncate. */
-    zs.next_in = (Bytef *)(uintptr_t)in;
-    zs.avail_in = (uInt)(in_len > 0x7fffffffu ? 0x7fffffffu : in_len);
-    zs.next_out = out;
-    zs.avail_out = (uInt)(out_cap > 0x7fffffffu ? 0x7fffffffu : out_cap);
+    zs.next_in = s->in;
+    zs.avail_in = (uInt)(s->in_len > 0x7fffffffu ? 0x7fffffffu : s->in_len);
+    zs.next_out = s->out;
+    zs.avail_out = (uInt)(s->out_cap > 0x7fffffffu ? 0x7fffffffu : s->out_cap);
     zrc = inflate(&zs, Z_FINISH);
-    *out_len = (size_t)zs.total_out;
+    s->out_len = (size_t)zs.total_out;
     inflateEnd(&zs);
     if (zrc != Z_STREAM_END)
         return dcn_error_set(err, DCN_ECORRUPT,
@@ -197,21 +212,19 @@ undo_deflate(unsigned char *out, size_t out_cap, size_t *out_len,
 }
 
 static int
-undo_zstd(unsigned char *out, size_t out_cap, size_t *out_len,
-          const unsigned char *in, size_t in_len, unsigned char *zarea,
-          struct dcn_error *err)
+undo_zstd(struct undo_step *s, struct dcn_error *err)
 {
-    ZSTD_DCtx *dctx = ZSTD_initStaticDCtx(zarea, zstd_area_size());
+    ZSTD_DCtx *dctx = ZSTD_initStaticDCtx(s->zarea, zstd_area_size());
     size_t n;
 
     if (dctx == NULL)
         return dcn_error_set(err, DCN_EINVAL, "zstd: scratch too small");
-    n = ZSTD_decompressDCtx(dctx, out, out_cap, in, in_len);
+    n = ZSTD_decompressDCtx(dctx, s->out, s->out_cap, s->in, s->in_len);
     if (ZSTD_isError(n))
         return dcn_error_set(err, DCN_ECORRUPT,
                              "zstd: stored chunk does not decompress (%s)",
                              ZSTD_getErrorName(n));
-    *out_len = n;
+    s->out_len = n;
     return DCN_OK;
 }
 
@@ -240,15 +253,69 @@ undo_fletcher32(size_t *len, const unsigned char *data, struct dcn_error *err)
     return DCN_OK;
 }
 
-int
-dcn_chunk_decode(void *dst, size_t dst_cap, size_t *dst_len, const void *src,
-                 size_t src_len, const struct dcn_filter_pipeline *pipeline,
-                 unsigned filter_mask, void *scratch, size_t scratch_cap,
-                 struct dcn_error *err)
+/* Every filter not skipped by filter_mask is one this file undoes. */
+static int
+check_decodable(const struct dcn_filter_pipeline *p, unsigned filter_mask,
+                struct dcn_error *err)
 {
-    unsigned char *zarea = scratch;
-    unsigned char *mid;
+    for (int i = 0; i < p->nfilters; i++)
+        if (!(filter_mask & 1u << i) && !filter_known(p->filters[i].id))
+            return dcn_error_set(err, DCN_EFILTER,
+                                 "filter %u cannot be decoded outside HDF5",
+                                 p->filters[i].id);
+    return DCN_OK;
+}
+
+/* The buffers of one dcn_chunk_decode(): the caller's dst and scratch. */
+struct decode_bufs {
+    unsigned char *dst;
+    size_t dst_cap;
+    unsigned char *mid; /* intermediate buffer */
     size_t mid_cap;
+    unsigned char *zarea; /* zstd work area, then the zlib arena */
+};
+
+/* Undo compressor id on *cur, into whichever buffer *cur does not live
+ * in; *cur then points at the result. */
+static int
+undo_compressor(const struct decode_bufs *b, unsigned id,
+                const unsigned char **cur, size_t *cur_len,
+                struct dcn_error *err)
+{
+    struct undo_step s = {0};
+    int rc;
+
+    if (*cur == b->dst) {
+        s.out = b->mid;
+        s.out_cap = b->mid_cap;
+    } else {
+        s.out = b->dst;
+        s.out_cap = b->dst_cap;
+    }
+    s.in = *cur;
+    s.in_len = *cur_len;
+    if (id == DCN_FILTER_ZSTD) {
+        s.zarea = b->zarea;
+        rc = undo_zstd(&s, err);
+    } else {
+        s.zarea = b->zarea + zstd_area_size();
+        rc = undo_deflate(&s, err);
+    }
+    if (rc < 0)
+        return rc;
+    *cur = s.out;
+    *cur_len = s.out_len;
+    return DCN_OK;
+}
+
+int
+dcn_chunk_decode( // NOLINT(readability-function-size): 10-arg public API
+        void *dst, size_t dst_cap, size_t *dst_len, const void *src,
+        size_t src_len, const struct dcn_filter_pipeline *pipeline,
+        unsigned filter_mask, void *scratch, size_t scratch_cap,
+        struct dcn_error *err)
+{
+    struct decode_bufs bufs;
     const unsigned char *cur = src;
     size_t cur_len = src_len;
     int rc;
@@ -256,49 +323,30 @@ dcn_chunk_decode(void *dst, size_t dst_cap, size_t *dst_len, const void *src,
     *dst_len = 0;
     if (pipeline->nfilters < 0 || pipeline->nfilters > DCN_PIPELINE_MAX)
         return dcn_error_set(err, DCN_EINVAL, "bad filter pipeline");
-    for (int i = 0; i < pipeline->nfilters; i++)
-        if (!(filter_mask & 1u << i) && !filter_known(pipeline->filters[i].id))
-            return dcn_error_set(err, DCN_EFILTER,
-                                 "filter %u cannot be decoded outside HDF5",
-                                 pipeline->filters[i].id);
+    rc = check_decodable(pipeline, filter_mask, err);
+    if (rc < 0)
+        return rc;
     if (scratch_cap < zstd_area_size() + ZLIB_ARENA_SIZE + 64)
         return dcn_error_set(err, DCN_EINVAL, "decode scratch too small");
-    mid = zarea + zstd_area_size() + ZLIB_ARENA_SIZE;
-    mid_cap = scratch_cap - zstd_area_size() - ZLIB_ARENA_SIZE;
+    bufs.dst = dst;
+    bufs.dst_cap = dst_cap;
+    bufs.zarea = scratch;
+    bufs.mid = bufs.zarea + zstd_area_size() + ZLIB_ARENA_SIZE;
+    bufs.mid_cap = scratch_cap - zstd_area_size() - ZLIB_ARENA_SIZE;
 
     for (int i = pipeline->nfilters - 1; i >= 0; i--) {
-        const struct dcn_filter *f = &pipeline->filters[i];
-        unsigned char *out;
-        size_t out_cap;
-        size_t out_len = 0;
+        unsigned id = pipeline->filters[i].id;
 
         if (filter_mask & 1u << i)
             continue;
-        if (f->id == DCN_FILTER_FLETCHER32) {
+        if (id == DCN_FILTER_FLETCHER32)
             rc = undo_fletcher32(&cur_len, cur, err);
-            if (rc < 0)
-                return rc;
-            continue;
-        }
-        /* Write into whichever buffer cur does not live in. */
-        if (cur == (const unsigned char *)dst) {
-            out = mid;
-            out_cap = mid_cap;
-        } else {
-            out = dst;
-            out_cap = dst_cap;
-        }
-        if (f->id == DCN_FILTER_ZSTD)
-            rc = undo_zstd(out, out_cap, &out_len, cur, cur_len, zarea, err);
         else
-            rc = undo_deflate(out, out_cap, &out_len, cur, cur_len,
-                              zarea + zstd_area_size(), err);
+            rc = undo_compressor(&bufs, id, &cur, &cur_len, err);
         if (rc < 0)
             return rc;
-        cur = out;
-        cur_len = out_len;
     }
-    if (cur != (const unsigned char *)dst) {
+    if (cur != bufs.dst) {
         if (cur_len > dst_cap)
             return dcn_error_set(err, DCN_EINVAL,
                                  "decoded chunk (%zu bytes) exceeds the "
@@ -311,10 +359,10 @@ dcn_chunk_decode(void *dst, size_t dst_cap, size_t *dst_len, const void *src,
 }
 
 size_t
-dcn_chunk_copy_overlap(void *dst, uint64_t first_row, size_t nframes,
-                       const uint64_t *rows, size_t height, size_t width,
-                       size_t elem, const void *chunk, const uint64_t coord[3],
-                       const uint64_t cdims[3])
+dcn_chunk_copy_overlap( // NOLINT(readability-function-size): 10-arg public API
+        void *dst, uint64_t first_row, size_t nframes, const uint64_t *rows,
+        size_t height, size_t width, size_t elem, const void *chunk,
+        const uint64_t coord[3], const uint64_t cdims[3])
 {
     unsigned char *d = dst;
     const unsigned char *c = chunk;

@@ -59,9 +59,10 @@ put_le32(uint8_t *p, uint32_t v)
 }
 
 int
-dcn__chunk_encode(struct dcn_chunk_encoder *enc, void *dst, size_t dst_cap,
-                  size_t *dst_len, const void *src, size_t src_len, int level,
-                  struct dcn_error *err)
+dcn__chunk_encode( // NOLINT(readability-function-size): 8-arg public API
+        struct dcn_chunk_encoder *enc, void *dst, size_t dst_cap,
+        size_t *dst_len, const void *src, size_t src_len, int level,
+        struct dcn_error *err)
 {
     uint8_t *out = dst;
     size_t n;

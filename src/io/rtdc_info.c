@@ -46,13 +46,155 @@ free_strv(char **v, size_t n)
     dcn__free(v);
 }
 
+/* Shape, storage, chunks, filters and source of the image. */
+static int
+fill_image(struct dcn_rtdc_info *info, struct dcn_rtdc *r,
+           struct dcn_error *err)
+{
+    struct dcn_rtdc_image *im = NULL;
+    const struct dcn_image_layout *l;
+    const char *file;
+    const char *dset;
+    size_t h;
+    size_t w;
+    size_t len;
+    int rc = dcn_rtdc_image_open(r, "image", &im, err);
+
+    if (rc < 0)
+        return rc;
+    l = dcn_rtdc_image_layout(im);
+    dcn_rtdc_image_shape(im, &h, &w);
+    info->has_image = 1;
+    info->image_height = h;
+    info->image_width = w;
+    /* both fit: "uint8" and the reader's storage names are short */
+    (void)snprintf(info->image_dtype, sizeof info->image_dtype, "uint8");
+    (void)snprintf(info->image_storage, sizeof info->image_storage, "%s",
+                   dcn_rtdc_image_storage(im));
+    for (int i = 0; i < 3; i++)
+        info->image_chunks[i] = l->chunk[i];
+    dcn_filter_pipeline_describe(info->image_filters,
+                                 sizeof info->image_filters, &l->pipeline);
+    info->image_raw_fetch = l->raw;
+    dcn_rtdc_image_source(im, &file, &dset);
+    len = strlen(file) + strlen(dset) + 2;
+    info->image_source = dcn__malloc(len);
+    if (info->image_source == NULL)
+        return DCN_ENOMEM;
+    /* sized for the text above: never cut */
+    (void)snprintf(info->image_source, len, "%s:%s", file, dset);
+    return DCN_OK;
+}
+
+/* Append one "pipeline:dcnum ..." root attribute (name and value text). */
+static int
+add_pipeline_attr(struct dcn_rtdc_info *info, const struct dcn_attr *a)
+{
+    char num[64];
+    const char *val = num;
+    char **k;
+    char **vv;
+
+    /* num holds any %.17g double and any long long */
+    if (a->kind == DCN_ATTR_STRING)
+        val = a->s;
+    else if (a->kind == DCN_ATTR_FLOAT)
+        (void)snprintf(num, sizeof num, "%.17g", a->d);
+    else
+        (void)snprintf(num, sizeof num, "%lld", (long long)a->i);
+    k = dcn__realloc(info->pipeline_keys, (info->npipeline + 1) * sizeof *k);
+    if (k == NULL)
+        return DCN_ENOMEM;
+    info->pipeline_keys = k;
+    vv = dcn__realloc(info->pipeline_values,
+                      (info->npipeline + 1) * sizeof *vv);
+    if (vv == NULL)
+        return DCN_ENOMEM;
+    info->pipeline_values = vv;
+    k[info->npipeline] = dcn__strdup(a->name);
+    vv[info->npipeline] = dcn__strdup(val);
+    info->npipeline++;
+    if (k[info->npipeline - 1] == NULL || vv[info->npipeline - 1] == NULL)
+        return DCN_ENOMEM;
+    return DCN_OK;
+}
+
+static int
+fill_pipeline(struct dcn_rtdc_info *info, struct dcn_rtdc *r)
+{
+    size_t n;
+    const struct dcn_attr *attrs = dcn_rtdc_attrs(r, &n);
+
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(attrs[i].name, "pipeline:dcnum", 14) != 0)
+            continue;
+        if (add_pipeline_attr(info, &attrs[i]) < 0)
+            return DCN_ENOMEM;
+    }
+    return DCN_OK;
+}
+
+static int
+fill_logs(struct dcn_rtdc_info *info, struct dcn_rtdc *r)
+{
+    size_t n;
+    const struct dcn_log *logs = dcn_rtdc_logs(r, &n);
+
+    if (n == 0)
+        return DCN_OK;
+    info->logs = dcn__calloc(n, sizeof *info->logs);
+    if (info->logs == NULL)
+        return DCN_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        info->logs[i].name = dcn__strdup(logs[i].name);
+        info->logs[i].lines = logs[i].nlines;
+        info->nlogs = i + 1;
+        if (info->logs[i].name == NULL)
+            return DCN_ENOMEM;
+    }
+    return DCN_OK;
+}
+
+static int
+fill_basin(struct dcn_rtdc_info_basin *o, const struct dcn_basin_desc *b)
+{
+    o->key = dup_or_null(b->key);
+    o->name = dup_or_null(b->name);
+    o->type = dup_or_null(b->type);
+    o->format = dup_or_null(b->format);
+    o->mapping = dup_or_null(b->mapping);
+    o->identifier = dup_or_null(b->identifier);
+    o->resolved = dup_or_null(b->resolved);
+    o->usable = b->usable;
+    if (dup_strv(&o->paths, &o->npaths, b->paths, b->npaths) < 0 ||
+        dup_strv(&o->features, &o->nfeatures, b->features, b->nfeatures) < 0)
+        return DCN_ENOMEM;
+    return DCN_OK;
+}
+
+static int
+fill_basins(struct dcn_rtdc_info *info, struct dcn_rtdc *r)
+{
+    size_t n;
+    const struct dcn_basin_desc *b = dcn_rtdc_basins(r, &n);
+
+    if (n == 0)
+        return DCN_OK;
+    info->basins = dcn__calloc(n, sizeof *info->basins);
+    if (info->basins == NULL)
+        return DCN_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        info->nbasins = i + 1;
+        if (fill_basin(&info->basins[i], &b[i]) < 0)
+            return DCN_ENOMEM;
+    }
+    return DCN_OK;
+}
+
 static int
 fill(struct dcn_rtdc_info *info, struct dcn_rtdc *r, struct dcn_error *err)
 {
     size_t n;
-    const struct dcn_attr *attrs = dcn_rtdc_attrs(r, &n);
-    const struct dcn_basin_desc *b;
-    const struct dcn_log *logs;
     char *const *v;
 
     info->frames = dcn_rtdc_len_raw(r);
@@ -61,36 +203,10 @@ fill(struct dcn_rtdc_info *info, struct dcn_rtdc *r, struct dcn_error *err)
     info->read_chunk_size = dcn_rtdc_image_chunk_size(r);
     info->measurement_id = dup_or_null(dcn_rtdc_measurement_id(r));
     if (dcn_rtdc_has_feature(r, "image")) {
-        struct dcn_rtdc_image *im = NULL;
-        const struct dcn_image_layout *l;
-        const char *file;
-        const char *dset;
-        size_t h;
-        size_t w;
-        size_t len;
-        int rc = dcn_rtdc_image_open(r, "image", &im, err);
+        int rc = fill_image(info, r, err);
 
         if (rc < 0)
             return rc;
-        l = dcn_rtdc_image_layout(im);
-        dcn_rtdc_image_shape(im, &h, &w);
-        info->has_image = 1;
-        info->image_height = h;
-        info->image_width = w;
-        snprintf(info->image_dtype, sizeof info->image_dtype, "uint8");
-        snprintf(info->image_storage, sizeof info->image_storage, "%s",
-                 dcn_rtdc_image_storage(im));
-        for (int i = 0; i < 3; i++)
-            info->image_chunks[i] = l->chunk[i];
-        dcn_filter_pipeline_describe(info->image_filters,
-                                     sizeof info->image_filters, &l->pipeline);
-        info->image_raw_fetch = l->raw;
-        dcn_rtdc_image_source(im, &file, &dset);
-        len = strlen(file) + strlen(dset) + 2;
-        info->image_source = dcn__malloc(len);
-        if (info->image_source == NULL)
-            return DCN_ENOMEM;
-        snprintf(info->image_source, len, "%s:%s", file, dset);
     }
     v = dcn_rtdc_features(r, &n);
     if (dup_strv(&info->features, &info->nfeatures, v, n) < 0)
@@ -101,73 +217,9 @@ fill(struct dcn_rtdc_info *info, struct dcn_rtdc *r, struct dcn_error *err)
     v = dcn_rtdc_warnings(r, &n);
     if (dup_strv(&info->warnings, &info->nwarnings, v, n) < 0)
         return DCN_ENOMEM;
-    attrs = dcn_rtdc_attrs(r, &n);
-    for (size_t i = 0; i < n; i++) {
-        char num[64];
-        const char *val = num;
-        char **k;
-        char **vv;
-
-        if (strncmp(attrs[i].name, "pipeline:dcnum", 14) != 0)
-            continue;
-        if (attrs[i].kind == DCN_ATTR_STRING)
-            val = attrs[i].s;
-        else if (attrs[i].kind == DCN_ATTR_FLOAT)
-            snprintf(num, sizeof num, "%.17g", attrs[i].d);
-        else
-            snprintf(num, sizeof num, "%lld", (long long)attrs[i].i);
-        k = dcn__realloc(info->pipeline_keys,
-                         (info->npipeline + 1) * sizeof *k);
-        if (k == NULL)
-            return DCN_ENOMEM;
-        info->pipeline_keys = k;
-        vv = dcn__realloc(info->pipeline_values,
-                          (info->npipeline + 1) * sizeof *vv);
-        if (vv == NULL)
-            return DCN_ENOMEM;
-        info->pipeline_values = vv;
-        k[info->npipeline] = dcn__strdup(attrs[i].name);
-        vv[info->npipeline] = dcn__strdup(val);
-        info->npipeline++;
-        if (k[info->npipeline - 1] == NULL || vv[info->npipeline - 1] == NULL)
-            return DCN_ENOMEM;
-    }
-    logs = dcn_rtdc_logs(r, &n);
-    if (n > 0) {
-        info->logs = dcn__calloc(n, sizeof *info->logs);
-        if (info->logs == NULL)
-            return DCN_ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-            info->logs[i].name = dcn__strdup(logs[i].name);
-            info->logs[i].lines = logs[i].nlines;
-            info->nlogs = i + 1;
-            if (info->logs[i].name == NULL)
-                return DCN_ENOMEM;
-        }
-    }
-    b = dcn_rtdc_basins(r, &n);
-    if (n > 0) {
-        info->basins = dcn__calloc(n, sizeof *info->basins);
-        if (info->basins == NULL)
-            return DCN_ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-            struct dcn_rtdc_info_basin *o = &info->basins[i];
-
-            info->nbasins = i + 1;
-            o->key = dup_or_null(b[i].key);
-            o->name = dup_or_null(b[i].name);
-            o->type = dup_or_null(b[i].type);
-            o->format = dup_or_null(b[i].format);
-            o->mapping = dup_or_null(b[i].mapping);
-            o->identifier = dup_or_null(b[i].identifier);
-            o->resolved = dup_or_null(b[i].resolved);
-            o->usable = b[i].usable;
-            if (dup_strv(&o->paths, &o->npaths, b[i].paths, b[i].npaths) < 0 ||
-                dup_strv(&o->features, &o->nfeatures, b[i].features,
-                         b[i].nfeatures) < 0)
-                return DCN_ENOMEM;
-        }
-    }
+    if (fill_pipeline(info, r) < 0 || fill_logs(info, r) < 0 ||
+        fill_basins(info, r) < 0)
+        return DCN_ENOMEM;
     return DCN_OK;
 }
 

@@ -97,11 +97,89 @@ read_hex4(struct parser *p, uint32_t *v)
     return 0;
 }
 
+/* The character a one-letter escape stands for, or '\0' if invalid. */
+static char
+simple_escape(char c)
+{
+    switch (c) {
+    case '"':
+    case '\\':
+    case '/':
+        return c;
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    default:
+        return '\0';
+    }
+}
+
+/* \uXXXX after the 'u' (a surrogate pair joined): UTF-8 in tmp, *k bytes. */
+static int
+parse_unicode_escape(struct parser *p, char tmp[4], size_t *k)
+{
+    uint32_t cp;
+
+    if (read_hex4(p, &cp) < 0)
+        return DCN_EFORMAT;
+    if (cp >= 0xd800 && cp < 0xdc00 && p->len - p->pos >= 6 &&
+        p->s[p->pos] == '\\' && p->s[p->pos + 1] == 'u') {
+        uint32_t lo;
+
+        p->pos += 2;
+        if (read_hex4(p, &lo) < 0)
+            return DCN_EFORMAT;
+        if (lo >= 0xdc00 && lo < 0xe000)
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+    }
+    *k = put_utf8(tmp, cp);
+    return 0;
+}
+
+/* One character of a string body, escapes decoded: tmp gets *k bytes. */
+static int
+next_string_char(struct parser *p, char tmp[4], size_t *k)
+{
+    char c = p->s[p->pos++];
+
+    tmp[0] = c;
+    *k = 1;
+    if ((unsigned char)c < 0x20)
+        return DCN_EFORMAT;
+    if (c != '\\')
+        return 0;
+    if (p->pos >= p->len)
+        return DCN_EFORMAT;
+    c = p->s[p->pos++];
+    if (c == 'u')
+        return parse_unicode_escape(p, tmp, k);
+    tmp[0] = simple_escape(c);
+    return tmp[0] != '\0' ? 0 : DCN_EFORMAT;
+}
+
+/* A buffer for the string body at p->pos: the output is never longer
+ * than the input span. */
+static char *
+string_buffer(const struct parser *p)
+{
+    size_t end = p->pos;
+
+    while (end < p->len && p->s[end] != '"')
+        end += p->s[end] == '\\' ? 2 : 1;
+    return dcn__malloc(end - p->pos + 4 + 1);
+}
+
 /* Parse a string at p->pos (which is '"'); *out NULL to skip. */
 static int
 parse_string(struct parser *p, char **out)
 {
-    size_t start;
     char *buf = NULL;
     size_t n = 0;
 
@@ -110,76 +188,18 @@ parse_string(struct parser *p, char **out)
     skip_ws(p);
     if (p->pos >= p->len || p->s[p->pos] != '"')
         return fail(p, DCN_EFORMAT);
-    start = ++p->pos;
-    /* Output is never longer than the input span. */
+    p->pos++;
     if (out != NULL) {
-        size_t end = start;
-
-        while (end < p->len && p->s[end] != '"')
-            end += p->s[end] == '\\' ? 2 : 1;
-        buf = dcn__malloc(end - start + 4 + 1);
+        buf = string_buffer(p);
         if (buf == NULL)
             return fail(p, DCN_ENOMEM);
     }
     while (p->pos < p->len && p->s[p->pos] != '"') {
-        char c = p->s[p->pos++];
         char tmp[4];
-        size_t k = 1;
+        size_t k;
 
-        tmp[0] = c;
-        if ((unsigned char)c < 0x20)
+        if (next_string_char(p, tmp, &k) < 0)
             goto bad;
-        if (c == '\\') {
-            if (p->pos >= p->len)
-                goto bad;
-            c = p->s[p->pos++];
-            switch (c) {
-            case '"':
-                tmp[0] = '"';
-                break;
-            case '\\':
-                tmp[0] = '\\';
-                break;
-            case '/':
-                tmp[0] = '/';
-                break;
-            case 'b':
-                tmp[0] = '\b';
-                break;
-            case 'f':
-                tmp[0] = '\f';
-                break;
-            case 'n':
-                tmp[0] = '\n';
-                break;
-            case 'r':
-                tmp[0] = '\r';
-                break;
-            case 't':
-                tmp[0] = '\t';
-                break;
-            case 'u': {
-                uint32_t cp;
-
-                if (read_hex4(p, &cp) < 0)
-                    goto bad;
-                if (cp >= 0xd800 && cp < 0xdc00 && p->len - p->pos >= 6 &&
-                    p->s[p->pos] == '\\' && p->s[p->pos + 1] == 'u') {
-                    uint32_t lo;
-
-                    p->pos += 2;
-                    if (read_hex4(p, &lo) < 0)
-                        goto bad;
-                    if (lo >= 0xdc00 && lo < 0xe000)
-                        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                }
-                k = put_utf8(tmp, cp);
-                break;
-            }
-            default:
-                goto bad;
-            }
-        }
         if (buf != NULL) {
             memcpy(buf + n, tmp, k);
             n += k;
@@ -264,6 +284,104 @@ skip_value(struct parser *p, int depth)
     }
 }
 
+/* A copy of the input text from start to p->pos, or NULL. */
+static char *
+dup_span(const struct parser *p, size_t start)
+{
+    char *s = dcn__malloc(p->pos - start + 1);
+
+    if (s == NULL)
+        return NULL;
+    memcpy(s, p->s + start, p->pos - start);
+    s[p->pos - start] = '\0';
+    return s;
+}
+
+/* Append s (owned; freed on failure) to the array member m. */
+static int
+push_item(struct parser *p, struct dcn_json_member *m, char *s)
+{
+    char **items = dcn__realloc(m->items, (m->nitems + 1) * sizeof *m->items);
+
+    if (items == NULL) {
+        dcn__free(s);
+        return fail(p, DCN_ENOMEM);
+    }
+    m->items = items;
+    m->items[m->nitems++] = s;
+    return 0;
+}
+
+/* One array element: strings and literals are kept (literals as their
+ * text), nested containers skipped. */
+static int
+parse_array_item(struct parser *p, struct dcn_json_member *m)
+{
+    size_t start;
+    bool literal;
+    char *s = NULL;
+
+    if (peek(p, '"')) {
+        if (parse_string(p, &s) < 0)
+            return p->rc;
+        return push_item(p, m, s);
+    }
+    start = p->pos;
+    literal = p->pos < p->len && p->s[p->pos] != '{' && p->s[p->pos] != '[';
+    if (skip_value(p, 1) < 0)
+        return p->rc;
+    if (!literal)
+        return 0;
+    s = dup_span(p, start);
+    if (s == NULL)
+        return fail(p, DCN_ENOMEM);
+    return push_item(p, m, s);
+}
+
+/* An array at p->pos (which is '['). */
+static int
+parse_member_array(struct parser *p, struct dcn_json_member *m)
+{
+    m->kind = DCN_JSON_ARRAY;
+    p->pos++;
+    if (peek(p, ']')) {
+        p->pos++;
+        return 0;
+    }
+    for (;;) {
+        int rc = parse_array_item(p, m);
+
+        if (rc < 0)
+            return rc;
+        if (peek(p, ',')) {
+            p->pos++;
+            continue;
+        }
+        if (peek(p, ']')) {
+            p->pos++;
+            return 0;
+        }
+        return fail(p, DCN_EFORMAT);
+    }
+}
+
+/* Any other value (number, bool, object): its raw JSON text. */
+static int
+parse_member_other(struct parser *p, struct dcn_json_member *m)
+{
+    size_t start;
+
+    m->kind = DCN_JSON_OTHER;
+    skip_ws(p);
+    start = p->pos;
+    if (skip_value(p, 0) < 0)
+        return p->rc;
+    m->str = dup_span(p, start);
+    if (m->str == NULL)
+        return fail(p, DCN_ENOMEM);
+    return 0;
+}
+
 static int
 parse_member_value(struct parser *p, struct dcn_json_member *m)
 {
@@ -279,79 +397,49 @@ parse_member_value(struct parser *p, struct dcn_json_member *m)
         m->kind = DCN_JSON_NULL;
         return 0;
     }
-    if (p->s[p->pos] == '[') {
-        m->kind = DCN_JSON_ARRAY;
-        p->pos++;
-        if (peek(p, ']')) {
+    if (p->s[p->pos] == '[')
+        return parse_member_array(p, m);
+    return parse_member_other(p, m);
+}
+
+/* One "key": value of the top-level object, appended to obj. */
+static int
+parse_member(struct parser *p, struct dcn_json_object *obj)
+{
+    struct dcn_json_member *ms;
+    struct dcn_json_member *m;
+
+    ms = dcn__realloc(obj->members, (obj->n + 1) * sizeof *ms);
+    if (ms == NULL)
+        return fail(p, DCN_ENOMEM);
+    obj->members = ms;
+    m = &ms[obj->n++];
+    memset(m, 0, sizeof *m);
+    if (parse_string(p, &m->key) < 0 || !peek(p, ':'))
+        return fail(p, DCN_EFORMAT);
+    p->pos++;
+    return parse_member_value(p, m);
+}
+
+/* The members of the top-level object and its closing '}'. */
+static int
+parse_members(struct parser *p, struct dcn_json_object *obj)
+{
+    for (;;) {
+        int rc = parse_member(p, obj);
+
+        if (rc < 0)
+            return rc;
+        if (peek(p, ',')) {
+            p->pos++;
+            continue;
+        }
+        if (peek(p, '}')) {
             p->pos++;
             return 0;
         }
-        for (;;) {
-            if (peek(p, '"')) {
-                char *s = NULL;
-                char **items;
-
-                if (parse_string(p, &s) < 0)
-                    return p->rc;
-                items = dcn__realloc(m->items,
-                                     (m->nitems + 1) * sizeof *m->items);
-                if (items == NULL) {
-                    dcn__free(s);
-                    return fail(p, DCN_ENOMEM);
-                }
-                m->items = items;
-                m->items[m->nitems++] = s;
-            } else {
-                size_t start = p->pos;
-                bool literal = p->pos < p->len && p->s[p->pos] != '{' &&
-                               p->s[p->pos] != '[';
-
-                if (skip_value(p, 1) < 0)
-                    return p->rc;
-                if (literal) {
-                    char *s = dcn__malloc(p->pos - start + 1);
-                    char **items;
-
-                    if (s == NULL)
-                        return fail(p, DCN_ENOMEM);
-                    memcpy(s, p->s + start, p->pos - start);
-                    s[p->pos - start] = '\0';
-                    items = dcn__realloc(m->items,
-                                         (m->nitems + 1) * sizeof *m->items);
-                    if (items == NULL) {
-                        dcn__free(s);
-                        return fail(p, DCN_ENOMEM);
-                    }
-                    m->items = items;
-                    m->items[m->nitems++] = s;
-                }
-            }
-            if (peek(p, ',')) {
-                p->pos++;
-                continue;
-            }
-            if (peek(p, ']')) {
-                p->pos++;
-                return 0;
-            }
-            return fail(p, DCN_EFORMAT);
-        }
+        return fail(p, DCN_EFORMAT);
     }
-    m->kind = DCN_JSON_OTHER;
-    {
-        size_t start;
-
-        skip_ws(p);
-        start = p->pos;
-        if (skip_value(p, 0) < 0)
-            return p->rc;
-        m->str = dcn__malloc(p->pos - start + 1);
-        if (m->str == NULL)
-            return fail(p, DCN_ENOMEM);
-        memcpy(m->str, p->s + start, p->pos - start);
-        m->str[p->pos - start] = '\0';
-    }
-    return 0;
 }
 
 int
@@ -367,41 +455,10 @@ dcn_json_parse(struct dcn_json_object *obj, const char *text, size_t len,
         goto out;
     }
     p.pos++;
-    if (peek(&p, '}')) {
+    if (peek(&p, '}'))
         p.pos++;
-        goto tail;
-    }
-    for (;;) {
-        struct dcn_json_member *ms;
-        struct dcn_json_member *m;
-
-        ms = dcn__realloc(obj->members, (obj->n + 1) * sizeof *ms);
-        if (ms == NULL) {
-            fail(&p, DCN_ENOMEM);
-            goto out;
-        }
-        obj->members = ms;
-        m = &ms[obj->n++];
-        memset(m, 0, sizeof *m);
-        if (parse_string(&p, &m->key) < 0 || !peek(&p, ':')) {
-            fail(&p, DCN_EFORMAT);
-            goto out;
-        }
-        p.pos++;
-        if (parse_member_value(&p, m) < 0)
-            goto out;
-        if (peek(&p, ',')) {
-            p.pos++;
-            continue;
-        }
-        if (peek(&p, '}')) {
-            p.pos++;
-            break;
-        }
-        fail(&p, DCN_EFORMAT);
+    else if (parse_members(&p, obj) < 0)
         goto out;
-    }
-tail:
     skip_ws(&p);
     if (p.pos != p.len)
         fail(&p, DCN_EFORMAT);

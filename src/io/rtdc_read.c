@@ -33,7 +33,7 @@ struct basin_rt {
     struct dcn_basin_desc *d; /* borrowed from r->basins */
     hid_t file;               /* r->file for internal basins (not owned) */
     bool file_owned;
-    char group[256]; /* "events" or the internal basin's group */
+    char group[PATH_CAP]; /* "events" or the internal basin's group */
     bool rows_ready;
     uint64_t *rows; /* per mapped frame; NULL = the referrer's rows */
     bool rows_identity_owned;
@@ -134,9 +134,26 @@ warn(struct dcn_rtdc *r, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    /* A longer warning is cut to the buffer, never overflowed. */
+    (void)vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     (void)strv_push(&r->warnings, &r->nwarnings, buf);
+}
+
+/* Format a dataset path into buf; false if it does not fit.  A path
+ * longer than PATH_CAP is one the reader cannot address, so callers
+ * treat it as absent (as link_exists() does) or report it. */
+DCN_PRINTF(3, 4)
+static bool
+path_fmt(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+    return n >= 0 && (size_t)n < cap;
 }
 
 static bool
@@ -195,118 +212,153 @@ strip_nuls(char *s, size_t len)
     s[len] = '\0';
 }
 
+/* A 1-D string dataset being read by read_string_lines(). */
+struct str_read {
+    hid_t dset;
+    hid_t ftype;
+    hid_t space;
+    hid_t mtype;
+    size_t n; /* rows */
+    const char *fname;
+    const char *path;
+    char **lines;  /* n slots */
+    size_t nlines; /* filled */
+};
+
+/* Variable-length strings: read, then copied (NULL reads as ""). */
+static int
+read_vlen_lines(struct str_read *sr, struct dcn_error *err)
+{
+    char **vbuf;
+    int rc = DCN_OK;
+
+    sr->mtype = H5Tcopy(H5T_C_S1);
+    H5Tset_size(sr->mtype, H5T_VARIABLE);
+    H5Tset_cset(sr->mtype, H5Tget_cset(sr->ftype));
+    vbuf = dcn__calloc(sr->n, sizeof *vbuf);
+    if (vbuf == NULL)
+        return dcn_error_set(err, DCN_ENOMEM, "%s: %s: out of memory",
+                             sr->fname, sr->path);
+    if (H5Dread(sr->dset, sr->mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, vbuf) < 0) {
+        dcn__free(vbuf);
+        return dcn_error_set(err, DCN_EIO, "%s: cannot read dataset %s",
+                             sr->fname, sr->path);
+    }
+    for (size_t i = 0; i < sr->n; i++) {
+        sr->lines[i] = dcn__strdup(vbuf[i] != NULL ? vbuf[i] : "");
+        if (sr->lines[i] == NULL) {
+            rc = dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", sr->fname);
+            break;
+        }
+        sr->nlines = i + 1;
+    }
+    H5Dvlen_reclaim(sr->mtype, sr->space, H5P_DEFAULT, vbuf);
+    dcn__free(vbuf);
+    return rc;
+}
+
+/* Fixed-length strings: trailing NULs stripped; an embedded NUL ends
+ * the text, as numpy does. */
+static int
+read_fixed_lines(struct str_read *sr, struct dcn_error *err)
+{
+    size_t sz = H5Tget_size(sr->ftype);
+    char *fbuf;
+    int rc = DCN_OK;
+
+    sr->mtype = H5Tcopy(sr->ftype);
+    fbuf = dcn__mallocarray(sr->n, sz);
+    if (fbuf == NULL || sz == 0) {
+        dcn__free(fbuf);
+        return dcn_error_set(err, DCN_ENOMEM, "%s: %s: out of memory",
+                             sr->fname, sr->path);
+    }
+    if (H5Dread(sr->dset, sr->mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, fbuf) < 0) {
+        dcn__free(fbuf);
+        return dcn_error_set(err, DCN_EIO, "%s: cannot read dataset %s",
+                             sr->fname, sr->path);
+    }
+    for (size_t i = 0; i < sr->n; i++) {
+        char *s = dcn__malloc(sz + 1);
+
+        if (s == NULL) {
+            rc = dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", sr->fname);
+            break;
+        }
+        memcpy(s, fbuf + i * sz, sz);
+        strip_nuls(s, sz);
+        sr->lines[i] = s;
+        sr->nlines = i + 1;
+    }
+    dcn__free(fbuf);
+    return rc;
+}
+
+/* Open the dataset and check that it is a 1-D string array. */
+static int
+open_string_dataset(hid_t loc, struct str_read *sr, struct dcn_error *err)
+{
+    hsize_t dims[1] = {0};
+
+    sr->dset = H5Dopen2(loc, sr->path, H5P_DEFAULT);
+    if (sr->dset < 0)
+        return dcn_error_set(err, DCN_EIO, "%s: cannot open dataset %s",
+                             sr->fname, sr->path);
+    sr->ftype = H5Dget_type(sr->dset);
+    sr->space = H5Dget_space(sr->dset);
+    if (sr->ftype < 0 || sr->space < 0 ||
+        H5Tget_class(sr->ftype) != H5T_STRING ||
+        H5Sget_simple_extent_ndims(sr->space) != 1)
+        return dcn_error_set(err, DCN_EFORMAT,
+                             "%s: dataset %s is not a 1-D string array",
+                             sr->fname, sr->path);
+    H5Sget_simple_extent_dims(sr->space, dims, NULL);
+    sr->n = (size_t)dims[0];
+    return DCN_OK;
+}
+
+static int
+read_string_rows(struct str_read *sr, struct dcn_error *err)
+{
+    sr->lines = dcn__calloc(sr->n, sizeof *sr->lines);
+    if (sr->lines == NULL)
+        return dcn_error_set(err, DCN_ENOMEM, "%s: %s: out of memory",
+                             sr->fname, sr->path);
+    if (H5Tis_variable_str(sr->ftype) > 0)
+        return read_vlen_lines(sr, err);
+    return read_fixed_lines(sr, err);
+}
+
 /* Read a 1-D string dataset into lines (owned). */
 static int
 read_string_lines(hid_t loc, const char *path, const char *fname, char ***lines,
                   size_t *nlines, struct dcn_error *err)
 {
-    hid_t dset = H5I_INVALID_HID;
-    hid_t ftype = H5I_INVALID_HID;
-    hid_t mtype = H5I_INVALID_HID;
-    hid_t space = H5I_INVALID_HID;
-    hsize_t dims[1] = {0};
-    char **vbuf = NULL;
-    char *fbuf = NULL;
-    bool vlen_read = false;
-    int rc = DCN_OK;
+    struct str_read sr = {0};
+    int rc;
 
+    sr.dset = sr.ftype = sr.space = sr.mtype = H5I_INVALID_HID;
+    sr.fname = fname;
+    sr.path = path;
     *lines = NULL;
     *nlines = 0;
-    dset = H5Dopen2(loc, path, H5P_DEFAULT);
-    if (dset < 0) {
-        rc = dcn_error_set(err, DCN_EIO, "%s: cannot open dataset %s", fname,
-                           path);
-        goto out;
-    }
-    ftype = H5Dget_type(dset);
-    space = H5Dget_space(dset);
-    if (ftype < 0 || space < 0 || H5Tget_class(ftype) != H5T_STRING ||
-        H5Sget_simple_extent_ndims(space) != 1) {
-        rc = dcn_error_set(err, DCN_EFORMAT,
-                           "%s: dataset %s is not a 1-D string array", fname,
-                           path);
-        goto out;
-    }
-    H5Sget_simple_extent_dims(space, dims, NULL);
-    if (dims[0] == 0)
-        goto out;
-    *lines = dcn__calloc((size_t)dims[0], sizeof **lines);
-    if (*lines == NULL) {
-        rc = dcn_error_set(err, DCN_ENOMEM, "%s: %s: out of memory", fname,
-                           path);
-        goto out;
-    }
-    if (H5Tis_variable_str(ftype) > 0) {
-        mtype = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mtype, H5T_VARIABLE);
-        H5Tset_cset(mtype, H5Tget_cset(ftype));
-        vbuf = dcn__calloc((size_t)dims[0], sizeof *vbuf);
-        if (vbuf == NULL) {
-            rc = dcn_error_set(err, DCN_ENOMEM, "%s: %s: out of memory", fname,
-                               path);
-            goto out;
-        }
-        if (H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, vbuf) < 0) {
-            rc = dcn_error_set(err, DCN_EIO, "%s: cannot read dataset %s",
-                               fname, path);
-            goto out;
-        }
-        vlen_read = true;
-        for (size_t i = 0; i < dims[0]; i++) {
-            (*lines)[i] = dcn__strdup(vbuf[i] != NULL ? vbuf[i] : "");
-            if ((*lines)[i] == NULL) {
-                rc = dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", fname);
-                goto out;
-            }
-            *nlines = i + 1;
-        }
-    } else {
-        size_t sz = H5Tget_size(ftype);
-
-        mtype = H5Tcopy(ftype);
-        fbuf = dcn__mallocarray((size_t)dims[0], sz);
-        if (fbuf == NULL || sz == 0) {
-            rc = dcn_error_set(err, DCN_ENOMEM, "%s: %s: out of memory", fname,
-                               path);
-            goto out;
-        }
-        if (H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, fbuf) < 0) {
-            rc = dcn_error_set(err, DCN_EIO, "%s: cannot read dataset %s",
-                               fname, path);
-            goto out;
-        }
-        for (size_t i = 0; i < dims[0]; i++) {
-            char *s = dcn__malloc(sz + 1);
-
-            if (s == NULL) {
-                rc = dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", fname);
-                goto out;
-            }
-            memcpy(s, fbuf + i * sz, sz);
-            strip_nuls(s, sz);
-            /* an embedded NUL ends the text, as numpy does */
-            (*lines)[i] = s;
-            *nlines = i + 1;
-        }
-    }
-out:
-    if (vlen_read)
-        H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, vbuf);
-    dcn__free(vbuf);
-    dcn__free(fbuf);
+    rc = open_string_dataset(loc, &sr, err);
+    if (rc == DCN_OK && sr.n > 0)
+        rc = read_string_rows(&sr, err);
     if (rc < 0) {
-        strv_free(*lines, *nlines);
-        *lines = NULL;
-        *nlines = 0;
+        strv_free(sr.lines, sr.nlines);
+    } else {
+        *lines = sr.lines;
+        *nlines = sr.nlines;
     }
-    if (mtype >= 0)
-        H5Tclose(mtype);
-    if (space >= 0)
-        H5Sclose(space);
-    if (ftype >= 0)
-        H5Tclose(ftype);
-    if (dset >= 0)
-        H5Dclose(dset);
+    if (sr.mtype >= 0)
+        H5Tclose(sr.mtype);
+    if (sr.space >= 0)
+        H5Sclose(sr.space);
+    if (sr.ftype >= 0)
+        H5Tclose(sr.ftype);
+    if (sr.dset >= 0)
+        H5Dclose(sr.dset);
     return rc;
 }
 
@@ -371,134 +423,189 @@ attr_release(struct dcn_attr *a)
     dcn__free(a->s);
 }
 
+static int
+read_vlen_str_attr(hid_t attr, hid_t ftype, struct dcn_attr *a)
+{
+    hid_t mtype = H5Tcopy(H5T_C_S1);
+    char *v = NULL;
+    herr_t hr;
+
+    H5Tset_size(mtype, H5T_VARIABLE);
+    H5Tset_cset(mtype, H5Tget_cset(ftype));
+    hr = H5Aread(attr, mtype, &v);
+    if (hr >= 0) {
+        a->s = dcn__strdup(v != NULL ? v : "");
+        H5free_memory(v);
+    }
+    if (mtype >= 0)
+        H5Tclose(mtype);
+    return hr < 0 ? DCN_EIO : DCN_OK;
+}
+
+static int
+read_fixed_str_attr(hid_t attr, hid_t ftype, struct dcn_attr *a)
+{
+    size_t sz = a->type_size;
+    hid_t mtype;
+    int rc = DCN_OK;
+
+    a->str_fixed = true;
+    mtype = H5Tcopy(ftype);
+    a->s = dcn__malloc(sz + 1);
+    if (a->s == NULL)
+        rc = DCN_ENOMEM;
+    else if (H5Aread(attr, mtype, a->s) < 0)
+        rc = DCN_EIO;
+    else
+        strip_nuls(a->s, sz);
+    if (mtype >= 0)
+        H5Tclose(mtype);
+    return rc;
+}
+
+static int
+read_string_attr(hid_t attr, hid_t ftype, struct dcn_attr *a)
+{
+    int rc;
+
+    a->str_utf8 = H5Tget_cset(ftype) == H5T_CSET_UTF8;
+    if (H5Tis_variable_str(ftype) > 0)
+        rc = read_vlen_str_attr(attr, ftype, a);
+    else
+        rc = read_fixed_str_attr(attr, ftype, a);
+    if (rc < 0)
+        return rc;
+    if (a->s == NULL)
+        return DCN_ENOMEM;
+    a->kind = DCN_ATTR_STRING;
+    return DCN_OK;
+}
+
+static int
+read_int_attr(hid_t attr, hid_t ftype, struct dcn_attr *a)
+{
+    a->int_signed = H5Tget_sign(ftype) == H5T_SGN_2;
+    if (a->int_signed) {
+        int64_t v;
+
+        if (H5Aread(attr, H5T_NATIVE_INT64, &v) < 0)
+            return DCN_EIO;
+        a->i = v;
+    } else {
+        uint64_t v;
+
+        if (H5Aread(attr, H5T_NATIVE_UINT64, &v) < 0)
+            return DCN_EIO;
+        a->i = v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
+    }
+    a->d = (double)a->i;
+    a->kind = DCN_ATTR_INT;
+    return DCN_OK;
+}
+
+static int
+read_float_attr(hid_t attr, struct dcn_attr *a)
+{
+    if (H5Aread(attr, H5T_NATIVE_DOUBLE, &a->d) < 0)
+        return DCN_EIO;
+    a->kind = DCN_ATTR_FLOAT;
+    return DCN_OK;
+}
+
+/* The value of an enum read as its base integer type (bsz bytes). */
+static int64_t
+enum_value(const unsigned char *buf, size_t bsz, bool is_signed)
+{
+    switch (bsz) {
+    case 1:
+        return is_signed ? (int8_t)buf[0] : buf[0];
+    case 2: {
+        int16_t s;
+        uint16_t u;
+
+        memcpy(&s, buf, 2);
+        memcpy(&u, buf, 2);
+        return is_signed ? s : u;
+    }
+    case 4: {
+        int32_t s;
+        uint32_t u;
+
+        memcpy(&s, buf, 4);
+        memcpy(&u, buf, 4);
+        return is_signed ? s : (int64_t)u;
+    }
+    default: {
+        int64_t v;
+
+        memcpy(&v, buf, 8);
+        return v;
+    }
+    }
+}
+
+/* An enum (h5py's bool): its integer value and base type. */
+static int
+read_enum_attr(hid_t attr, hid_t ftype, struct dcn_attr *a)
+{
+    unsigned char buf[16] = {0};
+    hid_t base = H5Tget_super(ftype);
+    size_t bsz = base >= 0 ? H5Tget_size(base) : 0;
+    hid_t mtype;
+    int rc = DCN_OK;
+
+    a->int_signed = base >= 0 && H5Tget_sign(base) == H5T_SGN_2;
+    if (base >= 0)
+        H5Tclose(base);
+    mtype = H5Tget_native_type(ftype, H5T_DIR_ASCEND);
+    if (mtype < 0 || bsz == 0 || bsz > 8 || H5Aread(attr, mtype, buf) < 0)
+        rc = DCN_EIO;
+    if (mtype >= 0)
+        H5Tclose(mtype);
+    if (rc < 0)
+        return rc;
+    a->i = enum_value(buf, bsz, a->int_signed);
+    a->type_size = bsz;
+    a->d = (double)a->i;
+    a->kind = DCN_ATTR_BOOL;
+    return DCN_OK;
+}
+
+/* The value of a scalar attribute by type class; others stay OTHER. */
+static int
+read_attr_value(hid_t attr, hid_t ftype, hid_t space, struct dcn_attr *a)
+{
+    H5T_class_t cls = H5Tget_class(ftype);
+    hssize_t npoints = H5Sget_simple_extent_npoints(space);
+
+    a->type_size = H5Tget_size(ftype);
+    if (npoints != 1)
+        return DCN_OK;
+    switch (cls) {
+    case H5T_STRING:
+        return read_string_attr(attr, ftype, a);
+    case H5T_INTEGER:
+        return read_int_attr(attr, ftype, a);
+    case H5T_FLOAT:
+        return read_float_attr(attr, a);
+    case H5T_ENUM:
+        return read_enum_attr(attr, ftype, a);
+    default:
+        return DCN_OK;
+    }
+}
+
 /* Read one attribute of loc into a (name set by caller). */
 static int
 read_attr(hid_t attr, struct dcn_attr *a)
 {
     hid_t ftype = H5Aget_type(attr);
     hid_t space = H5Aget_space(attr);
-    hid_t mtype = H5I_INVALID_HID;
-    H5T_class_t cls;
-    hssize_t npoints;
-    int rc = DCN_OK;
+    int rc = DCN_EIO;
 
     a->kind = DCN_ATTR_OTHER;
-    if (ftype < 0 || space < 0) {
-        rc = DCN_EIO;
-        goto out;
-    }
-    cls = H5Tget_class(ftype);
-    npoints = H5Sget_simple_extent_npoints(space);
-    a->type_size = H5Tget_size(ftype);
-    if (npoints != 1)
-        goto out;
-    if (cls == H5T_STRING) {
-        a->str_utf8 = H5Tget_cset(ftype) == H5T_CSET_UTF8;
-        if (H5Tis_variable_str(ftype) > 0) {
-            char *v = NULL;
-
-            mtype = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mtype, H5T_VARIABLE);
-            H5Tset_cset(mtype, H5Tget_cset(ftype));
-            if (H5Aread(attr, mtype, &v) < 0) {
-                rc = DCN_EIO;
-                goto out;
-            }
-            a->s = dcn__strdup(v != NULL ? v : "");
-            H5free_memory(v);
-        } else {
-            size_t sz = a->type_size;
-
-            a->str_fixed = true;
-            mtype = H5Tcopy(ftype);
-            a->s = dcn__malloc(sz + 1);
-            if (a->s == NULL) {
-                rc = DCN_ENOMEM;
-                goto out;
-            }
-            if (H5Aread(attr, mtype, a->s) < 0) {
-                rc = DCN_EIO;
-                goto out;
-            }
-            strip_nuls(a->s, sz);
-        }
-        if (a->s == NULL)
-            rc = DCN_ENOMEM;
-        else
-            a->kind = DCN_ATTR_STRING;
-    } else if (cls == H5T_INTEGER) {
-        a->int_signed = H5Tget_sign(ftype) == H5T_SGN_2;
-        if (a->int_signed) {
-            int64_t v;
-
-            if (H5Aread(attr, H5T_NATIVE_INT64, &v) < 0) {
-                rc = DCN_EIO;
-                goto out;
-            }
-            a->i = v;
-        } else {
-            uint64_t v;
-
-            if (H5Aread(attr, H5T_NATIVE_UINT64, &v) < 0) {
-                rc = DCN_EIO;
-                goto out;
-            }
-            a->i = v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
-        }
-        a->d = (double)a->i;
-        a->kind = DCN_ATTR_INT;
-    } else if (cls == H5T_FLOAT) {
-        if (H5Aread(attr, H5T_NATIVE_DOUBLE, &a->d) < 0) {
-            rc = DCN_EIO;
-            goto out;
-        }
-        a->kind = DCN_ATTR_FLOAT;
-    } else if (cls == H5T_ENUM) {
-        unsigned char buf[16] = {0};
-        hid_t base = H5Tget_super(ftype);
-        size_t bsz = base >= 0 ? H5Tget_size(base) : 0;
-
-        a->int_signed = base >= 0 && H5Tget_sign(base) == H5T_SGN_2;
-        if (base >= 0)
-            H5Tclose(base);
-        mtype = H5Tget_native_type(ftype, H5T_DIR_ASCEND);
-        if (mtype < 0 || bsz == 0 || bsz > 8 || H5Aread(attr, mtype, buf) < 0) {
-            rc = DCN_EIO;
-            goto out;
-        }
-        switch (bsz) {
-        case 1:
-            a->i = a->int_signed ? (int8_t)buf[0] : buf[0];
-            break;
-        case 2: {
-            int16_t s;
-            uint16_t u;
-
-            memcpy(&s, buf, 2);
-            memcpy(&u, buf, 2);
-            a->i = a->int_signed ? s : u;
-            break;
-        }
-        case 4: {
-            int32_t s;
-            uint32_t u;
-
-            memcpy(&s, buf, 4);
-            memcpy(&u, buf, 4);
-            a->i = a->int_signed ? s : (int64_t)u;
-            break;
-        }
-        default:
-            memcpy(&a->i, buf, 8);
-            break;
-        }
-        a->type_size = bsz;
-        a->d = (double)a->i;
-        a->kind = DCN_ATTR_BOOL;
-    }
-out:
-    if (mtype >= 0)
-        H5Tclose(mtype);
+    if (ftype >= 0 && space >= 0)
+        rc = read_attr_value(attr, ftype, space, a);
     if (space >= 0)
         H5Sclose(space);
     if (ftype >= 0)
@@ -601,6 +708,39 @@ attr_text(const struct dcn_attr *v, size_t n, const char *name)
     return a->s;
 }
 
+/* The run identifier as stored, or (quirk) as dcnum's b'...' when it is
+ * a fixed-length string (NULL otherwise).  Owned result or NULL. */
+static char *
+run_id_variant(const struct dcn_attr *rid, bool quirk)
+{
+    size_t len;
+    char *out;
+
+    if (!quirk)
+        return dcn__strdup(rid->s);
+    if (!rid->str_fixed)
+        return NULL;
+    len = strlen(rid->s) + 4;
+    out = dcn__malloc(len);
+    if (out != NULL)
+        (void)snprintf(out, len, "b'%s'", rid->s); /* sized to fit */
+    return out;
+}
+
+/* The MD5 hex digest as an 8-4-4-4-12 identifier.  Owned or NULL. */
+static char *
+uuid_from_hex(const char hex[33])
+{
+    char *out = dcn__malloc(37);
+
+    if (out == NULL)
+        return NULL;
+    /* 32 digits and 4 dashes fill the 37 bytes exactly */
+    (void)snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
+                   hex + 16, hex + 20);
+    return out;
+}
+
 /*
  * §1.9 with D2: decoded strings.  With quirk, dcnum's own variant instead:
  * fixed-length string attrs enter as Python's bytes repr b'...' (§1.9),
@@ -612,26 +752,16 @@ measurement_id_variant(const struct dcn_attr *v, size_t n, bool quirk)
 {
     static const char *const keys[3] = {"experiment:time", "experiment:date",
                                         "setup:identifier"};
-    const struct dcn_attr *rid = find_attr(v, n, "experiment:run identifier");
     const char *parts[3];
     bool fixed[3];
     bool any_fixed = false;
     char *text;
     char hex[33];
-    char *out;
     size_t len = 16;
 
-    if (attr_text(v, n, "experiment:run identifier") != NULL) {
-        if (!quirk)
-            return dcn__strdup(rid->s);
-        if (!rid->str_fixed)
-            return NULL;
-        len = strlen(rid->s) + 4;
-        out = dcn__malloc(len);
-        if (out != NULL)
-            snprintf(out, len, "b'%s'", rid->s);
-        return out;
-    }
+    if (attr_text(v, n, "experiment:run identifier") != NULL)
+        return run_id_variant(find_attr(v, n, "experiment:run identifier"),
+                              quirk);
     for (int i = 0; i < 3; i++) {
         const struct dcn_attr *a = find_attr(v, n, keys[i]);
 
@@ -647,18 +777,14 @@ measurement_id_variant(const struct dcn_attr *v, size_t n, bool quirk)
     text = dcn__malloc(len);
     if (text == NULL)
         return NULL;
-    snprintf(text, len, "%s%s%s_%s%s%s_%s%s%s", fixed[0] ? "b'" : "", parts[0],
-             fixed[0] ? "'" : "", fixed[1] ? "b'" : "", parts[1],
-             fixed[1] ? "'" : "", fixed[2] ? "b'" : "", parts[2],
-             fixed[2] ? "'" : "");
+    /* len counts every part with its b'...' and the separators */
+    (void)snprintf(text, len, "%s%s%s_%s%s%s_%s%s%s", fixed[0] ? "b'" : "",
+                   parts[0], fixed[0] ? "'" : "", fixed[1] ? "b'" : "",
+                   parts[1], fixed[1] ? "'" : "", fixed[2] ? "b'" : "",
+                   parts[2], fixed[2] ? "'" : "");
     dcn__md5_hex(hex, text, strlen(text));
     dcn__free(text);
-    out = dcn__malloc(37);
-    if (out == NULL)
-        return NULL;
-    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
-             hex + 16, hex + 20);
-    return out;
+    return uuid_from_hex(hex);
 }
 
 static char *
@@ -667,28 +793,34 @@ measurement_id(const struct dcn_attr *v, size_t n)
     return measurement_id_variant(v, n, false);
 }
 
-/* Does file's measurement identifier (D2, or dcnum's quirk) equal id?
- * *mid gets the D2 identifier (owned, may be NULL). */
+/* A basin file's measurement identifier against the expected one. */
+struct id_check {
+    char *mid;  /* the file's D2 identifier (owned, may be NULL) */
+    bool match; /* equal (D2), or equal to dcnum's variant */
+    bool quirk; /* matched only dcnum's fixed-length variant */
+};
+
+/* Does file's measurement identifier (D2, or dcnum's quirk) equal id? */
 static int
-file_id_matches(hid_t file, const char *fname, const char *id, char **mid,
-                bool *match, bool *quirk, struct dcn_error *err)
+file_id_matches(hid_t file, const char *fname, const char *id,
+                struct id_check *c, struct dcn_error *err)
 {
     struct dcn_attr *v = NULL;
     size_t n = 0;
     char *alt;
     int rc;
 
-    *mid = NULL;
-    *match = false;
-    *quirk = false;
+    c->mid = NULL;
+    c->match = false;
+    c->quirk = false;
     rc = read_root_attrs(file, fname, &v, &n, err);
     if (rc < 0)
         return rc;
-    *mid = measurement_id(v, n);
-    *match = *mid != NULL && strcmp(*mid, id) == 0;
-    if (!*match) {
+    c->mid = measurement_id(v, n);
+    c->match = c->mid != NULL && strcmp(c->mid, id) == 0;
+    if (!c->match) {
         alt = measurement_id_variant(v, n, true);
-        *quirk = *match = alt != NULL && strcmp(alt, id) == 0;
+        c->quirk = c->match = alt != NULL && strcmp(alt, id) == 0;
         dcn__free(alt);
     }
     for (size_t i = 0; i < n; i++)
@@ -740,6 +872,110 @@ json_strv_dup(const struct dcn_json_object *o, const char *key, char ***v,
     return DCN_OK;
 }
 
+/* lines joined by '\n' into text (sized by the caller); its length. */
+static size_t
+join_lines(char *text, char *const *lines, size_t nlines)
+{
+    size_t total = 0;
+
+    for (size_t i = 0; i < nlines; i++) {
+        size_t l = strlen(lines[i]);
+
+        memcpy(text + total, lines[i], l);
+        total += l;
+        if (i + 1 < nlines)
+            text[total++] = '\n';
+    }
+    text[total] = '\0';
+    return total;
+}
+
+/* The lines of the string dataset path joined by '\n' (owned). */
+static int
+read_joined_text(hid_t file, const char *fname, const char *path, char **text,
+                 size_t *len, struct dcn_error *err)
+{
+    char **lines = NULL;
+    size_t nlines = 0;
+    size_t total = 0;
+    int rc;
+
+    *text = NULL;
+    *len = 0;
+    rc = read_string_lines(file, path, fname, &lines, &nlines, err);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < nlines; i++)
+        total += strlen(lines[i]) + 1;
+    *text = dcn__malloc(total + 1);
+    if (*text == NULL) {
+        strv_free(lines, nlines);
+        return dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", fname);
+    }
+    *len = join_lines(*text, lines, nlines);
+    strv_free(lines, nlines);
+    return DCN_OK;
+}
+
+/* The fields of a parsed basin definition into d; DCN_ENOMEM or OK. */
+static int
+basin_desc_from_json(struct dcn_basin_desc *d, const char *key,
+                     const struct dcn_json_object *obj)
+{
+    const struct dcn_json_member *mm;
+    bool present;
+    int rc;
+
+    d->key = dcn__strdup(key);
+    d->name = json_str_dup(obj, "name");
+    d->type = json_str_dup(obj, "type");
+    d->format = json_str_dup(obj, "format");
+    d->identifier = json_str_dup(obj, "identifier");
+    mm = dcn_json_get(obj, "mapping");
+    if (mm != NULL && mm->kind == DCN_JSON_STRING &&
+        strcmp(mm->str, "same") != 0) /* D1 */
+        d->mapping = dcn__strdup(mm->str);
+    rc = json_strv_dup(obj, "paths", &d->paths, &d->npaths, &present);
+    if (rc == 0)
+        rc = json_strv_dup(obj, "features", &d->features, &d->nfeatures,
+                           &d->features_listed);
+    return rc < 0 || d->key == NULL ? DCN_ENOMEM : DCN_OK;
+}
+
+/* Read and parse the basin definition /basins/<key> into d. */
+static int
+read_basin_desc(hid_t file, const char *fname, const char *key,
+                struct dcn_basin_desc *d, struct dcn_error *err)
+{
+    char path[PATH_CAP];
+    char *text;
+    size_t total = 0;
+    size_t where = 0;
+    struct dcn_json_object obj;
+    int rc;
+
+    if (!path_fmt(path, sizeof path, "/basins/%s", key))
+        return dcn_error_set(err, DCN_EIO, "%s: path too long: /basins/%s",
+                             fname, key);
+    rc = read_joined_text(file, fname, path, &text, &total, err);
+    if (rc < 0)
+        return rc;
+    rc = dcn_json_parse(&obj, text, total, &where);
+    dcn__free(text);
+    if (rc < 0) {
+        dcn_json_object_release(&obj);
+        return dcn_error_set(err, rc == DCN_ENOMEM ? DCN_ENOMEM : DCN_EFORMAT,
+                             "%s: basin definition %s is not valid JSON "
+                             "(byte %zu)",
+                             fname, path, where);
+    }
+    rc = basin_desc_from_json(d, key, &obj);
+    dcn_json_object_release(&obj);
+    if (rc < 0)
+        return dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", fname);
+    return DCN_OK;
+}
+
 /* Read and parse the basin definitions of file (all, in key order). */
 static int
 read_basin_descs(hid_t file, const char *fname, struct dcn_basin_desc **out,
@@ -763,72 +999,9 @@ read_basin_descs(hid_t file, const char *fname, struct dcn_basin_desc **out,
             goto out;
         }
     }
-    for (size_t k = 0; k < nkeys; k++) {
-        char path[PATH_CAP];
-        char **lines = NULL;
-        size_t nlines = 0;
-        size_t total = 0;
-        size_t where = 0;
-        char *text;
-        struct dcn_json_object obj;
-        struct dcn_basin_desc *d = &v[n];
-        const struct dcn_json_member *mm;
-        bool present;
-
-        snprintf(path, sizeof path, "/basins/%s", keys[k]);
-        rc = read_string_lines(file, path, fname, &lines, &nlines, err);
-        if (rc < 0)
-            goto out;
-        for (size_t i = 0; i < nlines; i++)
-            total += strlen(lines[i]) + 1;
-        text = dcn__malloc(total + 1);
-        if (text == NULL) {
-            strv_free(lines, nlines);
-            rc = dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", fname);
-            goto out;
-        }
-        total = 0;
-        for (size_t i = 0; i < nlines; i++) {
-            size_t l = strlen(lines[i]);
-
-            memcpy(text + total, lines[i], l);
-            total += l;
-            if (i + 1 < nlines)
-                text[total++] = '\n';
-        }
-        text[total] = '\0';
-        strv_free(lines, nlines);
-        rc = dcn_json_parse(&obj, text, total, &where);
-        dcn__free(text);
-        if (rc < 0) {
-            dcn_json_object_release(&obj);
-            rc = dcn_error_set(err, rc == DCN_ENOMEM ? DCN_ENOMEM : DCN_EFORMAT,
-                               "%s: basin definition %s is not valid JSON "
-                               "(byte %zu)",
-                               fname, path, where);
-            goto out;
-        }
-        n++;
-        d->key = dcn__strdup(keys[k]);
-        d->name = json_str_dup(&obj, "name");
-        d->type = json_str_dup(&obj, "type");
-        d->format = json_str_dup(&obj, "format");
-        d->identifier = json_str_dup(&obj, "identifier");
-        mm = dcn_json_get(&obj, "mapping");
-        if (mm != NULL && mm->kind == DCN_JSON_STRING &&
-            strcmp(mm->str, "same") != 0) /* D1 */
-            d->mapping = dcn__strdup(mm->str);
-        rc = json_strv_dup(&obj, "paths", &d->paths, &d->npaths, &present);
-        if (rc == 0)
-            rc = json_strv_dup(&obj, "features", &d->features, &d->nfeatures,
-                               &d->features_listed);
-        dcn_json_object_release(&obj);
-        if (rc < 0 || d->key == NULL) {
-            rc = dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", fname);
-            goto out;
-        }
-    }
-    rc = DCN_OK;
+    /* a failed definition counts, so that its fields are released */
+    for (size_t k = 0; k < nkeys && rc == DCN_OK; k++, n++)
+        rc = read_basin_desc(file, fname, keys[k], &v[k], err);
 out:
     strv_free(keys, nkeys);
     if (rc < 0) {
@@ -886,44 +1059,47 @@ is_basinmap(const char *name)
     return strncmp(name, "basinmap", 8) == 0;
 }
 
+/* Where a basin file's own internal basin keeps a feature (D6). */
+struct nested {
+    bool found;
+    char dpath[PATH_CAP]; /* the feature's dataset */
+    char mpath[PATH_CAP]; /* its mapping dataset, "" when unmapped */
+};
+
+/* Does the internal basin d of file provide feature?  Then in *out. */
+static bool
+internal_provides(hid_t file, const struct dcn_basin_desc *d,
+                  const char *feature, struct nested *out)
+{
+    if (basin_type(d) != DCN_BASIN_INTERNAL || d->npaths == 0 ||
+        !strv_has(d->features, d->nfeatures, feature))
+        return false;
+    if (!path_fmt(out->dpath, sizeof out->dpath, "/%s/%s", d->paths[0],
+                  feature) ||
+        !is_dataset(file, out->dpath))
+        return false;
+    out->mpath[0] = '\0';
+    return d->mapping == NULL ||
+           (path_fmt(out->mpath, sizeof out->mpath, "/events/%s", d->mapping) &&
+            is_dataset(file, out->mpath));
+}
+
 /* D6: the internal basin of file that provides feature, or none. */
 static int
-nested_internal(hid_t file, const char *fname, const char *feature, char *group,
-                size_t gcap, char *mapping, size_t mcap, bool *found,
-                struct dcn_error *err)
+nested_internal(hid_t file, const char *fname, const char *feature,
+                struct nested *out, struct dcn_error *err)
 {
     struct dcn_basin_desc *v = NULL;
     size_t n = 0;
     int rc;
 
-    *found = false;
+    out->found = false;
     rc = read_basin_descs(file, fname, &v, &n, err);
     if (rc < 0)
         return rc;
     sort_basins(v, n);
-    for (size_t i = 0; i < n && !*found; i++) {
-        const struct dcn_basin_desc *d = &v[i];
-        char path[PATH_CAP];
-
-        if (basin_type(d) != DCN_BASIN_INTERNAL || d->npaths == 0 ||
-            !strv_has(d->features, d->nfeatures, feature))
-            continue;
-        snprintf(path, sizeof path, "/%s/%s", d->paths[0], feature);
-        if (!is_dataset(file, path))
-            continue;
-        if (d->mapping != NULL) {
-            char mp[PATH_CAP];
-
-            snprintf(mp, sizeof mp, "/events/%s", d->mapping);
-            if (!is_dataset(file, mp))
-                continue;
-            snprintf(mapping, mcap, "%s", d->mapping);
-        } else {
-            mapping[0] = '\0';
-        }
-        snprintf(group, gcap, "%s", d->paths[0]);
-        *found = true;
-    }
+    for (size_t i = 0; i < n && !out->found; i++)
+        out->found = internal_provides(file, &v[i], feature, out);
     for (size_t i = 0; i < n; i++)
         basin_desc_release(&v[i]);
     dcn__free(v);
@@ -944,6 +1120,248 @@ close_basin_files(struct dcn_rtdc *r)
     }
 }
 
+static const char *
+basin_label(const struct dcn_basin_desc *d)
+{
+    return d->name != NULL ? d->name : d->key;
+}
+
+static int
+resolve_internal(struct dcn_rtdc *r, struct dcn_basin_desc *d,
+                 struct basin_rt *b, struct dcn_error *err)
+{
+    const char *label = basin_label(d);
+
+    if (d->npaths == 0)
+        return dcn_error_set(err, DCN_EFORMAT,
+                             "%s: internal basin '%s' (/basins/%s) "
+                             "has no paths",
+                             r->path, label, d->key);
+    if (!d->features_listed)
+        return dcn_error_set(err, DCN_EFORMAT,
+                             "%s: internal basin '%s' (/basins/%s) "
+                             "lists no features",
+                             r->path, label, d->key);
+    if (strcmp(d->paths[0], "basin_events") != 0)
+        warn(r, "%s: internal basin '%s' uses group '%s'", r->path, label,
+             d->paths[0]);
+    if (!link_exists(r->file, d->paths[0])) {
+        warn(r, "%s: internal basin '%s': group /%s missing; dropped", r->path,
+             label, d->paths[0]);
+        return DCN_OK;
+    }
+    b->file = r->file;
+    /* fits: link_exists() takes no path longer than PATH_CAP */
+    (void)snprintf(b->group, sizeof b->group, "%s", d->paths[0]);
+    d->resolved = dcn__strdup(d->paths[0]);
+    d->usable = true;
+    return DCN_OK;
+}
+
+/* Append ", " (unless first) and path, under dir unless absolute, to
+ * buf; *tl counts what snprintf reports (so a full buf stays full). */
+static void
+append_path(char *buf, size_t cap, size_t *tl, const char *dir,
+            const char *path)
+{
+    int k;
+
+    if (*tl >= cap)
+        return;
+    if (path[0] == '/')
+        k = snprintf(buf + *tl, cap - *tl, "%s%s", *tl > 0 ? ", " : "", path);
+    else
+        k = snprintf(buf + *tl, cap - *tl, "%s%s/%s", *tl > 0 ? ", " : "", dir,
+                     path);
+    if (k > 0)
+        *tl += (size_t)k;
+}
+
+/* The first of d's paths that is a regular file, into cand (PATH_CAP
+ * bytes); every candidate tried is listed in tried. */
+static bool
+find_basin_file(const struct dcn_rtdc *r, const struct dcn_basin_desc *d,
+                char *cand, char *tried, size_t tried_cap)
+{
+    size_t tl = 0;
+    bool found = false;
+
+    tried[0] = '\0';
+    for (size_t p = 0; p < d->npaths && !found; p++) {
+        const char *pp = d->paths[p];
+        bool fits = pp[0] == '/'
+                            ? path_fmt(cand, PATH_CAP, "%s", pp)
+                            : path_fmt(cand, PATH_CAP, "%s/%s", r->dir, pp);
+
+        append_path(tried, tried_cap, &tl, r->dir, pp);
+        found = fits && file_exists(cand);
+    }
+    return found;
+}
+
+/* The identifier a file basin names must be the file's (D2). */
+static int
+check_basin_id(struct dcn_rtdc *r, const struct dcn_basin_desc *d, hid_t file,
+               const char *cand, struct dcn_error *err)
+{
+    const char *label = basin_label(d);
+    struct id_check c;
+    int rc;
+
+    if (d->identifier == NULL)
+        return DCN_OK;
+    rc = file_id_matches(file, cand, d->identifier, &c, err);
+    if (rc < 0)
+        return rc;
+    if (!c.match) {
+        rc = dcn_error_set(err, DCN_EFORMAT,
+                           "%s: basin '%s': identifier mismatch: "
+                           "expected %s, %s has %s",
+                           r->path, label, d->identifier, cand,
+                           c.mid != NULL ? c.mid : "none");
+        dcn__free(c.mid);
+        return rc;
+    }
+    if (c.quirk)
+        warn(r,
+             "%s: basin '%s': identifier %s is dcnum's variant "
+             "of %s's (fixed-length strings, D2); accepted",
+             r->path, label, d->identifier, cand);
+    dcn__free(c.mid);
+    return DCN_OK;
+}
+
+/* No "features" key: everything in the basin file's /events. */
+static int
+list_basin_features(struct dcn_basin_desc *d, hid_t file, const char *cand,
+                    struct dcn_error *err)
+{
+    char **names = NULL;
+    size_t nn = 0;
+    int rc = list_group(file, "/events", cand, &names, &nn, err);
+
+    if (rc < 0)
+        return rc;
+    for (size_t k = 0; k < nn; k++) {
+        if (!is_basinmap(names[k]) &&
+            strv_push(&d->features, &d->nfeatures, names[k]) < 0) {
+            rc = dcn_error_set(err, DCN_ENOMEM, "out of memory");
+            break;
+        }
+    }
+    strv_free(names, nn);
+    return rc;
+}
+
+/* Can the basin file deliver feature (own /events or D6)? */
+static int
+basin_file_provides(hid_t file, const char *cand, const char *feature, bool *ok,
+                    struct dcn_error *err)
+{
+    char fp[PATH_CAP];
+    struct nested nest;
+    int rc;
+
+    *ok = path_fmt(fp, sizeof fp, "/events/%s", feature) &&
+          is_dataset(file, fp);
+    if (*ok)
+        return DCN_OK;
+    rc = nested_internal(file, cand, feature, &nest, err);
+    *ok = nest.found;
+    return rc;
+}
+
+/* D6: keep only the listed features the basin file can deliver. */
+static int
+keep_deliverable(struct dcn_rtdc *r, struct dcn_basin_desc *d, hid_t file,
+                 const char *cand, struct dcn_error *err)
+{
+    size_t w = 0;
+    size_t k;
+    int rc = DCN_OK;
+
+    for (k = 0; k < d->nfeatures && rc == DCN_OK; k++) {
+        bool ok = false;
+
+        rc = basin_file_provides(file, cand, d->features[k], &ok, err);
+        if (rc < 0 || ok) {
+            d->features[w++] = d->features[k];
+            continue;
+        }
+        warn(r, "%s: basin '%s': %s does not provide feature '%s'", r->path,
+             basin_label(d), cand, d->features[k]);
+        dcn__free(d->features[k]);
+    }
+    /* after a failure the unchecked rest stays, each name once */
+    for (; k < d->nfeatures; k++)
+        d->features[w++] = d->features[k];
+    d->nfeatures = w;
+    return rc;
+}
+
+static int
+resolve_file(struct dcn_rtdc *r, struct dcn_basin_desc *d, struct basin_rt *b,
+             struct dcn_error *err)
+{
+    const char *label = basin_label(d);
+    char cand[PATH_CAP];
+    char tried[1024];
+    int rc;
+
+    if (!find_basin_file(r, d, cand, tried, sizeof tried)) {
+        warn(r, "%s: basin '%s': file not found (tried: %s); dropped", r->path,
+             label, d->npaths > 0 ? tried : "no paths");
+        return DCN_OK;
+    }
+    b->file = H5Fopen(cand, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (b->file < 0) {
+        warn(r, "%s: basin '%s': %s cannot be opened as HDF5; dropped", r->path,
+             label, cand);
+        return DCN_OK;
+    }
+    b->file_owned = true;
+    d->resolved = dcn__strdup(cand);
+    if (d->resolved == NULL)
+        return dcn_error_set(err, DCN_ENOMEM, "out of memory");
+    rc = check_basin_id(r, d, b->file, cand, err);
+    if (rc < 0)
+        return rc;
+    (void)snprintf(b->group, sizeof b->group, "events"); /* fits */
+    if (!d->features_listed)
+        rc = list_basin_features(d, b->file, cand, err);
+    else
+        rc = keep_deliverable(r, d, b->file, cand, err);
+    if (rc < 0)
+        return rc;
+    d->usable = true;
+    return DCN_OK;
+}
+
+static int
+resolve_basin(struct dcn_rtdc *r, struct dcn_basin_desc *d, struct basin_rt *b,
+              struct dcn_error *err)
+{
+    const char *label = basin_label(d);
+    char mp[PATH_CAP];
+
+    b->d = d;
+    if (basin_type(d) == DCN_BASIN_OTHER) {
+        warn(r, "%s: basin '%s' of type '%s' is not supported; dropped",
+             r->path, label, d->type != NULL ? d->type : "(none)");
+        return DCN_OK;
+    }
+    if (d->mapping != NULL &&
+        (!path_fmt(mp, sizeof mp, "/events/%s", d->mapping) ||
+         !is_dataset(r->file, mp))) {
+        warn(r, "%s: basin '%s' maps through %s, which is missing; dropped",
+             r->path, label, mp);
+        return DCN_OK;
+    }
+    if (basin_type(d) == DCN_BASIN_INTERNAL)
+        return resolve_internal(r, d, b, err);
+    return resolve_file(r, d, b, err);
+}
+
 static int
 resolve_basins(struct dcn_rtdc *r, struct dcn_error *err)
 {
@@ -961,163 +1379,9 @@ resolve_basins(struct dcn_rtdc *r, struct dcn_error *err)
     for (size_t i = 0; i < r->nbasins; i++)
         r->brt[i].file = H5I_INVALID_HID;
     for (size_t i = 0; i < r->nbasins; i++) {
-        struct dcn_basin_desc *d = &r->basins[i];
-        struct basin_rt *b = &r->brt[i];
-        const char *label = d->name != NULL ? d->name : d->key;
-
-        b->d = d;
-        if (basin_type(d) == DCN_BASIN_OTHER) {
-            warn(r, "%s: basin '%s' of type '%s' is not supported; dropped",
-                 r->path, label, d->type != NULL ? d->type : "(none)");
-            continue;
-        }
-        if (d->mapping != NULL) {
-            char mp[PATH_CAP];
-
-            snprintf(mp, sizeof mp, "/events/%s", d->mapping);
-            if (!is_dataset(r->file, mp)) {
-                warn(r,
-                     "%s: basin '%s' maps through %s, which is missing; "
-                     "dropped",
-                     r->path, label, mp);
-                continue;
-            }
-        }
-        if (basin_type(d) == DCN_BASIN_INTERNAL) {
-            if (d->npaths == 0)
-                return dcn_error_set(err, DCN_EFORMAT,
-                                     "%s: internal basin '%s' (/basins/%s) "
-                                     "has no paths",
-                                     r->path, label, d->key);
-            if (!d->features_listed)
-                return dcn_error_set(err, DCN_EFORMAT,
-                                     "%s: internal basin '%s' (/basins/%s) "
-                                     "lists no features",
-                                     r->path, label, d->key);
-            if (strcmp(d->paths[0], "basin_events") != 0)
-                warn(r, "%s: internal basin '%s' uses group '%s'", r->path,
-                     label, d->paths[0]);
-            if (!link_exists(r->file, d->paths[0])) {
-                warn(r, "%s: internal basin '%s': group /%s missing; dropped",
-                     r->path, label, d->paths[0]);
-                continue;
-            }
-            b->file = r->file;
-            snprintf(b->group, sizeof b->group, "%s", d->paths[0]);
-            d->resolved = dcn__strdup(d->paths[0]);
-            d->usable = true;
-            continue;
-        }
-        /* file basin */
-        {
-            char cand[PATH_CAP];
-            bool found = false;
-            char tried[1024] = "";
-            size_t tl = 0;
-            char *mid;
-
-            for (size_t p = 0; p < d->npaths && !found; p++) {
-                const char *pp = d->paths[p];
-
-                if (pp[0] == '/')
-                    snprintf(cand, sizeof cand, "%s", pp);
-                else
-                    snprintf(cand, sizeof cand, "%s/%s", r->dir, pp);
-                if (tl < sizeof tried) {
-                    int k = snprintf(tried + tl, sizeof tried - tl, "%s%s",
-                                     tl > 0 ? ", " : "", cand);
-                    if (k > 0)
-                        tl += (size_t)k;
-                }
-                found = file_exists(cand);
-            }
-            if (!found) {
-                warn(r, "%s: basin '%s': file not found (tried: %s); dropped",
-                     r->path, label, d->npaths > 0 ? tried : "no paths");
-                continue;
-            }
-            b->file = H5Fopen(cand, H5F_ACC_RDONLY, H5P_DEFAULT);
-            if (b->file < 0) {
-                warn(r, "%s: basin '%s': %s cannot be opened as HDF5; dropped",
-                     r->path, label, cand);
-                continue;
-            }
-            b->file_owned = true;
-            d->resolved = dcn__strdup(cand);
-            if (d->resolved == NULL)
-                return dcn_error_set(err, DCN_ENOMEM, "out of memory");
-            if (d->identifier != NULL) {
-                bool match;
-                bool quirk;
-
-                rc = file_id_matches(b->file, cand, d->identifier, &mid, &match,
-                                     &quirk, err);
-                if (rc < 0)
-                    return rc;
-                if (!match) {
-                    rc = dcn_error_set(err, DCN_EFORMAT,
-                                       "%s: basin '%s': identifier mismatch: "
-                                       "expected %s, %s has %s",
-                                       r->path, label, d->identifier, cand,
-                                       mid != NULL ? mid : "none");
-                    dcn__free(mid);
-                    return rc;
-                }
-                if (quirk)
-                    warn(r,
-                         "%s: basin '%s': identifier %s is dcnum's variant "
-                         "of %s's (fixed-length strings, D2); accepted",
-                         r->path, label, d->identifier, cand);
-                dcn__free(mid);
-            }
-            snprintf(b->group, sizeof b->group, "events");
-            if (!d->features_listed) {
-                char **names = NULL;
-                size_t nn = 0;
-
-                rc = list_group(b->file, "/events", cand, &names, &nn, err);
-                if (rc < 0)
-                    return rc;
-                for (size_t k = 0; k < nn; k++)
-                    if (!is_basinmap(names[k]) &&
-                        strv_push(&d->features, &d->nfeatures, names[k]) < 0) {
-                        strv_free(names, nn);
-                        return dcn_error_set(err, DCN_ENOMEM, "out of memory");
-                    }
-                strv_free(names, nn);
-            } else {
-                /* D6: keep only features it can deliver */
-                size_t w = 0;
-
-                for (size_t k = 0; k < d->nfeatures; k++) {
-                    char fp[PATH_CAP];
-                    char g[256];
-                    char m[256];
-                    bool ok = false;
-
-                    snprintf(fp, sizeof fp, "/events/%s", d->features[k]);
-                    if (is_dataset(b->file, fp)) {
-                        ok = true;
-                    } else {
-                        rc = nested_internal(b->file, cand, d->features[k], g,
-                                             sizeof g, m, sizeof m, &ok, err);
-                        if (rc < 0)
-                            return rc;
-                    }
-                    if (ok) {
-                        d->features[w++] = d->features[k];
-                    } else {
-                        warn(r,
-                             "%s: basin '%s': %s does not provide "
-                             "feature '%s'",
-                             r->path, label, cand, d->features[k]);
-                        dcn__free(d->features[k]);
-                    }
-                }
-                d->nfeatures = w;
-            }
-            d->usable = true;
-        }
+        rc = resolve_basin(r, &r->basins[i], &r->brt[i], err);
+        if (rc < 0)
+            return rc;
     }
     return DCN_OK;
 }
@@ -1133,40 +1397,68 @@ struct src {
 };
 
 static void
+src_init(struct src *s)
+{
+    memset(s, 0, sizeof *s);
+    s->file = H5I_INVALID_HID;
+}
+
+static void
 src_release(struct src *s)
 {
     dcn__free(s->owned);
     s->owned = NULL;
 }
 
-/* Read rows of the 1-D dataset path at rows (or 0..n-1) as uint64. */
-static int read_u64_at(hid_t file, const char *fname, const char *path,
-                       const uint64_t *rows, uint64_t n, uint64_t *out,
+/* Frames [a, b) of a 1-D dataset and where they go. */
+struct row_read {
+    uint64_t a;
+    uint64_t b;
+    hid_t mtype;  /* memory type of one item */
+    size_t esize; /* its bytes */
+    void *out;    /* b - a items */
+};
+
+/* Read the rows s->rows of s's 1-D dataset (or 0..n-1) as uint64. */
+static int read_u64_at(const struct src *s, uint64_t n, uint64_t *out,
                        struct dcn_error *err);
+
+/* The mapping of a basin: the basin row of each of the reader's frames. */
+static int
+read_basin_map(struct dcn_rtdc *r, struct basin_rt *b, struct dcn_error *err)
+{
+    struct src m;
+    int rc;
+
+    b->rows = dcn__mallocarray(r->n > 0 ? r->n : 1, sizeof *b->rows);
+    if (b->rows == NULL)
+        return dcn_error_set(err, DCN_ENOMEM, "out of memory");
+    src_init(&m);
+    m.file = r->file;
+    m.fname = r->path;
+    m.rows = r->idx;
+    /* fits: resolve_basin() found the mapping by this same path */
+    (void)snprintf(m.dpath, sizeof m.dpath, "/events/%s", b->d->mapping);
+    rc = read_u64_at(&m, r->n, b->rows, err);
+    if (rc < 0) {
+        dcn__free(b->rows);
+        b->rows = NULL;
+    }
+    return rc;
+}
 
 /* The referrer rows of a basin (computed once). */
 static int
 basin_rows(struct dcn_rtdc *r, struct basin_rt *b, const uint64_t **rows,
            struct dcn_error *err)
 {
-    if (!b->rows_ready) {
-        if (b->d->mapping != NULL) {
-            char mp[PATH_CAP];
-            int rc;
+    if (!b->rows_ready && b->d->mapping != NULL) {
+        int rc = read_basin_map(r, b, err);
 
-            b->rows = dcn__mallocarray(r->n > 0 ? r->n : 1, sizeof *b->rows);
-            if (b->rows == NULL)
-                return dcn_error_set(err, DCN_ENOMEM, "out of memory");
-            snprintf(mp, sizeof mp, "/events/%s", b->d->mapping);
-            rc = read_u64_at(r->file, r->path, mp, r->idx, r->n, b->rows, err);
-            if (rc < 0) {
-                dcn__free(b->rows);
-                b->rows = NULL;
-                return rc;
-            }
-        }
-        b->rows_ready = true;
+        if (rc < 0)
+            return rc;
     }
+    b->rows_ready = true;
     *rows = b->d->mapping != NULL ? b->rows : r->idx;
     return DCN_OK;
 }
@@ -1183,21 +1475,77 @@ paths_tried(const struct dcn_rtdc *r, char *buf, size_t cap)
 
         if (basin_type(d) != DCN_BASIN_FILE)
             continue;
-        for (size_t p = 0; p < d->npaths && tl < cap; p++) {
-            int k;
-
-            if (d->paths[p][0] == '/')
-                k = snprintf(buf + tl, cap - tl, "%s%s", tl > 0 ? ", " : "",
-                             d->paths[p]);
-            else
-                k = snprintf(buf + tl, cap - tl, "%s%s/%s", tl > 0 ? ", " : "",
-                             r->dir, d->paths[p]);
-            if (k > 0)
-                tl += (size_t)k;
-        }
+        for (size_t p = 0; p < d->npaths && tl < cap; p++)
+            append_path(buf, cap, &tl, r->dir, d->paths[p]);
     }
     if (tl == 0)
-        snprintf(buf, cap, "none");
+        (void)snprintf(buf, cap, "none"); /* cut if cap is tiny */
+}
+
+/* s's rows through the basin file's own mapping (D6): the basin rows
+ * s->rows (the referrer's) read through the mapping dataset. */
+static int
+read_nested_rows(const struct dcn_rtdc *r, const struct nested *nest,
+                 struct src *s, struct dcn_error *err)
+{
+    struct src m = *s;
+    int rc;
+
+    s->owned = dcn__mallocarray(r->n > 0 ? r->n : 1, sizeof *s->owned);
+    if (s->owned == NULL)
+        return dcn_error_set(err, DCN_ENOMEM, "out of memory");
+    m.owned = NULL;
+    memcpy(m.dpath, nest->mpath, sizeof m.dpath);
+    rc = read_u64_at(&m, r->n, s->owned, err);
+    if (rc < 0) {
+        src_release(s);
+        return rc;
+    }
+    s->rows = s->owned;
+    return DCN_OK;
+}
+
+/* A file basin that lacks the feature in its /events: through its own
+ * internal basin (D6). */
+static int
+locate_nested(const struct dcn_rtdc *r, const char *name, struct src *s,
+              bool *found, struct dcn_error *err)
+{
+    struct nested nest;
+    int rc = nested_internal(s->file, s->fname, name, &nest, err);
+
+    *found = nest.found;
+    if (rc < 0 || !nest.found)
+        return rc;
+    memcpy(s->dpath, nest.dpath, sizeof s->dpath);
+    if (nest.mpath[0] != '\0')
+        return read_nested_rows(r, &nest, s, err);
+    return DCN_OK;
+}
+
+/* Feature name in basin i, which lists it; *found false: try the next. */
+static int
+locate_in_basin(struct dcn_rtdc *r, size_t i, const char *name, struct src *s,
+                bool *found, struct dcn_error *err)
+{
+    struct basin_rt *b = &r->brt[i];
+    const struct dcn_basin_desc *d = &r->basins[i];
+    const uint64_t *brows = NULL;
+    int rc;
+
+    *found = false;
+    rc = basin_rows(r, b, &brows, err);
+    if (rc < 0)
+        return rc;
+    s->file = b->file;
+    s->fname = basin_type(d) == DCN_BASIN_FILE ? d->resolved : r->path;
+    s->rows = brows;
+    if (!path_fmt(s->dpath, sizeof s->dpath, "/%s/%s", b->group, name))
+        return DCN_OK;
+    if (basin_type(d) == DCN_BASIN_FILE && !is_dataset(b->file, s->dpath))
+        return locate_nested(r, name, s, found, err);
+    *found = true;
+    return DCN_OK;
 }
 
 static int
@@ -1205,64 +1553,26 @@ locate(struct dcn_rtdc *r, const char *name, struct src *s,
        struct dcn_error *err)
 {
     char tried[1024];
-    int rc;
 
-    memset(s, 0, sizeof *s);
-    s->file = H5I_INVALID_HID;
-    snprintf(s->dpath, sizeof s->dpath, "/events/%s", name);
-    if (is_dataset(r->file, s->dpath)) {
+    src_init(s);
+    if (path_fmt(s->dpath, sizeof s->dpath, "/events/%s", name) &&
+        is_dataset(r->file, s->dpath)) {
         s->file = r->file;
         s->fname = r->path;
         s->rows = r->idx;
         return DCN_OK;
     }
     for (size_t i = 0; i < r->nbasins; i++) {
-        struct basin_rt *b = &r->brt[i];
         const struct dcn_basin_desc *d = &r->basins[i];
-        const uint64_t *brows = NULL;
+        bool found = false;
+        int rc;
 
         if (!d->usable || is_basinmap(name) ||
             !strv_has(d->features, d->nfeatures, name))
             continue;
-        rc = basin_rows(r, b, &brows, err);
-        if (rc < 0)
+        rc = locate_in_basin(r, i, name, s, &found, err);
+        if (rc < 0 || found)
             return rc;
-        s->file = b->file;
-        s->fname = basin_type(d) == DCN_BASIN_FILE ? d->resolved : r->path;
-        snprintf(s->dpath, sizeof s->dpath, "/%s/%s", b->group, name);
-        if (basin_type(d) == DCN_BASIN_FILE && !is_dataset(b->file, s->dpath)) {
-            /* D6: through the basin file's own internal basin */
-            char g[256];
-            char m[256];
-            bool found = false;
-
-            rc = nested_internal(b->file, d->resolved, name, g, sizeof g, m,
-                                 sizeof m, &found, err);
-            if (rc < 0)
-                return rc;
-            if (!found)
-                continue;
-            snprintf(s->dpath, sizeof s->dpath, "/%s/%s", g, name);
-            if (m[0] != '\0') {
-                char mp[PATH_CAP];
-
-                s->owned =
-                        dcn__mallocarray(r->n > 0 ? r->n : 1, sizeof *s->owned);
-                if (s->owned == NULL)
-                    return dcn_error_set(err, DCN_ENOMEM, "out of memory");
-                snprintf(mp, sizeof mp, "/events/%s", m);
-                rc = read_u64_at(b->file, d->resolved, mp, brows, r->n,
-                                 s->owned, err);
-                if (rc < 0) {
-                    src_release(s);
-                    return rc;
-                }
-                s->rows = s->owned;
-                return DCN_OK;
-            }
-        }
-        s->rows = brows;
-        return DCN_OK;
     }
     paths_tried(r, tried, sizeof tried);
     return dcn_error_set(err, DCN_ENOTFOUND,
@@ -1271,156 +1581,179 @@ locate(struct dcn_rtdc *r, const char *name, struct src *s,
                          r->path, name, tried);
 }
 
-/* Read frames [a, b) of a 1-D dataset at rows into out (mtype items). */
-static int
-read_1d_rows(hid_t file, const char *fname, const char *path, hid_t mtype,
-             size_t esize, const uint64_t *rows, uint64_t a, uint64_t b,
-             void *out, struct dcn_error *err)
+/* Smallest and largest dataset row of frames [a, b), b > a (rows NULL:
+ * frame j is row j). */
+static void
+row_span(const uint64_t *rows, uint64_t a, uint64_t b, uint64_t *lo,
+         uint64_t *hi)
 {
-    hid_t dset = H5I_INVALID_HID;
-    hid_t fspace = H5I_INVALID_HID;
-    hid_t mspace = H5I_INVALID_HID;
-    hsize_t dims[1];
+    if (rows == NULL) {
+        *lo = a;
+        *hi = b - 1;
+        return;
+    }
+    *lo = UINT64_MAX;
+    *hi = 0;
+    for (uint64_t j = a; j < b; j++) {
+        *lo = rows[j] < *lo ? rows[j] : *lo;
+        *hi = rows[j] > *hi ? rows[j] : *hi;
+    }
+}
+
+/* An open 1-D dataset and the rows [lo, hi] to read from it. */
+struct span_read {
+    hid_t dset;
+    hid_t fspace;
     uint64_t lo;
     uint64_t hi;
+};
+
+static int
+check_1d_numeric(const struct src *s, const struct span_read *sp,
+                 struct dcn_error *err)
+{
+    hid_t t;
+    H5T_class_t c;
+
+    if (sp->fspace < 0 || H5Sget_simple_extent_ndims(sp->fspace) != 1)
+        return dcn_error_set(err, DCN_EFORMAT, "%s: dataset %s is not 1-D",
+                             s->fname, s->dpath);
+    t = H5Dget_type(sp->dset);
+    c = H5Tget_class(t);
+    H5Tclose(t);
+    if (c != H5T_INTEGER && c != H5T_FLOAT)
+        return dcn_error_set(err, DCN_EFORMAT, "%s: dataset %s is not numeric",
+                             s->fname, s->dpath);
+    return DCN_OK;
+}
+
+/* Rows [lo, hi] in one hyperslab, then (mapped) each frame's row. */
+static int
+read_row_span(const struct src *s, const struct row_read *q,
+              const struct span_read *sp, struct dcn_error *err)
+{
+    hsize_t start[1] = {sp->lo};
+    hsize_t count[1] = {sp->hi - sp->lo + 1};
     unsigned char *tmp = NULL;
+    void *buf = q->out;
+    hid_t mspace;
     int rc = DCN_OK;
 
-    if (b <= a)
-        return DCN_OK;
-    dset = H5Dopen2(file, path, H5P_DEFAULT);
-    if (dset < 0) {
-        rc = dcn_error_set(err, DCN_EIO, "%s: cannot open dataset %s", fname,
-                           path);
-        goto out;
+    if (s->rows != NULL) {
+        tmp = dcn__mallocarray((size_t)count[0], q->esize);
+        if (tmp == NULL)
+            return dcn_error_set(err, DCN_ENOMEM, "%s: %s: out of memory",
+                                 s->fname, s->dpath);
+        buf = tmp;
     }
-    fspace = H5Dget_space(dset);
-    if (fspace < 0 || H5Sget_simple_extent_ndims(fspace) != 1) {
-        rc = dcn_error_set(err, DCN_EFORMAT, "%s: dataset %s is not 1-D", fname,
-                           path);
-        goto out;
-    }
-    {
-        hid_t t = H5Dget_type(dset);
-        H5T_class_t c = H5Tget_class(t);
-
-        H5Tclose(t);
-        if (c != H5T_INTEGER && c != H5T_FLOAT) {
-            rc = dcn_error_set(err, DCN_EFORMAT,
-                               "%s: dataset %s is not numeric", fname, path);
-            goto out;
-        }
-    }
-    H5Sget_simple_extent_dims(fspace, dims, NULL);
-    if (rows == NULL) {
-        lo = a;
-        hi = b - 1;
-    } else {
-        lo = UINT64_MAX;
-        hi = 0;
-        for (uint64_t j = a; j < b; j++) {
-            if (rows[j] < lo)
-                lo = rows[j];
-            if (rows[j] > hi)
-                hi = rows[j];
-        }
-    }
-    if (hi >= dims[0]) {
-        rc = dcn_error_set(err, DCN_EFORMAT,
-                           "%s: dataset %s has %llu rows, row %llu needed",
-                           fname, path, (unsigned long long)dims[0],
-                           (unsigned long long)hi);
-        goto out;
-    }
-    {
-        hsize_t start[1] = {lo};
-        hsize_t count[1] = {hi - lo + 1};
-        void *buf = out;
-
-        if (rows != NULL) {
-            tmp = dcn__mallocarray((size_t)count[0], esize);
-            if (tmp == NULL) {
-                rc = dcn_error_set(err, DCN_ENOMEM, "%s: %s: out of memory",
-                                   fname, path);
-                goto out;
-            }
-            buf = tmp;
-        }
-        mspace = H5Screate_simple(1, count, NULL);
-        if (mspace < 0 ||
-            H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count,
-                                NULL) < 0 ||
-            H5Dread(dset, mtype, mspace, fspace, H5P_DEFAULT, buf) < 0) {
-            rc = dcn_error_set(err, DCN_EIO,
-                               "%s: cannot read dataset %s (rows %llu-%llu)",
-                               fname, path, (unsigned long long)lo,
-                               (unsigned long long)hi);
-            goto out;
-        }
-        if (rows != NULL)
-            for (uint64_t j = a; j < b; j++)
-                memcpy((unsigned char *)out + (j - a) * esize,
-                       tmp + (rows[j] - lo) * esize, esize);
-    }
-out:
-    dcn__free(tmp);
+    mspace = H5Screate_simple(1, count, NULL);
+    if (mspace < 0 ||
+        H5Sselect_hyperslab(sp->fspace, H5S_SELECT_SET, start, NULL, count,
+                            NULL) < 0 ||
+        H5Dread(sp->dset, q->mtype, mspace, sp->fspace, H5P_DEFAULT, buf) < 0)
+        rc = dcn_error_set(err, DCN_EIO,
+                           "%s: cannot read dataset %s (rows %llu-%llu)",
+                           s->fname, s->dpath, (unsigned long long)sp->lo,
+                           (unsigned long long)sp->hi);
+    else if (s->rows != NULL)
+        for (uint64_t j = q->a; j < q->b; j++)
+            memcpy((unsigned char *)q->out + (j - q->a) * q->esize,
+                   tmp + (s->rows[j] - sp->lo) * q->esize, q->esize);
     if (mspace >= 0)
         H5Sclose(mspace);
-    if (fspace >= 0)
-        H5Sclose(fspace);
-    if (dset >= 0)
-        H5Dclose(dset);
+    dcn__free(tmp);
+    return rc;
+}
+
+/* Read frames q->a..q->b of s's 1-D dataset at s->rows into q->out. */
+static int
+read_1d_rows(const struct src *s, const struct row_read *q,
+             struct dcn_error *err)
+{
+    struct span_read sp = {H5I_INVALID_HID, H5I_INVALID_HID, 0, 0};
+    hsize_t dims[1] = {0};
+    int rc;
+
+    if (q->b <= q->a)
+        return DCN_OK;
+    sp.dset = H5Dopen2(s->file, s->dpath, H5P_DEFAULT);
+    if (sp.dset < 0)
+        return dcn_error_set(err, DCN_EIO, "%s: cannot open dataset %s",
+                             s->fname, s->dpath);
+    sp.fspace = H5Dget_space(sp.dset);
+    rc = check_1d_numeric(s, &sp, err);
+    if (rc < 0)
+        goto out;
+    H5Sget_simple_extent_dims(sp.fspace, dims, NULL);
+    row_span(s->rows, q->a, q->b, &sp.lo, &sp.hi);
+    if (sp.hi >= dims[0]) {
+        rc = dcn_error_set(err, DCN_EFORMAT,
+                           "%s: dataset %s has %llu rows, row %llu needed",
+                           s->fname, s->dpath, (unsigned long long)dims[0],
+                           (unsigned long long)sp.hi);
+        goto out;
+    }
+    rc = read_row_span(s, q, &sp, err);
+out:
+    if (sp.fspace >= 0)
+        H5Sclose(sp.fspace);
+    H5Dclose(sp.dset);
     return rc;
 }
 
 static int
-read_u64_at(hid_t file, const char *fname, const char *path,
-            const uint64_t *rows, uint64_t n, uint64_t *out,
+read_u64_at(const struct src *s, uint64_t n, uint64_t *out,
             struct dcn_error *err)
 {
+    struct row_read q;
     int64_t *tmp;
     int rc;
 
     if (n == 0)
         return DCN_OK;
     tmp = (int64_t *)out; /* same size: read as int64, reject negatives */
-    rc = read_1d_rows(file, fname, path, H5T_NATIVE_INT64, sizeof(int64_t),
-                      rows, 0, n, tmp, err);
+    q.a = 0;
+    q.b = n;
+    q.mtype = H5T_NATIVE_INT64;
+    q.esize = sizeof(int64_t);
+    q.out = tmp;
+    rc = read_1d_rows(s, &q, err);
     if (rc < 0)
         return rc;
     for (uint64_t j = 0; j < n; j++)
         if (tmp[j] < 0)
-            return dcn_error_set(
-                    err, DCN_EFORMAT, "%s: %s: negative index %lld at %llu",
-                    fname, path, (long long)tmp[j], (unsigned long long)j);
+            return dcn_error_set(err, DCN_EFORMAT,
+                                 "%s: %s: negative index %lld at %llu",
+                                 s->fname, s->dpath, (long long)tmp[j],
+                                 (unsigned long long)j);
     return DCN_OK;
 }
 
 /* Check the range, find the feature (own events or a basin). */
 static int
-scalar_locate(struct dcn_rtdc *r, const char *name, uint64_t a, uint64_t b,
-              const void *out, struct src *s, struct dcn_error *err)
+scalar_locate(struct dcn_rtdc *r, const char *name, const struct row_read *q,
+              struct src *s, struct dcn_error *err)
 {
-    if (r == NULL || name == NULL || a > b || b > r->n ||
-        (out == NULL && b > a))
-        return dcn_error_set(err, DCN_EINVAL,
-                             "scalar read: bad range [%llu, %llu)",
-                             (unsigned long long)a, (unsigned long long)b);
+    src_init(s);
+    if (r == NULL || name == NULL || q->a > q->b || q->b > r->n ||
+        (q->out == NULL && q->b > q->a))
+        return dcn_error_set(
+                err, DCN_EINVAL, "scalar read: bad range [%llu, %llu)",
+                (unsigned long long)q->a, (unsigned long long)q->b);
     return locate(r, name, s, err);
 }
 
-/* Frames [a, b) of a scalar feature converted to mtype (size bytes). */
+/* Frames [a, b) of a scalar feature converted to q->mtype. */
 static int
-scalar_read_as(struct dcn_rtdc *r, const char *name, uint64_t a, uint64_t b,
-               hid_t mtype, size_t size, void *out, struct dcn_error *err)
+scalar_read_as(struct dcn_rtdc *r, const char *name, const struct row_read *q,
+               struct dcn_error *err)
 {
     struct src s;
-    int rc = scalar_locate(r, name, a, b, out, &s, err);
+    int rc = scalar_locate(r, name, q, &s, err);
 
     if (rc < 0)
         return rc;
-    rc = read_1d_rows(s.file, s.fname, s.dpath, mtype, size, s.rows, a, b, out,
-                      err);
+    rc = read_1d_rows(&s, q, err);
     src_release(&s);
     return rc;
 }
@@ -1429,16 +1762,20 @@ int
 dcn_rtdc_scalar_read_f64(struct dcn_rtdc *r, const char *name, uint64_t a,
                          uint64_t b, double *out, struct dcn_error *err)
 {
-    return scalar_read_as(r, name, a, b, H5T_NATIVE_DOUBLE, sizeof(double), out,
-                          err);
+    struct row_read q = {a, b, H5T_NATIVE_DOUBLE, sizeof(double), NULL};
+
+    q.out = out;
+    return scalar_read_as(r, name, &q, err);
 }
 
 int
 dcn_rtdc_scalar_read_i64(struct dcn_rtdc *r, const char *name, uint64_t a,
                          uint64_t b, int64_t *out, struct dcn_error *err)
 {
-    return scalar_read_as(r, name, a, b, H5T_NATIVE_INT64, sizeof(int64_t), out,
-                          err);
+    struct row_read q = {a, b, H5T_NATIVE_INT64, sizeof(int64_t), NULL};
+
+    q.out = out;
+    return scalar_read_as(r, name, &q, err);
 }
 
 /* Native memory type of a numeric dataset, and its description. */
@@ -1502,18 +1839,18 @@ int
 dcn_rtdc_scalar_read_raw(struct dcn_rtdc *r, const char *name, uint64_t a,
                          uint64_t b, void *out, struct dcn_error *err)
 {
-    struct dcn_dtype dt;
+    struct dcn_dtype dt = {0};
+    struct row_read q = {a, b, H5I_INVALID_HID, 0, out};
     struct src s;
-    hid_t mtype;
-    int rc = scalar_locate(r, name, a, b, out, &s, err);
+    int rc = scalar_locate(r, name, &q, &s, err);
 
     if (rc < 0)
         return rc;
-    rc = native_numeric(s.file, s.fname, s.dpath, &mtype, &dt, err);
+    rc = native_numeric(s.file, s.fname, s.dpath, &q.mtype, &dt, err);
     if (rc == 0) {
-        rc = read_1d_rows(s.file, s.fname, s.dpath, mtype, dt.size, s.rows, a,
-                          b, out, err);
-        H5Tclose(mtype);
+        q.esize = dt.size;
+        rc = read_1d_rows(&s, &q, err);
+        H5Tclose(q.mtype);
     }
     src_release(&s);
     return rc;
@@ -1524,8 +1861,7 @@ dcn_rtdc_has_feature(struct dcn_rtdc *r, const char *feature)
 {
     char p[PATH_CAP];
 
-    snprintf(p, sizeof p, "/events/%s", feature);
-    if (is_dataset(r->file, p))
+    if (path_fmt(p, sizeof p, "/events/%s", feature) && is_dataset(r->file, p))
         return true;
     for (size_t i = 0; i < r->nbasins; i++)
         if (r->basins[i].usable && !is_basinmap(feature) &&
@@ -1573,139 +1909,185 @@ read_pipeline(hid_t dcpl, struct dcn_filter_pipeline *p)
     return 0;
 }
 
+/* "float", "uint", "int", ... for a message about a wrong dtype. */
+static const char *
+dtype_kind(hid_t type)
+{
+    H5T_class_t c = H5Tget_class(type);
+
+    if (c == H5T_FLOAT)
+        return "float";
+    if (c == H5T_INTEGER)
+        return H5Tget_sign(type) == H5T_SGN_NONE ? "uint" : "int";
+    if (c == H5T_STRING)
+        return "string";
+    return "non-numeric";
+}
+
+/* Rank 3, dtype uint8, non-empty images and enough frames; the extent
+ * into the layout. */
+static int
+check_image_shape(struct dcn_rtdc_image *im, hid_t space, hid_t type,
+                  uint64_t nrows_needed, struct dcn_error *err)
+{
+    hsize_t dims[3] = {0, 0, 0};
+
+    if (H5Sget_simple_extent_ndims(space) != 3)
+        return dcn_error_set(err, DCN_EFORMAT,
+                             "%s: dataset %s has rank %d, expected 3 "
+                             "(frames, height, width)",
+                             im->fname, im->dpath,
+                             H5Sget_simple_extent_ndims(space));
+    if (H5Tget_class(type) != H5T_INTEGER || H5Tget_size(type) != 1 ||
+        H5Tget_sign(type) != H5T_SGN_NONE)
+        return dcn_error_set(err, DCN_EFORMAT,
+                             "%s: dataset %s has dtype %s%zu, expected uint8",
+                             im->fname, im->dpath, dtype_kind(type),
+                             8 * H5Tget_size(type));
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    if (dims[1] == 0 || dims[2] == 0)
+        return dcn_error_set(err, DCN_EFORMAT,
+                             "%s: dataset %s has empty images (%llux%llu)",
+                             im->fname, im->dpath, (unsigned long long)dims[1],
+                             (unsigned long long)dims[2]);
+    if (dims[0] < nrows_needed)
+        return dcn_error_set(err, DCN_EFORMAT,
+                             "%s: dataset %s has %llu frames, %llu needed",
+                             im->fname, im->dpath, (unsigned long long)dims[0],
+                             (unsigned long long)nrows_needed);
+    for (int i = 0; i < 3; i++)
+        im->layout.extent[i] = dims[i];
+    im->height = dims[1];
+    im->width = dims[2];
+    return DCN_OK;
+}
+
+/* Every filter is one dcnumc undoes or one HDF5 has available. */
+static int
+check_image_filters(const struct dcn_rtdc_image *im, struct dcn_error *err)
+{
+    const struct dcn_filter_pipeline *p = &im->layout.pipeline;
+
+    for (int i = 0; i < p->nfilters; i++) {
+        unsigned id = p->filters[i].id;
+
+        if (id != DCN_FILTER_ZSTD && id != DCN_FILTER_DEFLATE &&
+            id != DCN_FILTER_FLETCHER32 &&
+            H5Zfilter_avail((H5Z_filter_t)id) <= 0)
+            return dcn_error_set(err, DCN_EFILTER,
+                                 "%s: dataset %s uses HDF5 filter %u, which "
+                                 "dcnumc cannot decode",
+                                 im->fname, im->dpath, id);
+    }
+    return DCN_OK;
+}
+
+static const char *
+layout_name(H5D_layout_t layout)
+{
+    switch (layout) {
+    case H5D_CHUNKED:
+        return "chunked";
+    case H5D_CONTIGUOUS:
+        return "contiguous";
+    case H5D_VIRTUAL:
+        return "virtual";
+    case H5D_COMPACT:
+        return "compact";
+    default:
+        return "unknown";
+    }
+}
+
+/* The fill value of the dataset as uint8 (0 unless user-defined). */
+static unsigned char
+fill_value(hid_t dcpl)
+{
+    H5D_fill_value_t fv = H5D_FILL_VALUE_UNDEFINED;
+    unsigned char fill = 0;
+
+    H5Pfill_value_defined(dcpl, &fv);
+    if (fv == H5D_FILL_VALUE_USER_DEFINED)
+        H5Pget_fill_value(dcpl, H5T_NATIVE_UCHAR, &fill);
+    return fill;
+}
+
+/* The largest stored chunk into im->max_stored; false if the chunk
+ * index cannot be read. */
+static bool
+scan_stored_chunks(struct dcn_rtdc_image *im, hid_t space)
+{
+    hsize_t nchunks = 0;
+
+    if (H5Dget_num_chunks(im->dset, space, &nchunks) < 0)
+        return false;
+    for (hsize_t k = 0; k < nchunks; k++) {
+        hsize_t off[3];
+        unsigned mask;
+        haddr_t addr;
+        hsize_t size = 0;
+
+        if (H5Dget_chunk_info(im->dset, space, k, off, &mask, &addr, &size) < 0)
+            return false;
+        if (size > im->max_stored)
+            im->max_stored = (size_t)size;
+    }
+    return true;
+}
+
+/* Chunk shape, and whether the workers can decode the stored chunks
+ * (l->raw): filters they undo, zero fill, a readable chunk index. */
+static void
+inspect_chunks(struct dcn_rtdc_image *im, hid_t dcpl, hid_t space)
+{
+    struct dcn_image_layout *l = &im->layout;
+    hsize_t cd[3] = {0, 0, 0};
+    unsigned char fill;
+
+    if (H5Pget_layout(dcpl) != H5D_CHUNKED || H5Pget_chunk(dcpl, 3, cd) != 3)
+        return;
+    for (int i = 0; i < 3; i++)
+        l->chunk[i] = cd[i];
+    l->chunk_bytes = (size_t)(cd[0] * cd[1] * cd[2]);
+    l->ntiles = (size_t)(((l->extent[1] + cd[1] - 1) / cd[1]) *
+                         ((l->extent[2] + cd[2] - 1) / cd[2]));
+    fill = fill_value(dcpl);
+    l->raw = dcn_filter_pipeline_decodable(&l->pipeline) && fill == 0 &&
+             cd[0] > 0 && cd[1] > 0 && cd[2] > 0;
+    l->raw = l->raw && scan_stored_chunks(im, space);
+}
+
 /* Layout, dtype and filter checks of a 3-D image dataset. */
 static int
 image_inspect(struct dcn_rtdc_image *im, uint64_t nrows_needed,
               struct dcn_error *err)
 {
-    hid_t space = H5I_INVALID_HID;
-    hid_t type = H5I_INVALID_HID;
-    hid_t dcpl = H5I_INVALID_HID;
-    hsize_t dims[3] = {0, 0, 0};
-    hsize_t cd[3] = {0, 0, 0};
-    struct dcn_image_layout *l = &im->layout;
-    int rc = DCN_OK;
+    hid_t space = H5Dget_space(im->dset);
+    hid_t type = H5Dget_type(im->dset);
+    hid_t dcpl = H5Dget_create_plist(im->dset);
+    int rc;
 
-    space = H5Dget_space(im->dset);
-    type = H5Dget_type(im->dset);
-    dcpl = H5Dget_create_plist(im->dset);
     if (space < 0 || type < 0 || dcpl < 0) {
         rc = dcn_error_set(err, DCN_EIO, "%s: cannot inspect dataset %s",
                            im->fname, im->dpath);
         goto out;
     }
-    if (H5Sget_simple_extent_ndims(space) != 3) {
-        rc = dcn_error_set(err, DCN_EFORMAT,
-                           "%s: dataset %s has rank %d, expected 3 "
-                           "(frames, height, width)",
-                           im->fname, im->dpath,
-                           H5Sget_simple_extent_ndims(space));
+    rc = check_image_shape(im, space, type, nrows_needed, err);
+    if (rc < 0)
         goto out;
-    }
-    if (H5Tget_class(type) != H5T_INTEGER || H5Tget_size(type) != 1 ||
-        H5Tget_sign(type) != H5T_SGN_NONE) {
-        H5T_class_t c = H5Tget_class(type);
-        const char *kind =
-                c == H5T_FLOAT ? "float"
-                : c == H5T_INTEGER
-                        ? (H5Tget_sign(type) == H5T_SGN_NONE ? "uint" : "int")
-                : c == H5T_STRING ? "string"
-                                  : "non-numeric";
-
-        rc = dcn_error_set(err, DCN_EFORMAT,
-                           "%s: dataset %s has dtype %s%zu, expected uint8",
-                           im->fname, im->dpath, kind, 8 * H5Tget_size(type));
-        goto out;
-    }
-    H5Sget_simple_extent_dims(space, dims, NULL);
-    if (dims[1] == 0 || dims[2] == 0) {
-        rc = dcn_error_set(err, DCN_EFORMAT,
-                           "%s: dataset %s has empty images (%llux%llu)",
-                           im->fname, im->dpath, (unsigned long long)dims[1],
-                           (unsigned long long)dims[2]);
-        goto out;
-    }
-    if (dims[0] < nrows_needed) {
-        rc = dcn_error_set(err, DCN_EFORMAT,
-                           "%s: dataset %s has %llu frames, %llu needed",
-                           im->fname, im->dpath, (unsigned long long)dims[0],
-                           (unsigned long long)nrows_needed);
-        goto out;
-    }
-    for (int i = 0; i < 3; i++)
-        l->extent[i] = dims[i];
-    im->height = dims[1];
-    im->width = dims[2];
-    if (read_pipeline(dcpl, &l->pipeline) < 0) {
+    if (read_pipeline(dcpl, &im->layout.pipeline) < 0) {
         rc = dcn_error_set(err, DCN_EFORMAT,
                            "%s: cannot read the filters of %s", im->fname,
                            im->dpath);
         goto out;
     }
-    for (int i = 0; i < l->pipeline.nfilters; i++) {
-        unsigned id = l->pipeline.filters[i].id;
-
-        if (id != DCN_FILTER_ZSTD && id != DCN_FILTER_DEFLATE &&
-            id != DCN_FILTER_FLETCHER32 &&
-            H5Zfilter_avail((H5Z_filter_t)id) <= 0) {
-            rc = dcn_error_set(err, DCN_EFILTER,
-                               "%s: dataset %s uses HDF5 filter %u, which "
-                               "dcnumc cannot decode",
-                               im->fname, im->dpath, id);
-            goto out;
-        }
-    }
-    switch (H5Pget_layout(dcpl)) {
-    case H5D_CHUNKED:
-        snprintf(im->storage, sizeof im->storage, "chunked");
-        break;
-    case H5D_CONTIGUOUS:
-        snprintf(im->storage, sizeof im->storage, "contiguous");
-        break;
-    case H5D_VIRTUAL:
-        snprintf(im->storage, sizeof im->storage, "virtual");
-        break;
-    case H5D_COMPACT:
-        snprintf(im->storage, sizeof im->storage, "compact");
-        break;
-    default:
-        snprintf(im->storage, sizeof im->storage, "unknown");
-        break;
-    }
-    if (H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 3, cd) == 3) {
-        H5D_fill_value_t fv = H5D_FILL_VALUE_UNDEFINED;
-        unsigned char fill = 0;
-        hsize_t nchunks = 0;
-
-        for (int i = 0; i < 3; i++)
-            l->chunk[i] = cd[i];
-        l->chunk_bytes = (size_t)(cd[0] * cd[1] * cd[2]);
-        l->ntiles = (size_t)(((dims[1] + cd[1] - 1) / cd[1]) *
-                             ((dims[2] + cd[2] - 1) / cd[2]));
-        H5Pfill_value_defined(dcpl, &fv);
-        if (fv == H5D_FILL_VALUE_USER_DEFINED)
-            H5Pget_fill_value(dcpl, H5T_NATIVE_UCHAR, &fill);
-        l->raw = dcn_filter_pipeline_decodable(&l->pipeline) && fill == 0 &&
-                 cd[0] > 0 && cd[1] > 0 && cd[2] > 0;
-        if (l->raw && H5Dget_num_chunks(im->dset, space, &nchunks) >= 0) {
-            for (hsize_t k = 0; k < nchunks; k++) {
-                hsize_t off[3];
-                unsigned mask;
-                haddr_t addr;
-                hsize_t size = 0;
-
-                if (H5Dget_chunk_info(im->dset, space, k, off, &mask, &addr,
-                                      &size) < 0) {
-                    l->raw = false;
-                    break;
-                }
-                if (size > im->max_stored)
-                    im->max_stored = (size_t)size;
-            }
-        } else {
-            l->raw = false;
-        }
-    }
+    rc = check_image_filters(im, err);
+    if (rc < 0)
+        goto out;
+    /* the longest name, "contiguous", fits */
+    (void)snprintf(im->storage, sizeof im->storage, "%s",
+                   layout_name(H5Pget_layout(dcpl)));
+    inspect_chunks(im, dcpl, space);
 out:
     if (dcpl >= 0)
         H5Pclose(dcpl);
@@ -1716,21 +2098,61 @@ out:
     return rc;
 }
 
+static struct dcn_rtdc_image *
+find_image(const struct dcn_rtdc *r, const char *name)
+{
+    for (struct dcn_rtdc_image *im = r->images; im != NULL; im = im->next)
+        if (strcmp(im->name, name) == 0)
+            return im;
+    return NULL;
+}
+
+/* The image's own copy of the source rows (taken over when owned). */
+static int
+image_take_rows(struct dcn_rtdc_image *im, const struct dcn_rtdc *r,
+                struct src *s, struct dcn_error *err)
+{
+    if (s->rows == NULL)
+        return DCN_OK;
+    if (s->owned != NULL) {
+        im->rows = s->owned;
+        s->owned = NULL;
+        return DCN_OK;
+    }
+    if (r->n == 0)
+        return DCN_OK;
+    im->rows = dcn__mallocarray(r->n, sizeof *im->rows);
+    if (im->rows == NULL)
+        return dcn_error_set(err, DCN_ENOMEM, "out of memory");
+    memcpy(im->rows, s->rows, r->n * sizeof *im->rows);
+    return DCN_OK;
+}
+
+/* Dataset rows the image needs: one past its largest row, or n. */
+static uint64_t
+image_rows_needed(const struct dcn_rtdc_image *im, uint64_t n)
+{
+    uint64_t need = 0;
+
+    if (im->rows == NULL)
+        return n;
+    for (uint64_t j = 0; j < n; j++)
+        if (im->rows[j] + 1 > need)
+            need = im->rows[j] + 1;
+    return need;
+}
+
 int
 dcn_rtdc_image_open(struct dcn_rtdc *r, const char *name,
                     struct dcn_rtdc_image **out, struct dcn_error *err)
 {
     struct dcn_rtdc_image *im;
     struct src s;
-    uint64_t need;
     int rc;
 
-    *out = NULL;
-    for (im = r->images; im != NULL; im = im->next)
-        if (strcmp(im->name, name) == 0) {
-            *out = im;
-            return DCN_OK;
-        }
+    *out = find_image(r, name);
+    if (*out != NULL)
+        return DCN_OK;
     rc = locate(r, name, &s, err);
     if (rc < 0)
         return rc;
@@ -1742,28 +2164,12 @@ dcn_rtdc_image_open(struct dcn_rtdc *r, const char *name,
     }
     im->dset = H5I_INVALID_HID;
     im->fname = s.fname;
-    snprintf(im->dpath, sizeof im->dpath, "%s", s.dpath);
-    if (s.rows != NULL) {
-        if (s.owned != NULL) {
-            im->rows = s.owned;
-            s.owned = NULL;
-        } else if (r->n > 0) {
-            im->rows = dcn__mallocarray(r->n, sizeof *im->rows);
-            if (im->rows == NULL) {
-                rc = dcn_error_set(err, DCN_ENOMEM, "out of memory");
-                goto fail;
-            }
-            memcpy(im->rows, s.rows, r->n * sizeof *im->rows);
-        }
-    }
+    /* fits: both are PATH_CAP bytes */
+    (void)snprintf(im->dpath, sizeof im->dpath, "%s", s.dpath);
+    rc = image_take_rows(im, r, &s, err);
+    if (rc < 0)
+        goto fail;
     src_release(&s);
-    need = r->n;
-    if (im->rows != NULL) {
-        need = 0;
-        for (uint64_t j = 0; j < r->n; j++)
-            if (im->rows[j] + 1 > need)
-                need = im->rows[j] + 1;
-    }
     im->layout.mapped = im->rows != NULL;
     im->n = r->n;
     im->dset = H5Dopen2(s.file, im->dpath, H5P_DEFAULT);
@@ -1772,7 +2178,7 @@ dcn_rtdc_image_open(struct dcn_rtdc *r, const char *name,
                            im->fname, im->dpath);
         goto fail;
     }
-    rc = image_inspect(im, need, err);
+    rc = image_inspect(im, image_rows_needed(im, r->n), err);
     if (rc < 0)
         goto fail;
     im->next = r->images;
@@ -1822,17 +2228,7 @@ chunk_span(const struct dcn_rtdc_image *im, const uint64_t *rows, uint64_t a,
     uint64_t hi;
     uint64_t c0 = im->layout.chunk[0];
 
-    if (rows == NULL) {
-        lo = a;
-        hi = b - 1;
-    } else {
-        lo = UINT64_MAX;
-        hi = 0;
-        for (uint64_t j = a; j < b; j++) {
-            lo = rows[j] < lo ? rows[j] : lo;
-            hi = rows[j] > hi ? rows[j] : hi;
-        }
-    }
+    row_span(rows, a, b, &lo, &hi);
     *c_first = lo / c0;
     *c_last = hi / c0;
 }
@@ -1930,6 +2326,65 @@ fetch_fallback(struct dcn_rtdc_image *im, uint64_t a, uint64_t b, uint8_t *dst,
     return rc;
 }
 
+/* Copy the stored chunk at off into the staging buffer after *used and
+ * describe it in the next ref; *room false if it does not fit. */
+static int
+stage_chunk(struct dcn_rtdc_image *im, const hsize_t off[3],
+            struct dcn_image_fetch *f, size_t *used, bool *room,
+            struct dcn_error *err)
+{
+    struct dcn_chunk_ref *ref = &f->refs[f->nrefs];
+    hsize_t sz = 0;
+    uint32_t mask = 0;
+
+    if (H5Dget_chunk_storage_size(im->dset, off, &sz) < 0)
+        sz = 0;
+    *room = sz <= f->staging_cap - *used;
+    if (!*room)
+        return DCN_OK;
+    if (sz > 0 && H5Dread_chunk(im->dset, H5P_DEFAULT, off, &mask,
+                                (unsigned char *)f->staging + *used) < 0)
+        return dcn_error_set(err, DCN_EIO,
+                             "%s: cannot read the stored chunk "
+                             "at (%llu, %llu, %llu) of %s",
+                             im->fname, (unsigned long long)off[0],
+                             (unsigned long long)off[1],
+                             (unsigned long long)off[2], im->dpath);
+    ref->offset = *used;
+    ref->nbytes = sz;
+    ref->filter_mask = mask;
+    ref->coord[0] = off[0];
+    ref->coord[1] = off[1];
+    ref->coord[2] = off[2];
+    *used += (size_t)sz;
+    f->nrefs++;
+    return DCN_OK;
+}
+
+/* Stage every tile of the chunk rows c_first..c_last; *room false if
+ * the staging buffer is too small. */
+static int
+stage_chunks(struct dcn_rtdc_image *im, uint64_t c_first, uint64_t c_last,
+             struct dcn_image_fetch *f, bool *room, struct dcn_error *err)
+{
+    const struct dcn_image_layout *l = &im->layout;
+    size_t used = 0;
+
+    *room = true;
+    for (uint64_t c = c_first; c <= c_last; c++) {
+        for (uint64_t y = 0; y < im->height; y += l->chunk[1]) {
+            for (uint64_t x = 0; x < im->width; x += l->chunk[2]) {
+                hsize_t off[3] = {c * l->chunk[0], y, x};
+                int rc = stage_chunk(im, off, f, &used, room, err);
+
+                if (rc < 0 || !*room)
+                    return rc;
+            }
+        }
+    }
+    return DCN_OK;
+}
+
 int
 dcn_rtdc_image_fetch(struct dcn_rtdc_image *im, uint64_t a, uint64_t b,
                      struct dcn_image_fetch *f, uint8_t *dst,
@@ -1938,8 +2393,8 @@ dcn_rtdc_image_fetch(struct dcn_rtdc_image *im, uint64_t a, uint64_t b,
     const struct dcn_image_layout *l = &im->layout;
     uint64_t c_first;
     uint64_t c_last;
-    size_t need_refs;
-    size_t used = 0;
+    bool room = false;
+    int rc;
 
     f->a = a;
     f->b = b;
@@ -1952,40 +2407,11 @@ dcn_rtdc_image_fetch(struct dcn_rtdc_image *im, uint64_t a, uint64_t b,
     if (!l->raw || (im->rows != NULL && f->rows == NULL))
         goto fallback;
     chunk_span(im, im->rows, a, b, &c_first, &c_last);
-    need_refs = (size_t)(c_last - c_first + 1) * l->ntiles;
-    if (need_refs > f->refs_cap)
+    if ((size_t)(c_last - c_first + 1) * l->ntiles > f->refs_cap)
         goto fallback;
-    for (uint64_t c = c_first; c <= c_last; c++)
-        for (uint64_t y = 0; y < im->height; y += l->chunk[1])
-            for (uint64_t x = 0; x < im->width; x += l->chunk[2]) {
-                hsize_t off[3] = {c * l->chunk[0], y, x};
-                hsize_t sz = 0;
-                uint32_t mask = 0;
-                struct dcn_chunk_ref *ref = &f->refs[f->nrefs];
-
-                if (H5Dget_chunk_storage_size(im->dset, off, &sz) < 0)
-                    sz = 0;
-                if (sz > f->staging_cap - used)
-                    goto fallback;
-                if (sz > 0 &&
-                    H5Dread_chunk(im->dset, H5P_DEFAULT, off, &mask,
-                                  (unsigned char *)f->staging + used) < 0)
-                    return dcn_error_set(err, DCN_EIO,
-                                         "%s: cannot read the stored chunk "
-                                         "at (%llu, %llu, %llu) of %s",
-                                         im->fname, (unsigned long long)off[0],
-                                         (unsigned long long)off[1],
-                                         (unsigned long long)off[2], im->dpath);
-                ref->offset = used;
-                ref->nbytes = sz;
-                ref->filter_mask = mask;
-                ref->coord[0] = off[0];
-                ref->coord[1] = off[1];
-                ref->coord[2] = off[2];
-                used += (size_t)sz;
-                f->nrefs++;
-            }
-    return DCN_OK;
+    rc = stage_chunks(im, c_first, c_last, f, &room, err);
+    if (rc < 0 || room)
+        return rc;
 fallback:
     f->nrefs = 0;
     f->decoded = true;
@@ -1996,19 +2422,111 @@ fallback:
     return fetch_fallback(im, a, b, dst, err);
 }
 
-int
-dcn_rtdc_image_decode(uint8_t *dst, uint64_t a, uint64_t b,
-                      const struct dcn_image_layout *l,
-                      const struct dcn_image_fetch *f, void *scratch,
-                      size_t scratch_cap, const char *file_hint,
-                      struct dcn_error *err)
+/* One dcn_rtdc_image_decode() call: the frames wanted and the buffers. */
+struct decode_job {
+    uint8_t *dst; /* frames [a, b) */
+    uint64_t a;
+    uint64_t b;
+    const struct dcn_image_layout *l;
+    const struct dcn_image_fetch *f;
+    const uint64_t *rows; /* dataset row of each frame of [a, b), or NULL */
+    unsigned char *chunk; /* one decoded chunk (cap bytes), then scratch */
+    size_t cap;
+    size_t scratch_cap;
+    size_t fbytes;  /* bytes of one frame */
+    bool direct_ok; /* chunks hold whole images */
+    const char *file_hint;
+};
+
+/* Does the stored chunk at ref hold any of the wanted rows? */
+static bool
+chunk_hit(const struct decode_job *j, const struct dcn_chunk_ref *ref)
 {
-    size_t cap =
-            (dcn_chunk_decode_dst_size(l->chunk_bytes) + 63u) & ~(size_t)63u;
-    unsigned char *chunk = scratch;
-    const uint64_t *rows = NULL;
-    size_t fbytes = (size_t)(l->extent[1] * l->extent[2]);
-    bool direct_ok;
+    for (uint64_t k = 0; k < j->b - j->a; k++) {
+        uint64_t row = j->rows != NULL ? j->rows[k] : j->a + k;
+
+        if (row >= ref->coord[0] && row - ref->coord[0] < j->l->chunk[0])
+            return true;
+    }
+    return false;
+}
+
+/* A whole-image chunk inside [a, b): decoded in place into dst. */
+static bool
+chunk_direct(const struct decode_job *j, const struct dcn_chunk_ref *ref)
+{
+    return j->rows == NULL && j->direct_ok && ref->coord[0] >= j->a &&
+           ref->coord[0] + j->l->chunk[0] <= j->b && ref->nbytes > 0 &&
+           dcn_chunk_decode_exact_ok(&j->l->pipeline, ref->filter_mask);
+}
+
+/* Decode the stored chunk at ref into out (out_cap bytes). */
+static int
+decode_stored(const struct decode_job *j, const struct dcn_chunk_ref *ref,
+              unsigned char *out, size_t out_cap, struct dcn_error *err)
+{
+    const struct dcn_image_layout *l = j->l;
+    size_t got = 0;
+    char fl[128];
+    int rc = dcn_chunk_decode(
+            out, out_cap, &got,
+            (const unsigned char *)j->f->staging + ref->offset,
+            (size_t)ref->nbytes, &l->pipeline, ref->filter_mask,
+            j->chunk + j->cap, j->scratch_cap - j->cap, NULL);
+
+    if (rc == 0 && got != l->chunk_bytes)
+        rc = DCN_ECORRUPT;
+    if (rc >= 0)
+        return DCN_OK;
+    dcn_filter_pipeline_describe(fl, sizeof fl, &l->pipeline);
+    return dcn_error_set(err, rc,
+                         "%s: stored chunk at (%llu, %llu, %llu) "
+                         "does not decode with %s (%s)",
+                         j->file_hint != NULL ? j->file_hint : "image",
+                         (unsigned long long)ref->coord[0],
+                         (unsigned long long)ref->coord[1],
+                         (unsigned long long)ref->coord[2], fl,
+                         rc == DCN_ECORRUPT ? "corrupt data"
+                                            : dcn_strerror(rc));
+}
+
+/* Decode the chunk at ref if it holds wanted rows, and place them. */
+static int
+decode_ref(const struct decode_job *j, const struct dcn_chunk_ref *ref,
+           struct dcn_error *err)
+{
+    const struct dcn_image_layout *l = j->l;
+    bool direct;
+    int rc;
+
+    /* skip chunks that hold none of the wanted rows */
+    if (!chunk_hit(j, ref))
+        return DCN_OK;
+    direct = chunk_direct(j, ref);
+    if (ref->nbytes == 0) {
+        memset(j->chunk, 0, l->chunk_bytes);
+    } else if (direct) {
+        return decode_stored(
+                j, ref, j->dst + (size_t)(ref->coord[0] - j->a) * j->fbytes,
+                l->chunk_bytes, err);
+    } else {
+        rc = decode_stored(j, ref, j->chunk, j->cap, err);
+        if (rc < 0)
+            return rc;
+    }
+    dcn_chunk_copy_overlap(j->dst, j->a, (size_t)(j->b - j->a), j->rows,
+                           (size_t)l->extent[1], (size_t)l->extent[2], 1,
+                           j->chunk, ref->coord, l->chunk);
+    return DCN_OK;
+}
+
+int
+dcn_rtdc_image_decode( // NOLINT(readability-function-size): 9-arg public API
+        uint8_t *dst, uint64_t a, uint64_t b, const struct dcn_image_layout *l,
+        const struct dcn_image_fetch *f, void *scratch, size_t scratch_cap,
+        const char *file_hint, struct dcn_error *err)
+{
+    struct decode_job j;
 
     if (f->decoded || b <= a)
         return DCN_OK;
@@ -2021,60 +2539,23 @@ dcn_rtdc_image_decode(uint8_t *dst, uint64_t a, uint64_t b,
                              (unsigned long long)f->b);
     if (scratch_cap < dcn_rtdc_image_decode_scratch_size(l))
         return dcn_error_set(err, DCN_EINVAL, "decode scratch too small");
-    if (l->mapped)
-        rows = f->rows + (a - f->a);
-    direct_ok = l->chunk[1] == l->extent[1] && l->chunk[2] == l->extent[2];
+    j.dst = dst;
+    j.a = a;
+    j.b = b;
+    j.l = l;
+    j.f = f;
+    j.rows = l->mapped ? f->rows + (a - f->a) : NULL;
+    j.chunk = scratch;
+    j.cap = (dcn_chunk_decode_dst_size(l->chunk_bytes) + 63u) & ~(size_t)63u;
+    j.scratch_cap = scratch_cap;
+    j.fbytes = (size_t)(l->extent[1] * l->extent[2]);
+    j.direct_ok = l->chunk[1] == l->extent[1] && l->chunk[2] == l->extent[2];
+    j.file_hint = file_hint;
     for (size_t i = 0; i < f->nrefs; i++) {
-        const struct dcn_chunk_ref *ref = &f->refs[i];
-        bool hit = false;
-        bool direct;
-        unsigned char *out;
-        size_t got = 0;
-        int rc;
+        int rc = decode_ref(&j, &f->refs[i], err);
 
-        /* skip chunks that hold none of the wanted rows */
-        for (uint64_t k = 0; k < b - a && !hit; k++) {
-            uint64_t row = rows != NULL ? rows[k] : a + k;
-
-            hit = row >= ref->coord[0] && row - ref->coord[0] < l->chunk[0];
-        }
-        if (!hit)
-            continue;
-        /* a whole-image chunk inside [a, b): decode in place */
-        direct = rows == NULL && direct_ok && ref->coord[0] >= a &&
-                 ref->coord[0] + l->chunk[0] <= b && ref->nbytes > 0 &&
-                 dcn_chunk_decode_exact_ok(&l->pipeline, ref->filter_mask);
-        out = direct ? dst + (size_t)(ref->coord[0] - a) * fbytes : chunk;
-        if (ref->nbytes == 0) {
-            memset(chunk, 0, l->chunk_bytes);
-        } else {
-            rc = dcn_chunk_decode(
-                    out, direct ? l->chunk_bytes : cap, &got,
-                    (const unsigned char *)f->staging + ref->offset,
-                    (size_t)ref->nbytes, &l->pipeline, ref->filter_mask,
-                    chunk + cap, scratch_cap - cap, NULL);
-            if (rc == 0 && got != l->chunk_bytes)
-                rc = DCN_ECORRUPT;
-            if (rc < 0) {
-                char fl[128];
-
-                dcn_filter_pipeline_describe(fl, sizeof fl, &l->pipeline);
-                return dcn_error_set(err, rc,
-                                     "%s: stored chunk at (%llu, %llu, %llu) "
-                                     "does not decode with %s (%s)",
-                                     file_hint != NULL ? file_hint : "image",
-                                     (unsigned long long)ref->coord[0],
-                                     (unsigned long long)ref->coord[1],
-                                     (unsigned long long)ref->coord[2], fl,
-                                     rc == DCN_ECORRUPT ? "corrupt data"
-                                                        : dcn_strerror(rc));
-            }
-        }
-        if (direct)
-            continue;
-        dcn_chunk_copy_overlap(dst, a, (size_t)(b - a), rows,
-                               (size_t)l->extent[1], (size_t)l->extent[2], 1,
-                               chunk, ref->coord, l->chunk);
+        if (rc < 0)
+            return rc;
     }
     return DCN_OK;
 }
@@ -2114,7 +2595,8 @@ dcn_rtdc_image_read(struct dcn_rtdc_image *im, uint64_t a, uint64_t b,
     if (rc == 0) {
         char hint[PATH_CAP + 64];
 
-        snprintf(hint, sizeof hint, "%s: %s", im->fname, im->dpath);
+        /* only for messages: a long file name is cut */
+        (void)snprintf(hint, sizeof hint, "%s: %s", im->fname, im->dpath);
         rc = dcn_rtdc_image_decode(dst, a, b, &im->layout, &f, scratch, scap,
                                    hint, err);
     }
@@ -2129,95 +2611,122 @@ out:
 /* ---- open / accessors ---------------------------------------------------- */
 
 static int
-build_mapping(struct dcn_rtdc *r, const struct dcn_index_mapping *m,
+mapping_count(struct dcn_rtdc *r, const struct dcn_index_mapping *m,
               struct dcn_error *err)
 {
     uint64_t N = r->n_raw;
 
+    if (m->count < 0 || (uint64_t)m->count > N)
+        return dcn_error_set(err, DCN_EINVAL,
+                             "%s: index mapping %llu exceeds the %llu "
+                             "events (experiment:event count)",
+                             r->path, (unsigned long long)m->count,
+                             (unsigned long long)N);
+    r->n = (uint64_t)m->count;
+    return DCN_OK;
+}
+
+/* Python's slice semantics over the N events. */
+static int
+mapping_slice(struct dcn_rtdc *r, const struct dcn_index_mapping *m,
+              struct dcn_error *err)
+{
+    uint64_t N = r->n_raw;
+    int64_t start = m->has_start ? m->start : 0;
+    int64_t stop = m->has_stop ? m->stop : (int64_t)N;
+    int64_t step = m->has_step ? m->step : 1;
+    uint64_t cnt = 0;
+
+    if (step <= 0)
+        return dcn_error_set(err, DCN_EINVAL,
+                             "%s: index mapping slice step must be > 0",
+                             r->path);
+    if (start < 0)
+        start += (int64_t)N;
+    if (stop < 0)
+        stop += (int64_t)N;
+    if (start < 0)
+        start = 0;
+    if (stop > (int64_t)N)
+        stop = (int64_t)N;
+    if (stop > start)
+        cnt = (uint64_t)((stop - start + step - 1) / step);
+    r->n = cnt;
+    if (cnt == 0)
+        return DCN_OK;
+    r->idx = dcn__mallocarray(cnt, sizeof *r->idx);
+    if (r->idx == NULL)
+        return dcn_error_set(err, DCN_ENOMEM, "out of memory");
+    for (uint64_t j = 0; j < cnt; j++)
+        r->idx[j] = (uint64_t)start + j * (uint64_t)step;
+    return DCN_OK;
+}
+
+static int
+mapping_list(struct dcn_rtdc *r, const struct dcn_index_mapping *m,
+             struct dcn_error *err)
+{
+    uint64_t N = r->n_raw;
+
+    r->n = m->nindices;
+    if (m->nindices == 0)
+        return DCN_OK;
+    r->idx = dcn__mallocarray(m->nindices, sizeof *r->idx);
+    if (r->idx == NULL)
+        return dcn_error_set(err, DCN_ENOMEM, "out of memory");
+    for (size_t j = 0; j < m->nindices; j++) {
+        if (m->indices[j] >= N)
+            return dcn_error_set(err, DCN_EINVAL,
+                                 "%s: index mapping entry %zu (%llu) is "
+                                 "not below the %llu events",
+                                 r->path, j, (unsigned long long)m->indices[j],
+                                 (unsigned long long)N);
+        r->idx[j] = m->indices[j];
+    }
+    return DCN_OK;
+}
+
+static int
+build_mapping(struct dcn_rtdc *r, const struct dcn_index_mapping *m,
+              struct dcn_error *err)
+{
     r->idx = NULL;
-    r->n = N;
+    r->n = r->n_raw;
     if (m == NULL || m->kind == DCN_MAPPING_NONE)
         return DCN_OK;
-    if (m->kind == DCN_MAPPING_COUNT) {
-        if (m->count < 0 || (uint64_t)m->count > N)
-            return dcn_error_set(err, DCN_EINVAL,
-                                 "%s: index mapping %llu exceeds the %llu "
-                                 "events (experiment:event count)",
-                                 r->path, (unsigned long long)m->count,
-                                 (unsigned long long)N);
-        r->n = (uint64_t)m->count;
-        return DCN_OK;
-    }
-    if (m->kind == DCN_MAPPING_SLICE) {
-        int64_t start = m->has_start ? m->start : 0;
-        int64_t stop = m->has_stop ? m->stop : (int64_t)N;
-        int64_t step = m->has_step ? m->step : 1;
-        uint64_t cnt = 0;
-
-        if (step <= 0)
-            return dcn_error_set(err, DCN_EINVAL,
-                                 "%s: index mapping slice step must be > 0",
-                                 r->path);
-        if (start < 0)
-            start += (int64_t)N;
-        if (stop < 0)
-            stop += (int64_t)N;
-        if (start < 0)
-            start = 0;
-        if (stop > (int64_t)N)
-            stop = (int64_t)N;
-        if (stop > start)
-            cnt = (uint64_t)((stop - start + step - 1) / step);
-        r->n = cnt;
-        if (cnt == 0)
-            return DCN_OK;
-        r->idx = dcn__mallocarray(cnt, sizeof *r->idx);
-        if (r->idx == NULL)
-            return dcn_error_set(err, DCN_ENOMEM, "out of memory");
-        for (uint64_t j = 0; j < cnt; j++)
-            r->idx[j] = (uint64_t)start + j * (uint64_t)step;
-        return DCN_OK;
-    }
-    if (m->kind == DCN_MAPPING_LIST) {
-        r->n = m->nindices;
-        if (m->nindices == 0)
-            return DCN_OK;
-        r->idx = dcn__mallocarray(m->nindices, sizeof *r->idx);
-        if (r->idx == NULL)
-            return dcn_error_set(err, DCN_ENOMEM, "out of memory");
-        for (size_t j = 0; j < m->nindices; j++) {
-            if (m->indices[j] >= N)
-                return dcn_error_set(err, DCN_EINVAL,
-                                     "%s: index mapping entry %zu (%llu) is "
-                                     "not below the %llu events",
-                                     r->path, j,
-                                     (unsigned long long)m->indices[j],
-                                     (unsigned long long)N);
-            r->idx[j] = m->indices[j];
-        }
-        return DCN_OK;
-    }
+    if (m->kind == DCN_MAPPING_COUNT)
+        return mapping_count(r, m, err);
+    if (m->kind == DCN_MAPPING_SLICE)
+        return mapping_slice(r, m, err);
+    if (m->kind == DCN_MAPPING_LIST)
+        return mapping_list(r, m, err);
     return dcn_error_set(err, DCN_EINVAL, "bad index mapping kind");
 }
 
 static double
 round8(double v)
 {
-    char buf[64];
+    /* %.8f of any double fits: at most 1 + 309 + 1 + 8 characters */
+    char buf[512];
 
-    snprintf(buf, sizeof buf, "%.8f", v);
+    (void)snprintf(buf, sizeof buf, "%.8f", v);
     return strtod(buf, NULL);
 }
 
-static int
-open_checks(struct dcn_rtdc *r, const struct dcn_rtdc_open_opts *opts,
-            struct dcn_error *err)
+static bool
+is_number(const struct dcn_attr *a)
 {
-    const struct dcn_attr *a;
-    int rc;
+    return a != NULL && (a->kind == DCN_ATTR_INT || a->kind == DCN_ATTR_FLOAT);
+}
 
-    a = find_attr(r->attrs, r->nattrs, "experiment:event count");
-    if (a == NULL || (a->kind != DCN_ATTR_INT && a->kind != DCN_ATTR_FLOAT))
+/* experiment:event count, the number of events N (D14). */
+static int
+read_event_count(struct dcn_rtdc *r, struct dcn_error *err)
+{
+    const struct dcn_attr *a =
+            find_attr(r->attrs, r->nattrs, "experiment:event count");
+
+    if (!is_number(a))
         return dcn_error_set(err, a == NULL ? DCN_ENOTFOUND : DCN_EFORMAT,
                              "%s: root attribute 'experiment:event count' "
                              "is %s (D14)",
@@ -2229,33 +2738,57 @@ open_checks(struct dcn_rtdc *r, const struct dcn_rtdc_open_opts *opts,
                              "negative",
                              r->path);
     r->n_raw = a->kind == DCN_ATTR_INT ? (uint64_t)a->i : (uint64_t)a->d;
+    return DCN_OK;
+}
+
+/* The user's pixel size, else the file's (D14), rounded (§1). */
+static int
+read_pixel_size(struct dcn_rtdc *r, const struct dcn_rtdc_open_opts *opts,
+                struct dcn_error *err)
+{
+    const struct dcn_attr *a;
 
     if (opts != NULL && opts->pixel_size > 0) {
         r->pixel_size = round8(opts->pixel_size);
-    } else if (opts != NULL && (opts->flags & DCN_RTDC_OPEN_NO_PIXEL_SIZE)) {
-        a = find_attr(r->attrs, r->nattrs, "imaging:pixel size");
-        if (a != NULL && (a->kind == DCN_ATTR_INT || a->kind == DCN_ATTR_FLOAT))
-            r->pixel_size = round8(a->d);
-    } else {
-        a = find_attr(r->attrs, r->nattrs, "imaging:pixel size");
-        if (a == NULL || (a->kind != DCN_ATTR_INT && a->kind != DCN_ATTR_FLOAT))
-            return dcn_error_set(err, a == NULL ? DCN_ENOTFOUND : DCN_EFORMAT,
-                                 "%s: root attribute 'imaging:pixel size' is "
-                                 "%s and no pixel size was given (D14)",
-                                 r->path,
-                                 a == NULL ? "missing" : "not a number");
-        r->pixel_size = round8(a->d);
-        if (!(r->pixel_size > 0) || !isfinite(r->pixel_size))
-            return dcn_error_set(err, DCN_EFORMAT,
-                                 "%s: root attribute 'imaging:pixel size' is "
-                                 "%g; give a pixel size (D14)",
-                                 r->path, a->d);
+        return DCN_OK;
     }
+    a = find_attr(r->attrs, r->nattrs, "imaging:pixel size");
+    if (opts != NULL && (opts->flags & DCN_RTDC_OPEN_NO_PIXEL_SIZE)) {
+        if (is_number(a))
+            r->pixel_size = round8(a->d);
+        return DCN_OK;
+    }
+    if (!is_number(a))
+        return dcn_error_set(err, a == NULL ? DCN_ENOTFOUND : DCN_EFORMAT,
+                             "%s: root attribute 'imaging:pixel size' is "
+                             "%s and no pixel size was given (D14)",
+                             r->path, a == NULL ? "missing" : "not a number");
+    r->pixel_size = round8(a->d);
+    if (!(r->pixel_size > 0) || !isfinite(r->pixel_size))
+        return dcn_error_set(err, DCN_EFORMAT,
+                             "%s: root attribute 'imaging:pixel size' is "
+                             "%g; give a pixel size (D14)",
+                             r->path, a->d);
+    return DCN_OK;
+}
+
+static int
+open_checks(struct dcn_rtdc *r, const struct dcn_rtdc_open_opts *opts,
+            struct dcn_error *err)
+{
+    const struct dcn_attr *a;
+    int rc;
+
+    rc = read_event_count(r, err);
+    if (rc < 0)
+        return rc;
+    rc = read_pixel_size(r, opts, err);
+    if (rc < 0)
+        return rc;
     a = find_attr(r->attrs, r->nattrs, "imaging:frame rate");
     if (a != NULL && (a->kind == DCN_ATTR_FLOAT || a->kind == DCN_ATTR_INT))
         r->frame_rate = a->d;
-    rc = build_mapping(r, opts != NULL ? &opts->mapping : NULL, err);
-    return rc;
+    return build_mapping(r, opts != NULL ? &opts->mapping : NULL, err);
 }
 
 static int
@@ -2280,21 +2813,38 @@ collect_features(struct dcn_rtdc *r, struct dcn_error *err)
     return DCN_OK;
 }
 
+/* strerror() without its static buffer (concurrency-mt-unsafe). */
+static const char *
+errno_text(int e, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    /* glibc writes "Unknown error N" for an unknown e */
+    (void)strerror_r(e, buf, cap);
+    return buf;
+}
+
 /* Open the file with errors classified (missing, not HDF5, damaged). */
 static int
 open_file(struct dcn_rtdc *r, struct dcn_error *err)
 {
     struct stat st;
+    char why[256];
     htri_t is;
+    int e;
 
-    if (stat(r->path, &st) != 0)
-        return dcn_error_set(err, errno == ENOENT ? DCN_ENOTFOUND : DCN_EIO,
-                             "%s: cannot open: %s", r->path, strerror(errno));
+    if (stat(r->path, &st) != 0) {
+        e = errno;
+        return dcn_error_set(err, e == ENOENT ? DCN_ENOTFOUND : DCN_EIO,
+                             "%s: cannot open: %s", r->path,
+                             errno_text(e, why, sizeof why));
+    }
     if (!S_ISREG(st.st_mode))
         return dcn_error_set(err, DCN_EIO, "%s: not a regular file", r->path);
-    if (access(r->path, R_OK) != 0)
+    if (access(r->path, R_OK) != 0) {
+        e = errno;
         return dcn_error_set(err, DCN_EIO, "%s: cannot read: %s", r->path,
-                             strerror(errno));
+                             errno_text(e, why, sizeof why));
+    }
     is = H5Fis_hdf5(r->path);
     if (is <= 0)
         return dcn_error_set(err, DCN_EFORMAT,
@@ -2309,12 +2859,167 @@ open_file(struct dcn_rtdc *r, struct dcn_error *err)
     return DCN_OK;
 }
 
+/* The directory of path, for basin paths relative to it.  Owned. */
+static char *
+dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+
+    if (slash == NULL)
+        return dcn__strdup(".");
+    if (slash == path)
+        return dcn__strdup("/");
+    dir = dcn__malloc((size_t)(slash - path) + 1);
+    if (dir != NULL) {
+        memcpy(dir, path, (size_t)(slash - path));
+        dir[slash - path] = '\0';
+    }
+    return dir;
+}
+
+/* The attributes a measurement identifier is made of are there (so a
+ * missing identifier means out of memory). */
+static bool
+mid_expected(const struct dcn_rtdc *r)
+{
+    const struct dcn_attr *v = r->attrs;
+    size_t n = r->nattrs;
+
+    return attr_text(v, n, "experiment:run identifier") != NULL ||
+           (attr_text(v, n, "experiment:time") != NULL &&
+            attr_text(v, n, "experiment:date") != NULL &&
+            attr_text(v, n, "setup:identifier") != NULL);
+}
+
+/* One log, taken over from *name unless empty (empty logs are skipped). */
+static int
+read_log(struct dcn_rtdc *r, char **name, struct dcn_error *err)
+{
+    struct dcn_log *lg = &r->logs[r->nlogs];
+    char p[PATH_CAP];
+    int rc;
+
+    if (!path_fmt(p, sizeof p, "/logs/%s", *name))
+        return dcn_error_set(err, DCN_EIO, "%s: path too long: /logs/%s",
+                             r->path, *name);
+    rc = read_string_lines(r->file, p, r->path, &lg->lines, &lg->nlines, err);
+    if (rc < 0 || lg->nlines == 0)
+        return rc;
+    lg->name = *name;
+    *name = NULL;
+    r->nlogs++;
+    return DCN_OK;
+}
+
+static int
+read_logs(struct dcn_rtdc *r, struct dcn_error *err)
+{
+    char **names = NULL;
+    size_t nn = 0;
+    int rc = list_group(r->file, "/logs", r->path, &names, &nn, err);
+
+    if (rc < 0)
+        return rc;
+    if (nn > 0) {
+        r->logs = dcn__calloc(nn, sizeof *r->logs);
+        if (r->logs == NULL) {
+            strv_free(names, nn);
+            return dcn_error_set(err, DCN_ENOMEM, "out of memory");
+        }
+    }
+    for (size_t i = 0; i < nn && rc == DCN_OK; i++)
+        rc = read_log(r, &names[i], err);
+    strv_free(names, nn);
+    return rc;
+}
+
+/* Root attributes, identifier, checks, and the names in /events,
+ * /tables and /logs with the logs' lines. */
+static int
+read_metadata(struct dcn_rtdc *r, const struct dcn_rtdc_open_opts *opts,
+              struct dcn_error *err)
+{
+    int rc = read_root_attrs(r->file, r->path, &r->attrs, &r->nattrs, err);
+
+    if (rc < 0)
+        return rc;
+    r->mid = measurement_id(r->attrs, r->nattrs);
+    if (r->mid == NULL && mid_expected(r))
+        return dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", r->path);
+    rc = open_checks(r, opts, err);
+    if (rc < 0)
+        return rc;
+    rc = list_group(r->file, "/events", r->path, &r->events, &r->nevents, err);
+    if (rc < 0)
+        return rc;
+    rc = list_group(r->file, "/tables", r->path, &r->tables, &r->ntables, err);
+    if (rc < 0)
+        return rc;
+    return read_logs(r, err);
+}
+
+/* Frames per chunk of the file's own chunked /events/image, or 0. */
+static uint64_t
+own_image_chunk_rows(hid_t file)
+{
+    hid_t d;
+    hid_t dcpl;
+    hsize_t cd[3] = {0, 0, 0};
+    uint64_t rows = 0;
+
+    if (!is_dataset(file, "/events/image"))
+        return 0;
+    d = H5Dopen2(file, "/events/image", H5P_DEFAULT);
+    dcpl = d >= 0 ? H5Dget_create_plist(d) : H5I_INVALID_HID;
+    if (dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
+        H5Pget_chunk(dcpl, 3, cd) >= 1)
+        rows = cd[0];
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (d >= 0)
+        H5Dclose(d);
+    return rows;
+}
+
+/* §1.6: image chunk size from the file's own chunked /events/image. */
+static void
+set_image_chunk_size(struct dcn_rtdc *r)
+{
+    uint64_t c = own_image_chunk_rows(r->file);
+
+    r->image_chunk_size = 1000;
+    if (c > 0)
+        r->image_chunk_size = c >= 1000 ? c : (1000 / c) * c;
+    if (r->n > 0 && r->image_chunk_size > r->n)
+        r->image_chunk_size = r->n;
+}
+
+/* The image, unless DCN_RTDC_OPEN_NO_IMAGE: own or from a basin. */
+static int
+open_image(struct dcn_rtdc *r, const struct dcn_rtdc_open_opts *opts,
+           struct dcn_error *err)
+{
+    struct dcn_rtdc_image *im;
+    char tried[1024];
+
+    if (opts != NULL && (opts->flags & DCN_RTDC_OPEN_NO_IMAGE))
+        return DCN_OK;
+    if (dcn_rtdc_has_feature(r, "image"))
+        return dcn_rtdc_image_open(r, "image", &im, err);
+    paths_tried(r, tried, sizeof tried);
+    return dcn_error_set(err, DCN_ENOTFOUND,
+                         "%s: dataset events/image not found (neither "
+                         "in /events nor in a basin; basin paths "
+                         "tried: %s)",
+                         r->path, tried);
+}
+
 int
 dcn_rtdc_open(struct dcn_rtdc **out, const char *path,
               const struct dcn_rtdc_open_opts *opts, struct dcn_error *err)
 {
     struct dcn_rtdc *r;
-    const char *slash;
     int rc;
 
     if (out == NULL || path == NULL)
@@ -2329,15 +3034,7 @@ dcn_rtdc_open(struct dcn_rtdc **out, const char *path,
         return dcn_error_set(err, DCN_ENOMEM, "out of memory");
     r->file = H5I_INVALID_HID;
     r->path = dcn__strdup(path);
-    slash = strrchr(path, '/');
-    if (slash == NULL)
-        r->dir = dcn__strdup(".");
-    else if (slash == path)
-        r->dir = dcn__strdup("/");
-    else if ((r->dir = dcn__malloc((size_t)(slash - path) + 1)) != NULL) {
-        memcpy(r->dir, path, (size_t)(slash - path));
-        r->dir[slash - path] = '\0';
-    }
+    r->dir = dir_of(path);
     if (r->path == NULL || r->dir == NULL) {
         rc = dcn_error_set(err, DCN_ENOMEM, "out of memory");
         goto fail;
@@ -2345,103 +3042,19 @@ dcn_rtdc_open(struct dcn_rtdc **out, const char *path,
     rc = open_file(r, err);
     if (rc < 0)
         goto fail;
-    rc = read_root_attrs(r->file, r->path, &r->attrs, &r->nattrs, err);
+    rc = read_metadata(r, opts, err);
     if (rc < 0)
         goto fail;
-    r->mid = measurement_id(r->attrs, r->nattrs);
-    if (r->mid == NULL &&
-        (attr_text(r->attrs, r->nattrs, "experiment:run identifier") != NULL ||
-         (attr_text(r->attrs, r->nattrs, "experiment:time") != NULL &&
-          attr_text(r->attrs, r->nattrs, "experiment:date") != NULL &&
-          attr_text(r->attrs, r->nattrs, "setup:identifier") != NULL))) {
-        rc = dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", r->path);
-        goto fail;
-    }
-    rc = open_checks(r, opts, err);
-    if (rc < 0)
-        goto fail;
-    rc = list_group(r->file, "/events", r->path, &r->events, &r->nevents, err);
-    if (rc < 0)
-        goto fail;
-    rc = list_group(r->file, "/tables", r->path, &r->tables, &r->ntables, err);
-    if (rc < 0)
-        goto fail;
-    {
-        char **names = NULL;
-        size_t nn = 0;
-
-        rc = list_group(r->file, "/logs", r->path, &names, &nn, err);
-        if (rc < 0)
-            goto fail;
-        if (nn > 0) {
-            r->logs = dcn__calloc(nn, sizeof *r->logs);
-            if (r->logs == NULL) {
-                strv_free(names, nn);
-                rc = dcn_error_set(err, DCN_ENOMEM, "out of memory");
-                goto fail;
-            }
-        }
-        for (size_t i = 0; i < nn; i++) {
-            char p[PATH_CAP];
-            struct dcn_log *lg = &r->logs[r->nlogs];
-
-            snprintf(p, sizeof p, "/logs/%s", names[i]);
-            rc = read_string_lines(r->file, p, r->path, &lg->lines, &lg->nlines,
-                                   err);
-            if (rc < 0) {
-                strv_free(names, nn);
-                goto fail;
-            }
-            if (lg->nlines == 0)
-                continue; /* empty logs are skipped */
-            lg->name = names[i];
-            names[i] = NULL;
-            r->nlogs++;
-        }
-        strv_free(names, nn);
-    }
     rc = resolve_basins(r, err);
     if (rc < 0)
         goto fail;
     rc = collect_features(r, err);
     if (rc < 0)
         goto fail;
-    /* §1.6: image chunk size from the file's own chunked /events/image */
-    r->image_chunk_size = 1000;
-    if (is_dataset(r->file, "/events/image")) {
-        hid_t d = H5Dopen2(r->file, "/events/image", H5P_DEFAULT);
-        hid_t dcpl = d >= 0 ? H5Dget_create_plist(d) : H5I_INVALID_HID;
-        hsize_t cd[3] = {0, 0, 0};
-
-        if (dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
-            H5Pget_chunk(dcpl, 3, cd) >= 1 && cd[0] > 0)
-            r->image_chunk_size =
-                    cd[0] >= 1000 ? cd[0] : (1000 / cd[0]) * cd[0];
-        if (dcpl >= 0)
-            H5Pclose(dcpl);
-        if (d >= 0)
-            H5Dclose(d);
-    }
-    if (r->n > 0 && r->image_chunk_size > r->n)
-        r->image_chunk_size = r->n;
-    if (opts == NULL || !(opts->flags & DCN_RTDC_OPEN_NO_IMAGE)) {
-        struct dcn_rtdc_image *im;
-
-        if (!dcn_rtdc_has_feature(r, "image")) {
-            char tried[1024];
-
-            paths_tried(r, tried, sizeof tried);
-            rc = dcn_error_set(err, DCN_ENOTFOUND,
-                               "%s: dataset events/image not found (neither "
-                               "in /events nor in a basin; basin paths "
-                               "tried: %s)",
-                               r->path, tried);
-            goto fail;
-        }
-        rc = dcn_rtdc_image_open(r, "image", &im, err);
-        if (rc < 0)
-            goto fail;
-    }
+    set_image_chunk_size(r);
+    rc = open_image(r, opts, err);
+    if (rc < 0)
+        goto fail;
     *out = r;
     return DCN_OK;
 fail:

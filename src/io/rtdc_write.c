@@ -1492,6 +1492,29 @@ copy_type(hid_t src)
     return t;
 }
 
+/* A vlen string type: values are pointers that HDF5 allocates. */
+static bool
+is_vlen_str(hid_t type)
+{
+    return H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0;
+}
+
+/* HDF5 converts no character sets: read a vlen string in its stored set,
+ * then store the same pointers as UTF-8 (h5py's round trip). */
+static hid_t
+attr_read_type(hid_t ftype, hid_t type)
+{
+    return is_vlen_str(ftype) ? H5Tcopy(ftype) : H5Tcopy(type);
+}
+
+/* Free what HDF5 allocated for the values read into buf, if any. */
+static void
+reclaim_vlen(void *buf, hid_t type, hid_t rtype, hid_t space)
+{
+    if (H5Tdetect_class(type, H5T_VLEN) > 0 || is_vlen_str(type))
+        H5Dvlen_reclaim(rtype >= 0 ? rtype : type, space, H5P_DEFAULT, buf);
+}
+
 /* Copy attribute name from src_obj to dst_obj unless present there. */
 static int
 copy_attr(hid_t dst_obj, hid_t src_obj, const char *name)
@@ -1528,11 +1551,7 @@ copy_attr(hid_t dst_obj, hid_t src_obj, const char *name)
         rc = DCN_ENOMEM;
         goto out;
     }
-    /* HDF5 converts no character sets: read a vlen string in its stored
-     * set, then store the same pointers as UTF-8 (h5py's round trip). */
-    rtype = H5Tget_class(ftype) == H5T_STRING && H5Tis_variable_str(ftype) > 0
-                    ? H5Tcopy(ftype)
-                    : H5Tcopy(type);
+    rtype = attr_read_type(ftype, type);
     if (rtype < 0 || (npts > 0 && H5Aread(attr, rtype, buf) < 0))
         goto out;
     out = H5Acreate2(dst_obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
@@ -1542,10 +1561,8 @@ copy_attr(hid_t dst_obj, hid_t src_obj, const char *name)
         goto out;
     rc = DCN_OK;
 out:
-    if (buf != NULL && type >= 0 && space >= 0 && npts > 0 &&
-        (H5Tdetect_class(type, H5T_VLEN) > 0 ||
-         (H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0)))
-        H5Dvlen_reclaim(rtype >= 0 ? rtype : type, space, H5P_DEFAULT, buf);
+    if (buf != NULL && type >= 0 && space >= 0 && npts > 0)
+        reclaim_vlen(buf, type, rtype, space);
     dcn__free(buf);
     close_id(out);
     close_id(rtype);
@@ -2177,10 +2194,10 @@ gather_rows(const struct feat_src *f, const struct gather *g,
 }
 
 int
-dcn__writer_copy_mapped(struct dcn_writer *w, const char *src_path,
-                        const char *src_dset, const char *dst_group,
-                        const char *name, const uint64_t *map, size_t n,
-                        struct dcn_error *err)
+dcn__writer_copy_mapped( // NOLINT(readability-function-size): 8-arg public API
+        struct dcn_writer *w, const char *src_path, const char *src_dset,
+        const char *dst_group, const char *name, const uint64_t *map, size_t n,
+        struct dcn_error *err)
 {
     struct feat_src f = FEAT_SRC_INIT(src_path, src_dset);
     struct gather g = {NULL, 0, NULL, 0};
