@@ -14,21 +14,29 @@
  * moves a slot to ASSIGNED and FETCHED, so a worker never decodes a slot
  * whose data are incomplete.
  *
- * Synchronisation: one process-shared robust mutex and one condition
- * variable.  Every transition increments `epoch` and broadcasts; every
- * wait loops on a predicate that includes "quit".  Lock order: register
+ * Synchronisation: one process-shared robust mutex and one futex word.
+ * Every transition increments `epoch` and `wake` and wakes the waiters;
+ * every wait loops on a predicate that includes "quit".  Not a condition
+ * variable: glibc keeps the state of a condition's waiters in the shared
+ * memory, and a worker process killed while waiting leaves it behind, so
+ * that the next broadcast (the one that reports the dead worker) blocks
+ * forever.  A futex word holds nothing of its waiters.  Lock order: register
  * lock, then slot lock.  A process that dies holding the register lock
  * turns into DCN_EWORKER and stops the run instead of hanging it.
  */
 /* MAP_ANONYMOUS is not in POSIX.1-2008; glibc exposes it here. */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "slot_register.h"
 
@@ -48,11 +56,11 @@ struct slot_entry {
 };
 
 struct dcn_slot_register {
-    pthread_mutex_t lock;   /* process-shared, robust */
-    pthread_cond_t changed; /* process-shared; broadcast on transitions */
-    uint64_t epoch;         /* guarded by lock */
-    char state;             /* guarded by lock: enum dcn_register_state */
-    int64_t next_chunk;     /* guarded by lock: next chunk to assign */
+    pthread_mutex_t lock; /* process-shared, robust */
+    uint32_t wake;        /* futex word: changed under lock, atomically */
+    uint64_t epoch;       /* guarded by lock */
+    char state;           /* guarded by lock: enum dcn_register_state */
+    int64_t next_chunk;   /* guarded by lock: next chunk to assign */
     int64_t counters[DCN_COUNTER_COUNT]; /* guarded by lock */
     double timers[DCN_TIMER_COUNT];      /* guarded by lock */
     struct dcn_error error;              /* guarded by lock; first wins */
@@ -146,7 +154,6 @@ static int
 init_sync(struct dcn_slot_register *reg)
 {
     pthread_mutexattr_t ma;
-    pthread_condattr_t ca;
     int rc = pthread_mutexattr_init(&ma);
 
     if (rc != 0)
@@ -157,19 +164,7 @@ init_sync(struct dcn_slot_register *reg)
     if (rc == 0)
         rc = pthread_mutex_init(&reg->lock, &ma);
     pthread_mutexattr_destroy(&ma);
-    if (rc != 0)
-        return rc;
-    rc = pthread_condattr_init(&ca);
-    if (rc == 0)
-        rc = pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
-    /* Timed waits measure intervals: immune to wall-clock changes. */
-    if (rc == 0)
-        rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    if (rc == 0)
-        rc = pthread_cond_init(&reg->changed, &ca);
-    pthread_condattr_destroy(&ca);
-    if (rc != 0)
-        pthread_mutex_destroy(&reg->lock);
+    reg->wake = 0;
     return rc;
 }
 
@@ -252,7 +247,6 @@ dcn__slot_register_new(struct dcn_slot_register **reg,
     }
     rc = init_slots(r, &lay, cfg, err);
     if (rc < 0) {
-        pthread_cond_destroy(&r->changed);
         pthread_mutex_destroy(&r->lock);
         munmap(mem, lay.total);
         return rc;
@@ -268,10 +262,6 @@ dcn__slot_register_free(struct dcn_slot_register *reg)
         return;
     for (size_t i = 0; i < reg->nslots; i++)
         dcn_chunk_slot_release(dcn__slot_register_slot(reg, i));
-    /* No pthread_cond_destroy(): glibc's waits for every waiter to leave
-     * pthread_cond_wait(), and a worker process that was killed while
-     * waiting never does, so it would block forever.  The condition
-     * variable owns nothing beyond the mapping, which goes now. */
     pthread_mutex_destroy(&reg->lock);
     munmap(reg, reg->mapping_len);
 }
@@ -343,14 +333,22 @@ dcn__slot_register_shared_extra(struct dcn_slot_register *reg)
     return reg->extra_off == 0 ? NULL : (char *)reg + reg->extra_off;
 }
 
+/* Wake every waiter of any process (the lock is held). */
+static void
+broadcast_locked(struct dcn_slot_register *reg)
+{
+    reg->epoch++;
+    __atomic_add_fetch(&reg->wake, 1, __ATOMIC_RELEASE);
+    (void)syscall(SYS_futex, &reg->wake, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
 /* Called with the lock held: record the error, quit, wake everyone. */
 static void
 fail_locked(struct dcn_slot_register *reg, int code, const char *msg)
 {
     dcn_error_set(&reg->error, code, "%s", msg);
     reg->state = DCN_REGISTER_QUIT;
-    reg->epoch++;
-    pthread_cond_broadcast(&reg->changed);
+    broadcast_locked(reg);
 }
 
 /* A lock whose owner died means a worker process crashed: stop the run. */
@@ -380,22 +378,39 @@ reg_unlock(struct dcn_slot_register *reg)
     pthread_mutex_unlock(&reg->lock);
 }
 
-/* Wait on the condition; on return the lock is held unless < 0. */
+/*
+ * Drop the lock, sleep until the next broadcast (or the CLOCK_MONOTONIC
+ * deadline until, if not NULL), take the lock again.  A broadcast after
+ * `wake` was read makes the futex return at once: no lost wake-ups.  May
+ * return early; callers loop on their predicate.  On return the lock is
+ * held unless < 0.
+ */
+static int
+reg_sleep_locked(struct dcn_slot_register *reg, const struct timespec *until)
+{
+    uint32_t seen = __atomic_load_n(&reg->wake, __ATOMIC_ACQUIRE);
+
+    reg_unlock(reg);
+    /* FUTEX_WAIT_BITSET: an absolute deadline on CLOCK_MONOTONIC. */
+    (void)syscall(SYS_futex, &reg->wake, FUTEX_WAIT_BITSET, seen, until, NULL,
+                  FUTEX_BITSET_MATCH_ANY);
+    return reg_lock(reg);
+}
+
 static int
 reg_wait_locked(struct dcn_slot_register *reg)
 {
-    int rc = pthread_cond_wait(&reg->changed, &reg->lock);
-
-    if (rc == EOWNERDEAD)
-        return owner_died(reg);
-    return DCN_OK;
+    return reg_sleep_locked(reg, NULL);
 }
 
-static void
-broadcast_locked(struct dcn_slot_register *reg)
+static bool
+deadline_passed(const struct timespec *until)
 {
-    reg->epoch++;
-    pthread_cond_broadcast(&reg->changed);
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > until->tv_sec ||
+           (now.tv_sec == until->tv_sec && now.tv_nsec >= until->tv_nsec);
 }
 
 int
@@ -685,7 +700,6 @@ dcn__slot_register_wait_timed(struct dcn_slot_register *reg, uint64_t seen,
 {
     struct timespec until;
     int rc = reg_lock(reg);
-    int w = 0;
 
     clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += (time_t)seconds;
@@ -694,12 +708,9 @@ dcn__slot_register_wait_timed(struct dcn_slot_register *reg, uint64_t seen,
         until.tv_sec++;
         until.tv_nsec -= 1000000000L;
     }
-    while (rc == DCN_OK && w != ETIMEDOUT && reg->epoch == seen &&
-           reg->state != DCN_REGISTER_QUIT) {
-        w = pthread_cond_timedwait(&reg->changed, &reg->lock, &until);
-        if (w == EOWNERDEAD)
-            rc = owner_died(reg);
-    }
+    while (rc == DCN_OK && reg->epoch == seen &&
+           reg->state != DCN_REGISTER_QUIT && !deadline_passed(&until))
+        rc = reg_sleep_locked(reg, &until);
     if (rc < 0)
         return rc;
     rc = reg->state == DCN_REGISTER_QUIT ? DCN_ECANCELED : DCN_OK;

@@ -2,9 +2,14 @@
 /*
  * test_slot_register.c - the rules of the slot register (style.md §5.2):
  * remainder slot sizing, chunk assignment, lowest-chunk-first, the
- * StateWarden transition, failed tasks, recycling, pause/quit, errors.
+ * StateWarden transition, failed tasks, recycling, pause/quit, errors,
+ * and a worker process killed while it waits.
  */
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "slot_register.h"
@@ -342,6 +347,64 @@ test_counters_timers_and_config_errors(void)
     dcn__slot_register_free(NULL);
 }
 
+static void
+sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    (void)nanosleep(&ts, NULL);
+}
+
+static void *
+wait_for_next_change(void *arg)
+{
+    struct waiter *w = arg;
+
+    w->rc = dcn__slot_register_wait(w->reg, dcn__slot_register_epoch(w->reg));
+    return NULL;
+}
+
+/*
+ * A worker process killed while it waits on the register must not block
+ * later wake-ups.  With glibc's process-shared condition variables it
+ * did: the dead waiter's state stayed in the shared memory and the second
+ * broadcast after its death waited for it forever (a run that lost a
+ * worker hung instead of failing).  alarm() turns a hang into a failure.
+ */
+static void
+test_killed_waiter_blocks_nobody(void)
+{
+    struct dcn_slot_register *reg = make_register(2, 2, 10);
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        (void)dcn__slot_register_wait(reg, dcn__slot_register_epoch(reg));
+        _exit(0);
+    }
+    CHECK(pid > 0);
+    sleep_ms(100); /* the child is asleep in the wait now */
+    CHECK_EQ(kill(pid, SIGKILL), 0);
+    CHECK_EQ(waitpid(pid, NULL, 0), pid);
+    alarm(30);
+    for (int round = 0; round < 3; round++) {
+        struct waiter w = {reg, -1};
+        pthread_t th;
+
+        pthread_create(&th, NULL, wait_for_next_change, &w);
+        sleep_ms(20);
+        dcn__slot_register_broadcast(reg);
+        pthread_join(th, NULL);
+        CHECK_EQ(w.rc, DCN_OK);
+    }
+    CHECK_EQ(dcn__slot_register_wait_timed(reg, dcn__slot_register_epoch(reg),
+                                           0.05),
+             DCN_OK);
+    CHECK_EQ(dcn__slot_register_fail(reg, DCN_EWORKER, "worker died"),
+             DCN_EWORKER);
+    alarm(0);
+    dcn__slot_register_free(reg);
+}
+
 int
 main(void)
 {
@@ -354,6 +417,7 @@ main(void)
     test_lowest_chunk_first_and_state_warden();
     test_full_cycle_recycles_and_ends_in_done();
     test_error_stops_the_run_and_wakes_waiters();
+    test_killed_waiter_blocks_nobody();
     test_pause_blocks_until_work();
     test_counters_timers_and_config_errors();
     return check_report();
