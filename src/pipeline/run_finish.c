@@ -104,29 +104,37 @@ relative_path(char *dst, size_t cap, const char *target, const char *base)
     return len < cap ? 0 : -1;
 }
 
-/* One "dcnum basin" file basin to the input (format.md §2.5, §2.9). */
+/* The absolute directory of path (PATH_MAX bytes in dir); 0 or -1. */
+static int
+absolute_dir_of(const char *path, char *dir)
+{
+    char tmp[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+
+    /* fits: resolve_paths() keeps path_out shorter than DCN_RUN_PATH_MAX */
+    _Static_assert(DCN_RUN_PATH_MAX <= PATH_MAX, "tmp holds path_out");
+    if (slash == NULL) /* "out.rtdc": the working directory */
+        (void)snprintf(tmp, sizeof(tmp), ".");
+    else
+        (void)snprintf(tmp, sizeof(tmp), "%.*s",
+                       slash > path ? (int)(slash - path) : 1, path);
+    return realpath(tmp, dir) != NULL ? 0 : -1;
+}
+
+/* One "dcnum basin" file basin to the input (format.md §2.5, §2.9): its
+ * absolute path and, where one can be formed, the path relative to the
+ * output's directory. */
 static int
 input_basin(struct dcn_run *run, struct run_output *o,
             const char *const *features, size_t n)
 {
     char description[96], dir[PATH_MAX], rel[PATH_MAX];
     const char *paths[2] = {run->path_in, rel};
-    const char *slash = strrchr(run->path_out, '/');
     struct dcn_basin b;
 
     if (n == 0)
         return DCN_OK;
-    /* All three fit: resolve_paths() keeps path_out shorter than
-     * DCN_RUN_PATH_MAX, realpath() writes at most PATH_MAX bytes, and the
-     * version is short. */
-    _Static_assert(DCN_RUN_PATH_MAX <= PATH_MAX, "dir holds path_out");
-    (void)snprintf(dir, sizeof(dir), "%.*s",
-                   slash != NULL && slash > run->path_out
-                           ? (int)(slash - run->path_out)
-                           : 1,
-                   run->path_out);
-    if (realpath(dir, rel) != NULL)
-        (void)snprintf(dir, sizeof(dir), "%s", rel);
+    /* fits: the version is short */
     (void)snprintf(description, sizeof(description), "Created with dcnumc %s",
                    dcn_version());
     memset(&b, 0, sizeof(b));
@@ -134,7 +142,11 @@ input_basin(struct dcn_run *run, struct run_output *o,
     b.name = "dcnum basin";
     b.description = description;
     b.paths = paths;
-    b.npaths = relative_path(rel, sizeof(rel), run->path_in, dir) == 0 ? 2 : 1;
+    b.npaths = absolute_dir_of(run->path_out, dir) == 0 &&
+                               relative_path(rel, sizeof(rel), run->path_in,
+                                             dir) == 0
+                       ? 2
+                       : 1;
     b.identifier = dcn_rtdc_measurement_id(run->in);
     b.features = features;
     b.nfeatures = n;

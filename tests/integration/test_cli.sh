@@ -108,6 +108,20 @@ expect 0 "" "$B" run in -r --output-dir outdir -q
   bad "-r --output-dir: $(ls outdir | tr '\n' ' ')"
 rm -rf in outdir
 
+# tap with an output path that has no directory: the basin's relative path
+# starts from the working directory and leads to the input.
+expect 0 "" "$B" run "$D/cytoshot-test-data.rtdc" -o otap.rtdc -q \
+  --basin-strategy tap
+rel=$("$B" info otap.rtdc |
+      sed -nE 's/^ *paths: +[^,]+, (.*cytoshot-test-data\.rtdc)$/\1/p' | head -1)
+if [ -n "$rel" ] && [ "$(realpath -m "$rel")" = \
+     "$(realpath "$D/cytoshot-test-data.rtdc")" ]; then
+  ok
+else
+  bad "tap basin relative path '$rel'"
+fi
+rm -f otap.rtdc
+
 # Ctrl-C: exit 130, nothing left behind.
 "$B" synth -n 6000 big.rtdc >/dev/null 2>&1 || bad "synth failed"
 "$B" run big.rtdc -o obig.rtdc -q --num-workers 2 &
