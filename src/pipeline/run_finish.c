@@ -294,8 +294,11 @@ finish_steps(struct dcn_run *run, struct run_output *o)
         rc = run_identifier(run, o);
     if (rc == DCN_OK) {
         summary_lines(run, o);
+        /* An input made in the same second has a log of this name, and
+         * copy_metadata brought it in; this run's log wins, as its job
+         * log and attributes do (dcnum fails here). */
         rc = dcn__writer_log(o->w, log_name, (const char *const *)run->log,
-                             run->nlog, false, &run->err);
+                             run->nlog, true, &run->err);
     }
     return rc;
 }

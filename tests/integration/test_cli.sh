@@ -83,7 +83,10 @@ expect 0 '"skipped": false' "$B" run "$D/cytoshot-test-data.rtdc" -o ok.rtdc \
 # Same output path, other pipeline: refused without --force.
 expect 1 "ok.rtdc" "$B" run "$D/cytoshot-test-data.rtdc" -o ok.rtdc \
   --mask-kw closing_disk=0
-rm -f ok.rtdc
+# An output processed again at once: its logs carry the same second as
+# this run's own, which win.
+expect 0 "" "$B" run ok.rtdc -o okagain.rtdc -q
+rm -f ok.rtdc okagain.rtdc
 
 # --limit-events: stop at the frame that reaches the limit, a valid file.
 expect 0 '"events": 2[0-9],' "$B" run "$D/cytoshot-test-data.rtdc" \
