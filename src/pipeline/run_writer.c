@@ -138,6 +138,23 @@ write_frame_values(struct dcn_run *run, struct run_output *o, size_t slot,
     return rc;
 }
 
+/* The event's stored mask (255 inside, 0 elsewhere) of a frame of npix
+ * pixels: only the rows the event spans are compared with its label. */
+static void
+mask_row(uint8_t *dst, const uint16_t *labels, size_t width, size_t npix,
+         const struct dcn_event *ev)
+{
+    size_t first = (size_t)ev->row0 * width;
+    size_t end = ((size_t)ev->row1 + 1) * width;
+
+    if (ev->row0 > ev->row1 || end > npix) { /* no rows known: every row */
+        first = 0;
+        end = npix;
+    }
+    memset(dst, 0, npix);
+    dcn__mask_from_labels(dst + first, labels + first, end - first, ev->label);
+}
+
 static int
 write_event(struct dcn_run *run, struct run_output *o, size_t slot, size_t k,
             const struct dcn_event *ev, int64_t n)
@@ -152,9 +169,8 @@ write_event(struct dcn_run *run, struct run_output *o, size_t slot, size_t k,
     if (rc == DCN_OK)
         rc = write_frame_values(run, o, slot, k, n);
     if (rc == DCN_OK) {
-        dcn__mask_from_labels(enc_stream_row(o->mask_s),
-                              dcn_chunk_slot_labels(s) + k * npix, npix,
-                              ev->label);
+        mask_row(enc_stream_row(o->mask_s), dcn_chunk_slot_labels(s) + k * npix,
+                 run->width, npix, ev);
         rc = enc_stream_commit(o->mask_s, &o->err);
     }
     o->events++;

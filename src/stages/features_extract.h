@@ -194,6 +194,8 @@ struct dcn_event {
     double feat[DCN_FEAT_COUNT];
     uint16_t label; /* the event's mask is labels == label in its frame */
     uint32_t npix;  /* pixels of the mask */
+    uint32_t row0;  /* the mask lies in rows row0 .. row1 (inclusive) */
+    uint32_t row1;
 };
 
 /* The caller's event table for one frame: fixed capacity, filled by

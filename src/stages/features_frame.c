@@ -281,6 +281,8 @@ one_event(struct dcn_event *out, const struct event_ctx *ctx, uint16_t id,
 
     out->label = id;
     out->npix = ls->n;
+    out->row0 = ls->y0;
+    out->row1 = ls->y1;
     if (!dcn_gate_box_pass(&ctx->cfg->gate, out->feat))
         return EVENT_GATED_OUT;
     return valid ? EVENT_KEPT : EVENT_INVALID;
