@@ -6,8 +6,10 @@
  * cytoshot-x5 (200 frames, 275 events) is processed with 1, 2 and 8
  * worker threads and with 2 and 8 worker processes.  Every dataset in
  * /events, /basin_events and /basins must be stored identically: the same
- * chunk offsets, filter masks and compressed bytes.  (The logs record the
- * worker count and timings, as dcnum's do, and are not compared.)
+ * chunk offsets, filter masks and compressed bytes, and the same
+ * attributes; so must the root attributes (PPIDs, hash, yield, run
+ * identifier, metadata).  (The logs record the worker count and timings,
+ * as dcnum's do, and are not compared.)
  */
 #define _DEFAULT_SOURCE
 #include <limits.h>
@@ -21,7 +23,7 @@
 #include "dcnumc/run.h"
 #include "testdata.h"
 
-#define MAX_SETS 256
+#define MAX_SETS 512
 
 struct fingerprint {
     char names[MAX_SETS][96];
@@ -55,6 +57,22 @@ run_with(const char *in, const char *out, const char *workers, const char *kind)
     return rc;
 }
 
+/* One entry: the attributes of object, as "<object>@attrs". */
+static void
+add_attrs(struct fingerprint *fp, const char *file, const char *object)
+{
+    int len;
+
+    if (fp->n >= MAX_SETS)
+        return;
+    len = snprintf(fp->names[fp->n], sizeof(fp->names[0]), "%s@attrs", object);
+    if (!CHECK(len >= 0 && (size_t)len < sizeof(fp->names[0])))
+        return;
+    CHECK_EQ(td_attrs_md5(fp->md5[fp->n], file, object), 0);
+    fp->n++;
+}
+
+/* Every dataset of group: its stored chunks, then its attributes. */
 static void
 add_group(struct fingerprint *fp, const char *file, const char *group)
 {
@@ -64,13 +82,15 @@ add_group(struct fingerprint *fp, const char *file, const char *group)
     if (td_list_group(&names, &n, file, group) != 0)
         return;
     for (size_t i = 0; i < n && fp->n < MAX_SETS; i++) {
-        int len = snprintf(fp->names[fp->n], sizeof(fp->names[0]), "%s/%s",
-                           group, names[i]);
+        char path[96];
+        int len = snprintf(path, sizeof(path), "%s/%s", group, names[i]);
 
-        if (!CHECK(len >= 0 && (size_t)len < sizeof(fp->names[0])))
+        if (!CHECK(len >= 0 && (size_t)len < sizeof(path)))
             continue;
-        CHECK_EQ(td_stored_md5(fp->md5[fp->n], file, fp->names[fp->n]), 0);
+        (void)snprintf(fp->names[fp->n], sizeof(fp->names[0]), "%s", path);
+        CHECK_EQ(td_stored_md5(fp->md5[fp->n], file, path), 0);
         fp->n++;
+        add_attrs(fp, file, path);
     }
     td_names_free(names, n);
 }
@@ -79,6 +99,7 @@ static void
 fingerprint(struct fingerprint *fp, const char *file)
 {
     fp->n = 0;
+    add_attrs(fp, file, "/");
     add_group(fp, file, "/events");
     add_group(fp, file, "/basin_events");
     add_group(fp, file, "/basins");
@@ -136,7 +157,8 @@ main(void)
         CHECK_EQ(run_with(in, out, configs[c][0], configs[c][1]), DCN_OK);
         fingerprint(f, out);
         unlink(out);
-        printf("%s %s: %zu datasets\n", configs[c][0], configs[c][1], f->n);
+        printf("%s %s: %zu datasets and attribute sets\n", configs[c][0],
+               configs[c][1], f->n);
         if (c > 0)
             check_same_as_reference(&fp, &ref, configs[c]);
     }

@@ -534,3 +534,84 @@ td_attr_string(char *out, size_t len, const char *file, const char *name)
     H5Fclose(f);
     return rc;
 }
+
+/* Feed one attribute's value into ctx; 0 or -1. */
+static int
+md5_attr_value(struct dcn_md5 *ctx, hid_t a, hid_t t)
+{
+    size_t size = H5Tget_size(t);
+    int rc = -1;
+
+    if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        char *str = NULL;
+
+        H5Tset_size(mt, H5T_VARIABLE);
+        if (H5Aread(a, mt, &str) >= 0 && str != NULL) {
+            dcn__md5_update(ctx, str, strlen(str));
+            rc = 0;
+        }
+        H5free_memory(str);
+        H5Tclose(mt);
+        return rc;
+    }
+    {
+        hid_t sp = H5Aget_space(a);
+        hssize_t n = H5Sget_simple_extent_npoints(sp);
+        unsigned char *buf = n > 0 ? malloc((size_t)n * size) : NULL;
+
+        if (buf != NULL && H5Aread(a, t, buf) >= 0) {
+            dcn__md5_update(ctx, buf, (size_t)n * size);
+            rc = 0;
+        }
+        free(buf);
+        H5Sclose(sp);
+    }
+    return rc;
+}
+
+static herr_t
+md5_one_attr(hid_t loc, const char *name, const H5A_info_t *info, void *data)
+{
+    struct dcn_md5 *ctx = data;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+    int rc = -1;
+
+    (void)info;
+    if (t >= 0) {
+        unsigned char head[2] = {(unsigned char)H5Tget_class(t),
+                                 (unsigned char)H5Tget_size(t)};
+
+        dcn__md5_update(ctx, name, strlen(name) + 1);
+        dcn__md5_update(ctx, head, sizeof(head));
+        rc = md5_attr_value(ctx, a, t);
+        H5Tclose(t);
+    }
+    if (a >= 0)
+        H5Aclose(a);
+    return rc == 0 ? 0 : -1;
+}
+
+int
+td_attrs_md5(char hex[33], const char *file, const char *object)
+{
+    struct dcn_md5 ctx;
+    unsigned char digest[16];
+    hsize_t idx = 0;
+    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t o = f >= 0 ? H5Oopen(f, object, H5P_DEFAULT) : -1;
+    herr_t rc = -1;
+
+    dcn__md5_init(&ctx);
+    if (o >= 0)
+        rc = H5Aiterate2(o, H5_INDEX_NAME, H5_ITER_INC, &idx, md5_one_attr,
+                         &ctx);
+    dcn__md5_final(&ctx, digest);
+    dcn__md5_digest_hex(hex, digest);
+    if (o >= 0)
+        H5Oclose(o);
+    if (f >= 0)
+        H5Fclose(f);
+    return rc < 0 ? -1 : 0;
+}

@@ -71,6 +71,11 @@ int td_attr_string(char *out, size_t len, const char *file, const char *name);
  * are hashed over their raw data.  0 or -1. */
 int td_stored_md5(char hex[33], const char *file, const char *dataset);
 
+/* md5 hex over every attribute of an object ("/", "/events", a dataset),
+ * in name order: name, type class and size, and value (the characters of
+ * variable-length strings, the raw bytes otherwise).  0 or -1. */
+int td_attrs_md5(char hex[33], const char *file, const char *object);
+
 /* A CSV table of doubles with a header row (features.csv, masks.csv).
  * Non-numeric cells (mask_md5) are kept as text in cells_text. */
 struct td_csv {
