@@ -79,6 +79,16 @@ DCN_API int dcn_run(const struct dcn_job *job,
                     const struct dcn_run_options *options,
                     struct dcn_run_result *result, struct dcn_error *err);
 
+/*
+ * The temporary output a run of job in process pid writes before it
+ * renames it to the output path ("<dir>/<stem>_output_<host>_<pid>.rtdc~").
+ * For supervisors: a run that dies by a signal leaves it behind.  *out is
+ * owned by the caller (dcn_free_string()); DCN_OK, DCN_EINVAL or
+ * DCN_ENOMEM.
+ */
+DCN_API int dcn_run_temp_path(char **out, const struct dcn_job *job, long pid,
+                              struct dcn_error *err);
+
 #ifdef __cplusplus
 }
 #endif

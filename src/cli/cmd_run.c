@@ -4,19 +4,24 @@
  *
  * Options are collected first and applied to each input's job in
  * dcnum's order (codes before their keyword arguments), so they may be
- * given in any order on the command line.  Each input is one dcn_run();
- * a failing input is reported and the others still run.  Ctrl-C stops
- * the current run cleanly (no output file left) and exits with 130.
+ * given in any order on the command line.  Each input is one dcn_run()
+ * in a child process that this one supervises: a run that crashes (a
+ * damaged file can crash libhdf5 itself) or is killed is reported with
+ * the input's name, its temporary output is removed, and the other
+ * inputs still run.  Ctrl-C stops the current run cleanly (no output
+ * file left) and exits with 130.
  */
 #define _DEFAULT_SOURCE /* strdup, DT_DIR */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -45,12 +50,15 @@ struct run_cli {
 };
 
 static volatile sig_atomic_t interrupted;
+/* The run being supervised (0: none); signals are passed on to it. */
+static volatile sig_atomic_t supervised_pid;
 
 static void
 on_sigint(int sig)
 {
-    (void)sig;
     interrupted = 1;
+    if (supervised_pid > 0)
+        (void)kill((pid_t)supervised_pid, sig);
 }
 
 static void
@@ -417,20 +425,16 @@ report_result(const struct run_cli *c, const char *input,
     }
 }
 
+/* The run of one input, in the supervised child: an exit code. */
 static int
-run_one(const struct run_cli *c, const char *input)
+run_job(const struct run_cli *c, const char *input, const struct dcn_job *job)
 {
-    struct dcn_job job;
     struct dcn_run_options opts = DCN_RUN_OPTIONS_INIT;
     struct dcn_run_result res;
     struct dcn_error err = DCN_ERROR_INIT;
     struct cli_progress bar;
     int rc;
 
-    if (build_job(&job, c, input) < 0) {
-        dcn_job_release(&job);
-        return DCN_EXIT_USAGE;
-    }
     cli_progress_init(&bar, input, c->quiet || c->json || c->dry_run);
     opts.progress = cli_progress_report;
     opts.progress_user = &bar;
@@ -438,15 +442,108 @@ run_one(const struct run_cli *c, const char *input)
     opts.limit_events = c->limit_events;
     opts.force = c->force;
     opts.dry_run = c->dry_run;
-    rc = dcn_run(&job, &opts, &res, &err);
+    rc = dcn_run(job, &opts, &res, &err);
     cli_progress_end(&bar);
     if (rc == DCN_OK)
         report_result(c, input, &res);
     else
         (void)fprintf(stderr, "dcnumc run: %s\n",
                       err.msg[0] != '\0' ? err.msg : dcn_strerror(rc));
-    dcn_job_release(&job);
     return exit_code_for(rc);
+}
+
+/* A supervised run died by signal sig: say so and remove what it left. */
+static int
+run_died(const char *input, const struct dcn_job *job, pid_t pid, int sig)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+    char *temp = NULL;
+
+    if (dcn_run_temp_path(&temp, job, (long)pid, &err) == DCN_OK)
+        (void)unlink(temp);
+    (void)fprintf(stderr,
+                  "dcnumc run: %s: the run %s (signal %d, %s); no output "
+                  "was written\n",
+                  input, sig == SIGKILL ? "was killed" : "crashed", sig,
+                  strsignal(sig)); // NOLINT(concurrency-mt-unsafe): 1 thread
+    dcn_free_string(temp);
+    return DCN_EXIT_FAIL;
+}
+
+/* Wait for the supervised run; its exit code. */
+static int
+supervise(const char *input, const struct dcn_job *job, pid_t pid)
+{
+    int st = 0;
+    pid_t got;
+
+    do {
+        got = waitpid(pid, &st, 0);
+    } while (got < 0 && errno == EINTR);
+    supervised_pid = 0;
+    if (got < 0) {
+        (void)fprintf(stderr, "dcnumc run: %s: lost the run (errno %d)\n",
+                      input, errno);
+        return DCN_EXIT_FAIL;
+    }
+    if (WIFSIGNALED(st))
+        return run_died(input, job, pid, WTERMSIG(st));
+    return WIFEXITED(st) ? WEXITSTATUS(st) : DCN_EXIT_FAIL;
+}
+
+/* The child: run, flush what it printed, leave without touching the
+ * parent's state (atexit handlers, stdio buffers it inherited). */
+static void
+child_main(const struct run_cli *c, const char *input,
+           const struct dcn_job *job)
+{
+    int code = run_job(c, input, job);
+
+    if (fflush(stdout) != 0 && code == DCN_EXIT_OK)
+        code = DCN_EXIT_FAIL;
+    (void)fflush(stderr);
+    _exit(code);
+}
+
+static int
+run_one(const struct run_cli *c, const char *input)
+{
+    struct dcn_job job;
+    sigset_t stop;
+    sigset_t old;
+    pid_t pid;
+    int code;
+
+    if (build_job(&job, c, input) < 0) {
+        dcn_job_release(&job);
+        return DCN_EXIT_USAGE;
+    }
+    (void)fflush(stdout); /* or the child would print it again */
+    (void)fflush(stderr);
+    /* Ctrl-C between fork() and noting the pid waits until it is noted,
+     * so that it reaches the run. */
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, &old);
+    pid = fork();
+    if (pid > 0)
+        supervised_pid = pid;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pid == 0)
+        child_main(c, input, &job);
+    if (pid < 0) {
+        char why[128] = "";
+
+        (void)strerror_r(errno, why, sizeof(why));
+        (void)fprintf(stderr, "dcnumc run: %s: cannot start the run: %s\n",
+                      input, why);
+        code = DCN_EXIT_FAIL;
+    } else {
+        code = supervise(input, &job, pid);
+    }
+    dcn_job_release(&job);
+    return code;
 }
 
 int

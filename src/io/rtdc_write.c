@@ -570,7 +570,8 @@ dcn__writer_opts_init(struct dcn_writer_opts *o)
 }
 
 static char *
-make_temp_path(const char *target, const char *tag, const char *suffix)
+make_temp_path(const char *target, const char *tag, const char *suffix,
+               long pid)
 {
     struct dcn_strbuf sb = DCN_STRBUF_INIT;
     const char *slash = strrchr(target, '/');
@@ -591,7 +592,7 @@ make_temp_path(const char *target, const char *tag, const char *suffix)
             (void)snprintf(host, sizeof(host), "host");
         host[sizeof(host) - 1] = '\0';
         rc |= dcn__strbuf_addf(&sb, "%s_%05lx", host,
-                               (unsigned long)getpid() & 0xfffffUL);
+                               (unsigned long)pid & 0xfffffUL);
     }
     rc |= dcn__strbuf_adds(&sb, ".rtdc~");
     if (rc != 0) {
@@ -599,6 +600,15 @@ make_temp_path(const char *target, const char *tag, const char *suffix)
         return NULL;
     }
     return dcn__strbuf_detach(&sb, NULL);
+}
+
+char *
+dcn__writer_temp_path_for(const char *path_out,
+                          const struct dcn_writer_opts *opts, long pid)
+{
+    if (path_out == NULL || (opts->flags & DCN_WRITER_DIRECT) != 0)
+        return NULL;
+    return make_temp_path(path_out, opts->tag, opts->suffix, pid);
 }
 
 /* Argument checks and the existing-target rule of dcn__writer_new(). */
@@ -670,7 +680,8 @@ dcn__writer_new(struct dcn_writer **wp, const char *path_out,
     if (opts->flags & DCN_WRITER_DIRECT)
         w->temp = dcn__strdup(path_out);
     else
-        w->temp = make_temp_path(path_out, opts->tag, opts->suffix);
+        w->temp = make_temp_path(path_out, opts->tag, opts->suffix,
+                                 (long)getpid());
     if (w->target == NULL || w->temp == NULL || w->software == NULL)
         rc = ERR_SET(err, DCN_ENOMEM, "%s: out of memory", path_out);
     else

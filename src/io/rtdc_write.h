@@ -122,6 +122,11 @@ void dcn__writer_abort(struct dcn_writer *w);
 void dcn__writer_free(struct dcn_writer *w);
 /* Path of the file being written (borrowed, valid until commit/abort). */
 const char *dcn__writer_temp_path(const struct dcn_writer *w);
+/* The temporary path a writer for path_out with opts creates in process
+ * pid (what a supervisor removes after that process died); NULL for
+ * DCN_WRITER_DIRECT or out of memory.  Caller frees with dcn__free(). */
+char *dcn__writer_temp_path_for(const char *path_out,
+                                const struct dcn_writer_opts *opts, long pid);
 /* Change the compression level of datasets created from now on (the
  * runner's cleanup writes logs with zstd-5 whatever the job says). */
 void dcn__writer_set_level(struct dcn_writer *w, int level);

@@ -623,6 +623,8 @@ plan_run(struct dcn_run *run)
     return configure_stages(run);
 }
 
+/* The output's writer options; the temporary name depends on none of the
+ * run's settings (dcn_run_temp_path() relies on it). */
 static int
 open_output(struct dcn_run *run, struct dcn_writer **w)
 {
@@ -761,4 +763,23 @@ dcn_run(const struct dcn_job *job, const struct dcn_run_options *options,
                       run.err.msg[0] ? run.err.msg : dcn_strerror(rc));
     run_release(&run);
     return rc;
+}
+
+int
+dcn_run_temp_path(char **out, const struct dcn_job *job, long pid,
+                  struct dcn_error *err)
+{
+    struct dcn_writer_opts wo;
+    char *path = NULL;
+    int rc = dcn_job_output_path(&path, job, err);
+
+    *out = NULL;
+    if (rc != DCN_OK)
+        return rc;
+    dcn__writer_opts_init(&wo); /* as open_output(): default tag, suffix */
+    *out = dcn__writer_temp_path_for(path, &wo, pid);
+    dcn__free(path);
+    return *out != NULL ? DCN_OK
+                        : dcn_error_set(err, DCN_ENOMEM,
+                                        "temporary path: out of memory");
 }

@@ -137,13 +137,15 @@ code=$?
 no_leftovers
 
 # A worker process that dies stops the run with an error (D7), no hang.
+# dcnumc (pid) supervises the run (its child), which forks the workers.
 "$B" run big.rtdc -o obig.rtdc -q --workers processes --num-workers 2 \
   2>err.txt &
 pid=$!
 # The workers are forked after the background phase: wait for them.
 victim=""
 for _ in $(seq 1 100); do
-  victim=$(pgrep -P $pid | head -1)
+  run=$(pgrep -P $pid | head -1)
+  [ -n "$run" ] && victim=$(pgrep -P "$run" | head -1)
   [ -n "$victim" ] && break
   sleep 0.05
 done
@@ -156,6 +158,29 @@ elif [ $code -ne 0 ] && grep -q "worker process" err.txt; then
   ok
 else
   bad "killed worker: exit $code: $(cat err.txt)"
+fi
+no_leftovers
+
+# The run itself dies (as when libhdf5 crashes on a damaged file, or the
+# OOM killer strikes): one message naming the input, exit 1, and its
+# temporary output removed.
+"$B" run big.rtdc -o obig.rtdc -q 2>err.txt &
+pid=$!
+victim=""
+for _ in $(seq 1 100); do
+  victim=$(pgrep -P $pid | head -1)
+  [ -n "$victim" ] && ls "$T" | grep -q '\.rtdc~$' && break
+  sleep 0.05
+done
+[ -n "$victim" ] && kill -SEGV "$victim"
+wait $pid
+code=$?
+if [ -z "$victim" ]; then
+  bad "no run process found"
+elif [ $code -eq 1 ] && grep -q "big.rtdc: the run crashed" err.txt; then
+  ok
+else
+  bad "crashed run: exit $code: $(cat err.txt)"
 fi
 rm -f big.rtdc
 no_leftovers
