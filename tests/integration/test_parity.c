@@ -95,31 +95,11 @@ temp_output(char out[PATH_MAX], const char *a, const char *b)
     return len >= 0 && len < PATH_MAX ? 0 : -1;
 }
 
-/* td_path() of "inputs/<stem>.rtdc"; 0, or -1 if too long */
-static int
-input_path(char path[PATH_MAX], const char *stem)
-{
-    char rel[PATH_MAX];
-    int len = snprintf(rel, sizeof(rel), "inputs/%s.rtdc", stem);
-
-    if (len < 0 || (size_t)len >= sizeof(rel))
-        return -1;
-    td_path(path, rel);
-    return 0;
-}
-
-/* td_path() of "reference/<stem>/<name>/<file>"; 0, or -1 if too long */
+/* td_reference_path() of variant v's file. */
 static int
 reference_path(char path[PATH_MAX], const struct variant *v, const char *file)
 {
-    char rel[PATH_MAX];
-    int len = snprintf(rel, sizeof(rel), "reference/%s/%s/%s", v->stem, v->name,
-                       file);
-
-    if (len < 0 || (size_t)len >= sizeof(rel))
-        return -1;
-    td_path(path, rel);
-    return 0;
+    return td_reference_path(path, v->stem, v->name, file);
 }
 
 /* The job of variant v from in to out. */
@@ -151,7 +131,7 @@ run_variant(const struct variant *v, const char *out)
     int rc = DCN_EINVAL;
 
     dcn_job_init(&job);
-    if (input_path(in, v->stem) == 0)
+    if (td_input_path(in, v->stem) == 0)
         rc = configure_job(&job, v, in, out, &err);
     opts.force = true;
     if (rc == DCN_OK)
@@ -516,7 +496,7 @@ compare_through_basins(const struct variant *v, const char *out)
     size_t bad;
 
     memset(&t, 0, sizeof(t));
-    if (!CHECK(input_path(in, v->stem) == 0) ||
+    if (!CHECK(td_input_path(in, v->stem) == 0) ||
         open_tap_run(&t, v, in, out) != 0)
         goto out;
     check_input_basins(v, t.r, in);

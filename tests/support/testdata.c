@@ -615,3 +615,33 @@ td_attrs_md5(char hex[33], const char *file, const char *object)
         H5Fclose(f);
     return rc < 0 ? -1 : 0;
 }
+
+/* td_path() of a relative path formatted into rel; 0 or -1 if too long. */
+static int
+path_of(char path[PATH_MAX], const char *rel, int len)
+{
+    if (len < 0 || (size_t)len >= PATH_MAX)
+        return -1;
+    td_path(path, rel);
+    return 0;
+}
+
+int
+td_input_path(char path[PATH_MAX], const char *stem)
+{
+    char rel[PATH_MAX];
+
+    return path_of(path, rel,
+                   snprintf(rel, sizeof(rel), "inputs/%s.rtdc", stem));
+}
+
+int
+td_reference_path(char path[PATH_MAX], const char *stem, const char *variant,
+                  const char *file)
+{
+    char rel[PATH_MAX];
+
+    return path_of(path, rel,
+                   snprintf(rel, sizeof(rel), "reference/%s/%s/%s", stem,
+                            variant, file));
+}

@@ -12,6 +12,7 @@
 #ifndef DCN_TESTS_TESTDATA_H
 #define DCN_TESTS_TESTDATA_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -70,6 +71,12 @@ int td_attr_string(char *out, size_t len, const char *file, const char *name);
  * offsets, filter masks and bytes, in chunk order; contiguous datasets
  * are hashed over their raw data.  0 or -1. */
 int td_stored_md5(char hex[33], const char *file, const char *dataset);
+
+/* td_path() of "inputs/<stem>.rtdc" and of
+ * "reference/<stem>/<variant>/<file>"; 0, or -1 if the path is too long. */
+int td_input_path(char path[PATH_MAX], const char *stem);
+int td_reference_path(char path[PATH_MAX], const char *stem,
+                      const char *variant, const char *file);
 
 /* md5 hex over every attribute of an object ("/", "/events", a dataset),
  * in name order: name, type class and size, and value (the characters of

@@ -37,34 +37,6 @@ bits_of(double v)
     return u;
 }
 
-/* td_path() of "inputs/<stem>.rtdc"; 0, or -1 if too long */
-static int
-input_path(char path[PATH_MAX], const char *stem)
-{
-    char rel[256];
-    int len = snprintf(rel, sizeof(rel), "inputs/%s.rtdc", stem);
-
-    if (len < 0 || (size_t)len >= sizeof(rel))
-        return -1;
-    td_path(path, rel);
-    return 0;
-}
-
-/* td_path() of "reference/<stem>/<variant>/<file>"; 0, or -1 if too long */
-static int
-reference_path(char path[PATH_MAX], const char *stem, const char *variant,
-               const char *file)
-{
-    char rel[256];
-    int len = snprintf(rel, sizeof(rel), "reference/%s/%s/%s", stem, variant,
-                       file);
-
-    if (len < 0 || (size_t)len >= sizeof(rel))
-        return -1;
-    td_path(path, rel);
-    return 0;
-}
-
 /* An input's images and what its time axis is made of. */
 struct bg_input {
     struct td_array img, time, frame;
@@ -80,7 +52,7 @@ read_bg_input(struct bg_input *bi, const char *stem, int has_time,
     char path[PATH_MAX];
 
     memset(bi, 0, sizeof(*bi));
-    if (!CHECK(input_path(path, stem) == 0) ||
+    if (!CHECK(td_input_path(path, stem) == 0) ||
         !CHECK(td_read(&bi->img, path, "/events/image", TD_U8) == 0))
         return -1;
     if (has_time)
@@ -109,7 +81,7 @@ read_bg_h5(struct bg_h5 *ref, const char *stem)
 {
     char path[PATH_MAX];
 
-    CHECK(reference_path(path, stem, "default", "bg.h5") == 0);
+    CHECK(td_reference_path(path, stem, "default", "bg.h5") == 0);
     CHECK(td_read(&ref->rbg, path, "/image_bg", TD_U8) == 0);
     CHECK(td_read(&ref->ridx, path, "/bg_index", TD_I64) == 0);
     CHECK(td_read(&ref->roff, path, "/bg_off", TD_F64) == 0);
@@ -269,13 +241,13 @@ check_rollmed_md5(const char *stem)
     size_t n;
     size_t npix;
 
-    if (!CHECK(reference_path(path, stem, "rollmed", "meta.json") == 0) ||
+    if (!CHECK(td_reference_path(path, stem, "rollmed", "meta.json") == 0) ||
         !CHECK(meta_dataset_md5(want, path, "/events/image_bg") == 0))
         return;
-    if (!CHECK(reference_path(path, stem, "rollmed", "features.csv") == 0) ||
+    if (!CHECK(td_reference_path(path, stem, "rollmed", "features.csv") == 0) ||
         !CHECK(td_csv_load(&csv, path) == 0))
         return;
-    if (!CHECK(input_path(path, stem) == 0) ||
+    if (!CHECK(td_input_path(path, stem) == 0) ||
         !CHECK(td_read(&img, path, "/events/image", TD_U8) == 0))
         goto out;
     n = img.dims[0];
@@ -302,7 +274,7 @@ frames_of(const struct bg_input *bi, const char *stem)
     size_t n = bi->img.dims[0];
     double count;
 
-    if (input_path(path, stem) == 0 &&
+    if (td_input_path(path, stem) == 0 &&
         td_attr_double(&count, path, "experiment:event count") == 0 &&
         count < (double)n)
         n = (size_t)count;
@@ -358,10 +330,10 @@ read_default_reference(char want[33], struct td_csv *csv, const char *stem)
 {
     char path[PATH_MAX];
 
-    if (!CHECK(reference_path(path, stem, "default", "meta.json") == 0) ||
+    if (!CHECK(td_reference_path(path, stem, "default", "meta.json") == 0) ||
         !CHECK(meta_dataset_md5(want, path, "/basin_events/image_bg") == 0))
         return -1;
-    if (!CHECK(reference_path(path, stem, "default", "features.csv") == 0) ||
+    if (!CHECK(td_reference_path(path, stem, "default", "features.csv") == 0) ||
         !CHECK(td_csv_load(csv, path) == 0))
         return -1;
     return 0;

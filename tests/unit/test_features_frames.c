@@ -86,32 +86,18 @@ struct frames_run {
     size_t row, mask_ok, frames_ok, events_ok, dropped, ncols;
 };
 
-/* td_path() of "reference/<stem>/<variant>/<file>"; 0, or -1 if too long */
+/* td_reference_path() and td_input_path() of a case. */
 static int
 reference_path(char path[PATH_MAX], const struct frames_case *fc,
                const char *variant, const char *file)
 {
-    char rel[PATH_MAX];
-    int len = snprintf(rel, sizeof(rel), "reference/%s/%s/%s", fc->stem,
-                       variant, file);
-
-    if (len < 0 || (size_t)len >= sizeof(rel))
-        return -1;
-    td_path(path, rel);
-    return 0;
+    return td_reference_path(path, fc->stem, variant, file);
 }
 
-/* td_path() of "inputs/<stem>.rtdc"; 0, or -1 if too long */
 static int
 input_path(char path[PATH_MAX], const struct frames_case *fc)
 {
-    char rel[PATH_MAX];
-    int len = snprintf(rel, sizeof(rel), "inputs/%s.rtdc", fc->stem);
-
-    if (len < 0 || (size_t)len >= sizeof(rel))
-        return -1;
-    td_path(path, rel);
-    return 0;
+    return td_input_path(path, fc->stem);
 }
 
 /* pixel size as dcnum's HDF5Data stores it: %.8f, back to double */

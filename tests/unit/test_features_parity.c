@@ -79,32 +79,18 @@ rounded_ps(const char *file)
     return strtod(buf, NULL);
 }
 
-/* td_path() of "reference/<stem>/<variant>/<file>"; 0, or -1 if too long */
+/* td_reference_path() and td_input_path() of a case. */
 static int
 reference_path(char path[PATH_MAX], const struct parity_case *pc,
                const char *file)
 {
-    char rel[PATH_MAX];
-    int len = snprintf(rel, sizeof(rel), "reference/%s/%s/%s", pc->stem,
-                       pc->variant, file);
-
-    if (len < 0 || (size_t)len >= sizeof(rel))
-        return -1;
-    td_path(path, rel);
-    return 0;
+    return td_reference_path(path, pc->stem, pc->variant, file);
 }
 
-/* td_path() of "inputs/<stem>.rtdc"; 0, or -1 if too long */
 static int
 input_path(char path[PATH_MAX], const struct parity_case *pc)
 {
-    char rel[PATH_MAX];
-    int len = snprintf(rel, sizeof(rel), "inputs/%s.rtdc", pc->stem);
-
-    if (len < 0 || (size_t)len >= sizeof(rel))
-        return -1;
-    td_path(path, rel);
-    return 0;
+    return td_input_path(path, pc->stem);
 }
 
 /* Everything one case reads, computes and counts. */

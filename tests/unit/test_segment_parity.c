@@ -152,34 +152,6 @@ struct ref_events {
     const char **md5;
 };
 
-/* td_path() of "reference/<stem>/<variant>/<file>"; 0, or -1 if too long */
-static int
-reference_path(char path[PATH_MAX], const char *stem, const char *variant,
-               const char *file)
-{
-    char rel[256];
-    int len = snprintf(rel, sizeof(rel), "reference/%s/%s/%s", stem, variant,
-                       file);
-
-    if (len < 0 || (size_t)len >= sizeof(rel))
-        return -1;
-    td_path(path, rel);
-    return 0;
-}
-
-/* td_path() of "inputs/<stem>.rtdc"; 0, or -1 if too long */
-static int
-input_path(char path[PATH_MAX], const char *stem)
-{
-    char rel[256];
-    int len = snprintf(rel, sizeof(rel), "inputs/%s.rtdc", stem);
-
-    if (len < 0 || (size_t)len >= sizeof(rel))
-        return -1;
-    td_path(path, rel);
-    return 0;
-}
-
 static int
 load_refs(struct ref_events *r, struct td_csv *feat, struct td_csv *masks,
           const struct variant *v)
@@ -189,10 +161,10 @@ load_refs(struct ref_events *r, struct td_csv *feat, struct td_csv *masks,
     int csum;
     int cmd5;
 
-    if (reference_path(path, v->stem, v->name, "features.csv") != 0 ||
+    if (td_reference_path(path, v->stem, v->name, "features.csv") != 0 ||
         td_csv_load(feat, path) != 0)
         return -1;
-    if (reference_path(path, v->stem, v->name, "masks.csv") != 0 ||
+    if (td_reference_path(path, v->stem, v->name, "masks.csv") != 0 ||
         td_csv_load(masks, path) != 0)
         return -1;
     cbm = td_csv_col(feat, "basinmap0");
@@ -300,8 +272,9 @@ read_variant(struct variant_run *vr)
     char in_path[PATH_MAX];
     char bg_path[PATH_MAX];
 
-    if (!CHECK(input_path(in_path, vr->v->stem) == 0) ||
-        !CHECK(reference_path(bg_path, vr->v->stem, "default", "bg.h5") == 0))
+    if (!CHECK(td_input_path(in_path, vr->v->stem) == 0) ||
+        !CHECK(td_reference_path(bg_path, vr->v->stem, "default", "bg.h5") ==
+               0))
         return -1;
     if (!CHECK(td_read(&vr->img, in_path, "/events/image", TD_U8) == 0) ||
         !CHECK(td_read(&vr->bg, bg_path, "/image_bg", TD_U8) == 0) ||
