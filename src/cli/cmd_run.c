@@ -452,21 +452,29 @@ run_job(const struct run_cli *c, const char *input, const struct dcn_job *job)
     return exit_code_for(rc);
 }
 
-/* A supervised run died by signal sig: say so and remove what it left. */
-static int
-run_died(const char *input, const struct dcn_job *job, pid_t pid, int sig)
+/* Remove the temporary output of the run in process pid, if it is still
+ * there (a run that ends normally has removed or renamed it; one that
+ * died, or that a sanitizer ended, has not). */
+static void
+remove_leftover(const struct dcn_job *job, pid_t pid)
 {
     struct dcn_error err = DCN_ERROR_INIT;
     char *temp = NULL;
 
     if (dcn_run_temp_path(&temp, job, (long)pid, &err) == DCN_OK)
         (void)unlink(temp);
+    dcn_free_string(temp);
+}
+
+/* A supervised run died by signal sig: say so. */
+static int
+run_died(const char *input, int sig)
+{
     (void)fprintf(stderr,
                   "dcnumc run: %s: the run %s (signal %d, %s); no output "
                   "was written\n",
                   input, sig == SIGKILL ? "was killed" : "crashed", sig,
                   strsignal(sig)); // NOLINT(concurrency-mt-unsafe): 1 thread
-    dcn_free_string(temp);
     return DCN_EXIT_FAIL;
 }
 
@@ -486,8 +494,9 @@ supervise(const char *input, const struct dcn_job *job, pid_t pid)
                       input, errno);
         return DCN_EXIT_FAIL;
     }
+    remove_leftover(job, pid);
     if (WIFSIGNALED(st))
-        return run_died(input, job, pid, WTERMSIG(st));
+        return run_died(input, WTERMSIG(st));
     return WIFEXITED(st) ? WEXITSTATUS(st) : DCN_EXIT_FAIL;
 }
 

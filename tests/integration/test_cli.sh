@@ -172,12 +172,13 @@ for _ in $(seq 1 100); do
   [ -n "$victim" ] && ls "$T" | grep -q '\.rtdc~$' && break
   sleep 0.05
 done
-[ -n "$victim" ] && kill -SEGV "$victim"
+# SIGKILL: sanitizers would catch a SIGSEGV and exit instead of dying.
+[ -n "$victim" ] && kill -KILL "$victim"
 wait $pid
 code=$?
 if [ -z "$victim" ]; then
   bad "no run process found"
-elif [ $code -eq 1 ] && grep -q "big.rtdc: the run crashed" err.txt; then
+elif [ $code -eq 1 ] && grep -q "big.rtdc: the run was killed" err.txt; then
   ok
 else
   bad "crashed run: exit $code: $(cat err.txt)"

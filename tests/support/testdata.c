@@ -630,9 +630,9 @@ int
 td_input_path(char path[PATH_MAX], const char *stem)
 {
     char rel[PATH_MAX];
+    int len = snprintf(rel, sizeof(rel), "inputs/%s.rtdc", stem);
 
-    return path_of(path, rel,
-                   snprintf(rel, sizeof(rel), "inputs/%s.rtdc", stem));
+    return path_of(path, rel, len);
 }
 
 int
@@ -640,8 +640,8 @@ td_reference_path(char path[PATH_MAX], const char *stem, const char *variant,
                   const char *file)
 {
     char rel[PATH_MAX];
+    int len = snprintf(rel, sizeof(rel), "reference/%s/%s/%s", stem, variant,
+                       file);
 
-    return path_of(path, rel,
-                   snprintf(rel, sizeof(rel), "reference/%s/%s/%s", stem,
-                            variant, file));
+    return path_of(path, rel, len);
 }
