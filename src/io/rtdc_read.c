@@ -294,7 +294,30 @@ read_fixed_lines(struct str_read *sr, struct dcn_error *err)
     return rc;
 }
 
-/* Open the dataset and check that it is a 1-D string array. */
+/* A log or string table larger than this is taken for a damaged file
+ * rather than allocated (real logs have thousands of short lines). */
+#define MAX_STRING_ROWS  ((size_t)1 << 24)
+#define MAX_STRING_BYTES ((size_t)1 << 30)
+
+/* The row count and string size of a string dataset are plausible. */
+static int
+check_string_extent(const struct str_read *sr, hsize_t rows,
+                    struct dcn_error *err)
+{
+    size_t size = H5Tis_variable_str(sr->ftype) > 0 ? sizeof(char *)
+                                                    : H5Tget_size(sr->ftype);
+
+    if (rows > MAX_STRING_ROWS || size > MAX_STRING_BYTES ||
+        (size > 0 && rows > MAX_STRING_BYTES / size))
+        return dcn_error_set(err, DCN_EFORMAT,
+                             "%s: dataset %s: %llu strings of %zu bytes; the "
+                             "file is damaged",
+                             sr->fname, sr->path, (unsigned long long)rows,
+                             size);
+    return DCN_OK;
+}
+
+/* Open the dataset and check that it is a plausible 1-D string array. */
 static int
 open_string_dataset(hid_t loc, struct str_read *sr, struct dcn_error *err)
 {
@@ -314,7 +337,7 @@ open_string_dataset(hid_t loc, struct str_read *sr, struct dcn_error *err)
                              sr->fname, sr->path);
     H5Sget_simple_extent_dims(sr->space, dims, NULL);
     sr->n = (size_t)dims[0];
-    return DCN_OK;
+    return check_string_extent(sr, dims[0], err);
 }
 
 static int
