@@ -10,9 +10,12 @@
  */
 #define _DEFAULT_SOURCE /* strdup, DT_* */
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli_util.h"
@@ -259,4 +262,33 @@ cli_print_summary_json(FILE *out, const char *input,
     json_string(out, res->ppid);
     (void)fprintf(out, ", \"hash\": \"%s\", \"skipped\": %s}\n", res->hash,
                   res->skipped ? "true" : "false");
+}
+
+int
+cli_wait_child(long pid, int *sig)
+{
+    int st = 0;
+    pid_t got;
+
+    *sig = 0;
+    do {
+        got = waitpid((pid_t)pid, &st, 0);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0)
+        return -1;
+    if (WIFSIGNALED(st)) {
+        *sig = WTERMSIG(st);
+        return -1;
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+void
+cli_report_signal(const char *cmd, const char *what, const char *subject,
+                  int sig, const char *tail)
+{
+    (void)fprintf(stderr, "%s: %s: %s %s (signal %d, %s)%s\n", cmd, what,
+                  subject, sig == SIGKILL ? "was killed" : "crashed", sig,
+                  strsignal(sig), // NOLINT(concurrency-mt-unsafe): 1 thread
+                  tail);
 }

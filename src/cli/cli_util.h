@@ -54,4 +54,14 @@ void cli_progress_end(struct cli_progress *p);
 void cli_print_summary_json(FILE *out, const char *input,
                             const struct dcn_run_result *res);
 
+/*
+ * Wait for child process pid (retrying on EINTR).  Returns its exit code,
+ * or -1 with *sig = the signal that ended it (or 0 if waitpid failed).
+ */
+int cli_wait_child(long pid, int *sig);
+/* "<cmd>: <what>: <subject> <verb> (signal N, <name>)<tail>" on stderr,
+ * verb "was killed" for SIGKILL and "crashed" otherwise. */
+void cli_report_signal(const char *cmd, const char *what, const char *subject,
+                       int sig, const char *tail);
+
 #endif /* DCN_CLI_UTIL_H */

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "cli_util.h"
 #include "dcnumc/rtdc_info.h"
 
 /* Declared here until the dispatcher adds it to cli.h. */
@@ -326,14 +328,62 @@ print_text(FILE *out, const struct dcn_rtdc_info *in)
         (void)fprintf(out, "warning: %s\n", in->warnings[i]);
 }
 
+/* Read file and print what it holds; an exit code. */
+static int
+info_of(const char *file, int json)
+{
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_rtdc_info info;
+    int rc = dcn_rtdc_info_read(&info, file, &err);
+
+    if (rc < 0) {
+        (void)fprintf(stderr, "dcnumc info: %s\n",
+                      err.code != 0 ? err.msg : dcn_strerror(rc));
+        dcn_rtdc_info_release(&info);
+        return rc == DCN_ENOMEM ? DCN_EXIT_FAIL : DCN_EXIT_INPUT;
+    }
+    if (json)
+        print_json(stdout, &info);
+    else
+        print_text(stdout, &info);
+    dcn_rtdc_info_release(&info);
+    return DCN_EXIT_OK;
+}
+
+/* info_of() in a child process: a damaged file can crash libhdf5 itself,
+ * which then becomes one message and exit status 3, not a bare signal. */
+static int
+info_supervised(const char *file, int json)
+{
+    pid_t pid;
+    int sig = 0;
+    int code;
+
+    (void)fflush(stdout);
+    (void)fflush(stderr);
+    pid = fork();
+    if (pid == 0) {
+        code = info_of(file, json);
+        if (fflush(stdout) != 0 && code == DCN_EXIT_OK)
+            code = DCN_EXIT_FAIL;
+        (void)fflush(stderr);
+        _exit(code);
+    }
+    if (pid < 0)
+        return info_of(file, json); /* no process to spare: read here */
+    code = cli_wait_child((long)pid, &sig);
+    if (code >= 0)
+        return code;
+    cli_report_signal("dcnumc info", file, "reading the file", sig,
+                      "; the file is probably damaged");
+    return DCN_EXIT_INPUT;
+}
+
 int
 dcn_cli_info(int argc, char **argv)
 {
     const char *file = NULL;
     int json = 0;
-    struct dcn_error err = DCN_ERROR_INIT;
-    struct dcn_rtdc_info info;
-    int rc;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
@@ -355,17 +405,5 @@ dcn_cli_info(int argc, char **argv)
         usage(stderr);
         return DCN_EXIT_USAGE;
     }
-    rc = dcn_rtdc_info_read(&info, file, &err);
-    if (rc < 0) {
-        (void)fprintf(stderr, "dcnumc info: %s\n",
-                      err.code != 0 ? err.msg : dcn_strerror(rc));
-        dcn_rtdc_info_release(&info);
-        return rc == DCN_ENOMEM ? DCN_EXIT_FAIL : DCN_EXIT_INPUT;
-    }
-    if (json)
-        print_json(stdout, &info);
-    else
-        print_text(stdout, &info);
-    dcn_rtdc_info_release(&info);
-    return DCN_EXIT_OK;
+    return info_supervised(file, json);
 }

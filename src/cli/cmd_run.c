@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -466,38 +465,24 @@ remove_leftover(const struct dcn_job *job, pid_t pid)
     dcn_free_string(temp);
 }
 
-/* A supervised run died by signal sig: say so. */
-static int
-run_died(const char *input, int sig)
-{
-    (void)fprintf(stderr,
-                  "dcnumc run: %s: the run %s (signal %d, %s); no output "
-                  "was written\n",
-                  input, sig == SIGKILL ? "was killed" : "crashed", sig,
-                  strsignal(sig)); // NOLINT(concurrency-mt-unsafe): 1 thread
-    return DCN_EXIT_FAIL;
-}
-
-/* Wait for the supervised run; its exit code. */
+/* Wait for the supervised run; its exit code.  A run that died by a
+ * signal is reported. */
 static int
 supervise(const char *input, const struct dcn_job *job, pid_t pid)
 {
-    int st = 0;
-    pid_t got;
+    int sig = 0;
+    int code = cli_wait_child((long)pid, &sig);
 
-    do {
-        got = waitpid(pid, &st, 0);
-    } while (got < 0 && errno == EINTR);
     supervised_pid = 0;
-    if (got < 0) {
-        (void)fprintf(stderr, "dcnumc run: %s: lost the run (errno %d)\n",
-                      input, errno);
-        return DCN_EXIT_FAIL;
-    }
     remove_leftover(job, pid);
-    if (WIFSIGNALED(st))
-        return run_died(input, WTERMSIG(st));
-    return WIFEXITED(st) ? WEXITSTATUS(st) : DCN_EXIT_FAIL;
+    if (code >= 0)
+        return code;
+    if (sig != 0)
+        cli_report_signal("dcnumc run", input, "the run", sig,
+                          "; no output was written");
+    else
+        (void)fprintf(stderr, "dcnumc run: %s: lost the run\n", input);
+    return DCN_EXIT_FAIL;
 }
 
 /* The child: run, flush what it printed, leave without touching the

@@ -13,6 +13,7 @@ dcn_add_test(test_rtdc_read_bad SOURCES unit/test_rtdc_read_bad.c
 # dispatcher in src/cli/main.c wires it (src/cli/CMakeLists.txt).
 dcn_add_test(test_rtdc_info SOURCES unit/test_rtdc_info.c
     ${PROJECT_SOURCE_DIR}/src/cli/cmd_info.c
+    ${PROJECT_SOURCE_DIR}/src/cli/cli_util.c
     LIBS dcn_io dcn_testsupport LABELS io)
 target_include_directories(test_rtdc_info PRIVATE ${PROJECT_SOURCE_DIR}/src/cli)
 
