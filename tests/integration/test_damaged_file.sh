@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test_damaged_file.sh DCNUMC FILE - a damaged .rtdc that crashes libhdf5
+# test_damaged_file.sh DCNUMC FILE - a damaged .rtdc (stored as .bin, which
+# .gitignore does not hide) that crashes libhdf5
 # 1.10.8 itself (NULL dereference in H5Aiterate2; found by
 # fuzz_rtdc_open): `dcnumc info` and `dcnumc run` answer with one message
 # naming the file and an exit status, never a bare signal, and leave no
@@ -9,8 +10,9 @@ B=$1
 F=$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+[ -f "$F" ] || { echo "FATAL: $F missing"; exit 1; }
 cd "$T" || exit 1
-cp "$F" damaged.rtdc
+cp "$F" damaged.rtdc || exit 1
 passed=0
 failed=0
 

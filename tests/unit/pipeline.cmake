@@ -10,5 +10,5 @@ add_test(NAME test_cli COMMAND bash
 if(NOT CMAKE_C_FLAGS MATCHES "-fsanitize")
   add_test(NAME test_damaged_file COMMAND bash
       ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_damaged_file.sh
-      $<TARGET_FILE:dcnumc> ${CMAKE_CURRENT_SOURCE_DIR}/data/crashes-libhdf5.rtdc)
+      $<TARGET_FILE:dcnumc> ${CMAKE_CURRENT_SOURCE_DIR}/data/crashes-libhdf5.bin)
 endif()
