@@ -264,6 +264,23 @@ cli_print_summary_json(FILE *out, const char *input,
                   res->skipped ? "true" : "false");
 }
 
+long
+cli_fork(void)
+{
+    (void)fflush(stdout);
+    (void)fflush(stderr);
+    return (long)fork();
+}
+
+void
+cli_child_exit(int code)
+{
+    if (fflush(stdout) != 0 && code == 0)
+        code = 1;
+    (void)fflush(stderr);
+    _exit(code);
+}
+
 int
 cli_wait_child(long pid, int *sig)
 {

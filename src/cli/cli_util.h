@@ -54,6 +54,14 @@ void cli_progress_end(struct cli_progress *p);
 void cli_print_summary_json(FILE *out, const char *input,
                             const struct dcn_run_result *res);
 
+/* fork() after flushing stdout and stderr, so that the child does not
+ * print what the parent buffered: fork()'s result. */
+long cli_fork(void);
+/* End a child made by cli_fork(): flush what it printed (a failed stdout
+ * turns exit code 0 into 1) and _exit() without the parent's atexit
+ * handlers. */
+_Noreturn void cli_child_exit(int code);
+
 /*
  * Wait for child process pid (retrying on EINTR).  Returns its exit code,
  * or -1 with *sig = the signal that ended it (or 0 if waitpid failed).

@@ -359,21 +359,18 @@ info_supervised(const char *file, int json)
     int sig = 0;
     int code;
 
-    (void)fflush(stdout);
-    (void)fflush(stderr);
-    pid = fork();
-    if (pid == 0) {
-        code = info_of(file, json);
-        if (fflush(stdout) != 0 && code == DCN_EXIT_OK)
-            code = DCN_EXIT_FAIL;
-        (void)fflush(stderr);
-        _exit(code);
-    }
+    pid = (pid_t)cli_fork();
+    if (pid == 0)
+        cli_child_exit(info_of(file, json));
     if (pid < 0)
         return info_of(file, json); /* no process to spare: read here */
     code = cli_wait_child((long)pid, &sig);
     if (code >= 0)
         return code;
+    if (sig == 0) { /* waitpid() failed: the outcome is unknown */
+        (void)fprintf(stderr, "dcnumc info: %s: lost the reader\n", file);
+        return DCN_EXIT_FAIL;
+    }
     cli_report_signal("dcnumc info", file, "reading the file", sig,
                       "; the file is probably damaged");
     return DCN_EXIT_INPUT;

@@ -485,20 +485,6 @@ supervise(const char *input, const struct dcn_job *job, pid_t pid)
     return DCN_EXIT_FAIL;
 }
 
-/* The child: run, flush what it printed, leave without touching the
- * parent's state (atexit handlers, stdio buffers it inherited). */
-static void
-child_main(const struct run_cli *c, const char *input,
-           const struct dcn_job *job)
-{
-    int code = run_job(c, input, job);
-
-    if (fflush(stdout) != 0 && code == DCN_EXIT_OK)
-        code = DCN_EXIT_FAIL;
-    (void)fflush(stderr);
-    _exit(code);
-}
-
 static int
 run_one(const struct run_cli *c, const char *input)
 {
@@ -512,20 +498,18 @@ run_one(const struct run_cli *c, const char *input)
         dcn_job_release(&job);
         return DCN_EXIT_USAGE;
     }
-    (void)fflush(stdout); /* or the child would print it again */
-    (void)fflush(stderr);
     /* Ctrl-C between fork() and noting the pid waits until it is noted,
      * so that it reaches the run. */
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, &old);
-    pid = fork();
+    pid = (pid_t)cli_fork();
     if (pid > 0)
         supervised_pid = pid;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid == 0)
-        child_main(c, input, &job);
+        cli_child_exit(run_job(c, input, &job));
     if (pid < 0) {
         char why[128] = "";
 
