@@ -5,8 +5,13 @@
  * StateWarden transition, failed tasks, recycling, pause/quit, errors,
  * and a worker process killed while it waits.
  */
+#define _DEFAULT_SOURCE /* SYS_gettid, SYS_futex */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -355,13 +360,72 @@ sleep_ms(long ms)
     (void)nanosleep(&ts, NULL);
 }
 
+/*
+ * True once the task behind /proc/<path>/syscall sleeps in futex(2): the
+ * register's wait (nothing else in these tests blocks on a futex while the
+ * register is uncontended).  Polls for up to 60 s, however loaded the
+ * machine: the tests wait for the fact, never for a guessed time.
+ */
+static bool
+asleep_in_futex(const char *syscall_path)
+{
+    for (int i = 0; i < 60000; i++) {
+        FILE *f = fopen(syscall_path, "r");
+        long nr = -1;
+
+        if (f != NULL) {
+            if (fscanf(f, "%ld", &nr) != 1)
+                nr = -1;
+            (void)fclose(f);
+        }
+        if (nr == SYS_futex)
+            return true;
+        sleep_ms(1);
+    }
+    return false;
+}
+
+/* A thread that waits for the register to change after epoch `seen`. */
+struct change_waiter {
+    struct dcn_slot_register *reg;
+    uint64_t seen; /* read by the creator before the thread starts */
+    atomic_long tid;
+    int rc;
+};
+
 static void *
 wait_for_next_change(void *arg)
 {
-    struct waiter *w = arg;
+    struct change_waiter *w = arg;
 
-    w->rc = dcn__slot_register_wait(w->reg, dcn__slot_register_epoch(w->reg));
+    atomic_store(&w->tid, (long)syscall(SYS_gettid));
+    w->rc = dcn__slot_register_wait(w->reg, w->seen);
     return NULL;
+}
+
+/*
+ * One wake-up round: a thread waits on the epoch read *before* it starts
+ * (reading it inside the thread raced with the broadcast: on a loaded
+ * machine the broadcast came first, and the thread then waited for a
+ * change that never came -- issue 12's "hang"); the broadcast follows once
+ * the thread is asleep in the futex, so the wake path itself is tested.
+ */
+static void
+wake_one_waiter(struct dcn_slot_register *reg)
+{
+    struct change_waiter w = {reg, dcn__slot_register_epoch(reg), 0, -1};
+    char path[64];
+    pthread_t th;
+
+    pthread_create(&th, NULL, wait_for_next_change, &w);
+    while (atomic_load(&w.tid) == 0)
+        sleep_ms(1);
+    (void)snprintf(path, sizeof(path), "/proc/self/task/%ld/syscall",
+                   atomic_load(&w.tid));
+    CHECK(asleep_in_futex(path));
+    dcn__slot_register_broadcast(reg);
+    pthread_join(th, NULL);
+    CHECK_EQ(w.rc, DCN_OK);
 }
 
 /*
@@ -369,12 +433,15 @@ wait_for_next_change(void *arg)
  * later wake-ups.  With glibc's process-shared condition variables it
  * did: the dead waiter's state stayed in the shared memory and the second
  * broadcast after its death waited for it forever (a run that lost a
- * worker hung instead of failing).  alarm() turns a hang into a failure.
+ * worker hung instead of failing).  The child is killed only once it
+ * sleeps in the wait (not while it holds the lock, which would stop the
+ * register instead).  alarm() turns a hang into a failure.
  */
 static void
 test_killed_waiter_blocks_nobody(void)
 {
     struct dcn_slot_register *reg = make_register(2, 2, 10);
+    char path[64];
     pid_t pid = fork();
 
     if (pid == 0) {
@@ -382,20 +449,14 @@ test_killed_waiter_blocks_nobody(void)
         _exit(0);
     }
     CHECK(pid > 0);
-    sleep_ms(100); /* the child is asleep in the wait now */
+    (void)snprintf(path, sizeof(path), "/proc/%ld/syscall", (long)pid);
+    CHECK(asleep_in_futex(path));
     CHECK_EQ(kill(pid, SIGKILL), 0);
     CHECK_EQ(waitpid(pid, NULL, 0), pid);
-    alarm(30);
-    for (int round = 0; round < 3; round++) {
-        struct waiter w = {reg, -1};
-        pthread_t th;
-
-        pthread_create(&th, NULL, wait_for_next_change, &w);
-        sleep_ms(20);
-        dcn__slot_register_broadcast(reg);
-        pthread_join(th, NULL);
-        CHECK_EQ(w.rc, DCN_OK);
-    }
+    alarm(120);
+    for (int round = 0; round < 3; round++)
+        wake_one_waiter(reg);
+    CHECK_EQ(dcn__slot_register_state(reg), 'w');
     CHECK_EQ(dcn__slot_register_wait_timed(reg, dcn__slot_register_epoch(reg),
                                            0.05),
              DCN_OK);
