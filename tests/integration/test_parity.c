@@ -6,7 +6,7 @@
  * ../shared/data/reference/<stem>/<variant>/:
  *   - the event count and experiment:event count;
  *   - every column of features.csv: bit-identical doubles, except tilt
- *     (<= 1 ulp) and tex_* (rtol 1e-9), as the data README's tolerance
+ *     (<= 2 ulp, issue 12) and tex_* (rtol 1e-9), as the tolerance
  *     contract says; the worst deviation per feature is printed;
  *   - every mask (masks.csv: pixel count and md5 of the 0/1 image);
  *   - the pipeline:dcnum attributes, event count, pixel size and run
@@ -171,30 +171,6 @@ bits_of(double v)
     return u;
 }
 
-/*
- * Known deviations beyond the contract, each one event: numpy's SIMD
- * arctan2 (numerics.md §0.3) is 2 ulp away from glibc's atan2 here,
- * while every moment that enters tilt is bit-identical.  Any other
- * deviation fails.
- */
-static const struct {
-    const char *stem, *variant, *feature;
-    size_t event;
-    double max_ulps;
-} known[] = {{"synth-1000", "clo0", "tilt", 1097, 2}};
-
-static bool
-is_known(const struct variant *v, const char *name, size_t event, double d)
-{
-    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-        if (strcmp(known[i].stem, v->stem) == 0 &&
-            strcmp(known[i].variant, v->name) == 0 &&
-            strcmp(known[i].feature, name) == 0 && known[i].event == event &&
-            d <= known[i].max_ulps)
-            return true;
-    return false;
-}
-
 /* 0 if a matches the reference b under the contract; else a badness. */
 static double
 deviation(const char *name, double a, double b)
@@ -207,7 +183,7 @@ deviation(const char *name, double a, double b)
         return d <= 1e-9 * m ? 0.0 : d / (m > 0 ? m : 1);
     }
     if (strcmp(name, "tilt") == 0)
-        return ulps(a, b) <= 1 ? 0.0 : ulps(a, b);
+        return ulps(a, b) <= TD_TILT_MAX_ULP ? 0.0 : ulps(a, b);
     return bits_of(a) == bits_of(b) ? 0.0 : fmax(ulps(a, b), 1);
 }
 
@@ -242,11 +218,6 @@ compare_column(const struct variant *v, const char *out,
         double d =
                 deviation(name, ((double *)a.data)[r], td_csv_get(ref, r, col));
 
-        if (d > 0 && is_known(v, name, r, d)) {
-            printf("  known deviation: %s/%s %s event %zu, %.0f ulp\n", v->stem,
-                   v->name, name, r, d);
-            d = 0;
-        }
         bad += d > 0;
         if (d > worst) {
             worst = d;

@@ -14,6 +14,7 @@
 
 #include "features_extract.h"
 #include "features_internal.h"
+#include "support/testdata.h" /* TD_TILT_MAX_ULP */
 
 struct ft_ctx {
     size_t width, height;
@@ -180,7 +181,8 @@ ft_ulps(double a, double b)
     return fabs((double)(ia - ib));
 }
 
-/* Tolerance contract: tex_* rtol 1e-9, tilt <= 1 ulp, others identical.
+/* Tolerance contract: tex_* rtol 1e-9, tilt <= TD_TILT_MAX_ULP (2) ulp,
+ * others identical.
  * Returns the deviation in the unit of the contract (ulps or relative)
  * and whether it is within. */
 static inline int
@@ -197,7 +199,7 @@ ft_within(enum dcn_feature f, double got, double want, double *dev)
     }
     *dev = ft_ulps(got, want);
     if (f == DCN_FEAT_TILT)
-        return *dev <= 1;
+        return *dev <= TD_TILT_MAX_ULP;
     /* bit-identical: +0 and -0 differ */
     return ft_bits(got) == ft_bits(want) || (isnan(got) && isnan(want));
 }

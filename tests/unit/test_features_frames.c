@@ -28,23 +28,6 @@
 
 /* ---- the test ---------------------------------------------------------- */
 
-/*
- * The one known deviation beyond the contract.  synth-1000/clo0 event 1097:
- * the atan2 arguments are bit-identical to dcnum's (y = 0x1.1b04ae0b59d4p+16,
- * x = 0x1.ece98d84e166p+15); the exact atan2 is 0.854342330725025248748...,
- * glibc returns the correctly rounded 0.8543423307250253, and numpy's
- * arctan2 on the reference machine (a SIMD implementation) returned a value
- * 2 ulp lower.  The contract allows 1 ulp for tilt; this event gets 2 and
- * is reported as an expected exception, so any other drift still fails.
- */
-static int
-known_tilt_exception(const char *stem, const char *variant, size_t e,
-                     double dev)
-{
-    return strcmp(stem, "synth-1000") == 0 && strcmp(variant, "clo0") == 0 &&
-           e == 1097 && dev <= 2;
-}
-
 static void
 mask_md5(char hex[33], const uint16_t *labels, uint16_t id, size_t n,
          uint8_t *buf)
@@ -207,9 +190,7 @@ event_features_ok(struct frames_run *r, size_t k, size_t e)
         if (r->col[f] < 0)
             continue;
         want = td_csv_get(&r->csv, e, r->col[f]);
-        if (!ft_within((enum dcn_feature)f, got, want, &dev) &&
-            !(f == DCN_FEAT_TILT &&
-              known_tilt_exception(r->fc->stem, r->fc->variant, e, dev))) {
+        if (!ft_within((enum dcn_feature)f, got, want, &dev)) {
             (void)fprintf(stderr, "  event %zu %s: %.17g, dcnum %.17g\n", e,
                           dcn_feature_name((enum dcn_feature)f), got, want);
             r->nbad[f]++;
