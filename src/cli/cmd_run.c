@@ -9,7 +9,9 @@
  * damaged file can crash libhdf5 itself) or is killed is reported with
  * the input's name, its temporary output is removed, and the other
  * inputs still run.  Ctrl-C stops the current run cleanly (no output
- * file left) and exits with 130.
+ * file left) and exits with 130.  Unlike dcnum's job, the command
+ * defaults to the basin strategy tap (chipstream-cli's default);
+ * --basin-strategy drain or --drain-basins gives dcnum's drain layout.
  */
 #define _DEFAULT_SOURCE /* strdup, DT_DIR */
 #include <dirent.h>
@@ -108,10 +110,14 @@ run_usage(FILE *out)
             "file),\n"
             "                           index_mapping=N | START:STOP[:STEP] "
             "| I,J,...\n"
-            "      --basin-strategy S   drain (default: copy images into the "
-            "output)\n"
-            "                           or tap (reference the input "
-            "instead)\n"
+            "      --basin-strategy S   tap (default, as chipstream-cli: "
+            "reference the\n"
+            "                           input's images and frame features "
+            "through\n"
+            "                           file basins) or drain (dcnum's job "
+            "default:\n"
+            "                           copy them into the output)\n"
+            "      --drain-basins       the same as --basin-strategy drain\n"
             "      --compression C      zstd-5 (default), zstd-1 .. zstd-9, "
             "none\n"
             "\n"
@@ -156,6 +162,7 @@ enum long_only {
     OPT_GATE_KW,
     OPT_DATA_KW,
     OPT_BASIN_STRATEGY,
+    OPT_DRAIN_BASINS,
     OPT_COMPRESSION,
     OPT_NUM_WORKERS,
     OPT_WORKERS,
@@ -178,6 +185,7 @@ static const struct option run_options[] = {
         {"gate-kw", required_argument, NULL, OPT_GATE_KW},
         {"data-kw", required_argument, NULL, OPT_DATA_KW},
         {"basin-strategy", required_argument, NULL, OPT_BASIN_STRATEGY},
+        {"drain-basins", no_argument, NULL, OPT_DRAIN_BASINS},
         {"compression", required_argument, NULL, OPT_COMPRESSION},
         {"num-workers", required_argument, NULL, OPT_NUM_WORKERS},
         {"workers", required_argument, NULL, OPT_WORKERS},
@@ -254,6 +262,9 @@ store_option(struct run_cli *c, int opt, const char *arg)
         return 0;
     case OPT_BASIN_STRATEGY:
         c->basin_strategy = arg;
+        return 0;
+    case OPT_DRAIN_BASINS:
+        c->basin_strategy = "drain";
         return 0;
     case OPT_COMPRESSION:
         c->compression = arg;
@@ -533,6 +544,9 @@ dcn_cli_run(int argc, char **argv)
     int rc;
 
     memset(&c, 0, sizeof(c));
+    /* The command stores basins to the input, as chipstream-cli does
+     * (issue 12); the job API keeps dcnum's drain. */
+    c.basin_strategy = "tap";
     rc = parse_args(&c, argc, argv);
     if (rc != 0) {
         cli_strlist_release(&c.inputs);

@@ -74,6 +74,32 @@ expect 0 "" "$B" run "$D/M001_data.rtdc" -o oempty.rtdc -q
 expect 0 "frames: +0" "$B" info oempty.rtdc
 rm -f oempty.rtdc
 
+# The command defaults to tap (issue 12): the images stay in the input,
+# linked by file basins; drain (--basin-strategy drain, --drain-basins)
+# copies them.  The hash does not depend on the strategy, so an output of
+# the other strategy is skipped unless --force.
+expect 0 "" "$B" run "$D/cytoshot-test-data.rtdc" -o otap.rtdc -q
+expect 0 "dcnum basin \(file, hdf5\), basinmap0, resolved" "$B" info otap.rtdc
+if h5ls otap.rtdc/events 2>/dev/null | grep -qE '^(image|frame) '; then
+  bad "default run stored images or frame in its own /events"
+else
+  ok
+fi
+expect 0 "skipped" "$B" run "$D/cytoshot-test-data.rtdc" -o otap.rtdc \
+  --basin-strategy drain
+expect 0 "" "$B" run "$D/cytoshot-test-data.rtdc" -o odrain.rtdc -q \
+  --drain-basins
+if h5ls odrain.rtdc/events | grep -qE '^image '; then ok; else
+  bad "--drain-basins did not store the images"
+fi
+expect 0 "background images" "$B" info odrain.rtdc
+if "$B" info odrain.rtdc | grep -q "dcnum basin"; then
+  bad "--drain-basins left file basins"
+else
+  ok
+fi
+rm -f otap.rtdc odrain.rtdc
+
 # A real run, the JSON summary, then skip and --force.
 expect 0 '"events": 55' "$B" run "$D/cytoshot-test-data.rtdc" -o ok.rtdc --json
 expect 0 "dcnum hash = a35bcc0252de9f083de5746cf547117d" "$B" info ok.rtdc
