@@ -151,11 +151,17 @@ else
 fi
 rm -f otap.rtdc
 
-# Ctrl-C: exit 130, nothing left behind.
+# Ctrl-C: exit 130, nothing left behind.  The runs on big.rtdc use the
+# slower drain layout on few workers, so that they are still running when
+# the test interrupts or kills them; each waits for the run's temporary
+# output before it strikes.
 "$B" synth -n 6000 big.rtdc >/dev/null 2>&1 || bad "synth failed"
-"$B" run big.rtdc -o obig.rtdc -q --num-workers 2 &
+"$B" run big.rtdc -o obig.rtdc -q --num-workers 1 --drain-basins &
 pid=$!
-sleep 0.5
+for _ in $(seq 1 200); do
+  ls "$T" | grep -q '\.rtdc~$' && break
+  sleep 0.05
+done
 kill -INT $pid
 wait $pid
 code=$?
@@ -165,7 +171,7 @@ no_leftovers
 # A worker process that dies stops the run with an error (D7), no hang.
 # dcnumc (pid) supervises the run (its child), which forks the workers.
 "$B" run big.rtdc -o obig.rtdc -q --workers processes --num-workers 2 \
-  2>err.txt &
+  --drain-basins 2>err.txt &
 pid=$!
 # The workers are forked after the background phase: wait for them.
 victim=""
@@ -190,7 +196,8 @@ no_leftovers
 # The run itself dies (as when libhdf5 crashes on a damaged file, or the
 # OOM killer strikes): one message naming the input, exit 1, and its
 # temporary output removed.
-"$B" run big.rtdc -o obig.rtdc -q 2>err.txt &
+"$B" run big.rtdc -o obig.rtdc -q --num-workers 1 --drain-basins \
+  2>err.txt &
 pid=$!
 victim=""
 for _ in $(seq 1 100); do
