@@ -69,13 +69,20 @@ dcn_rtdc_image_fetch_bound(const struct dcn_rtdc_image *im, uint64_t max_frames)
     return dcn_rtdc_image_fetch_max_refs(im, max_frames) * im->max_stored;
 }
 
+/* Bytes of the decoded-chunk buffer at the start of a worker's decode
+ * scratch, a multiple of 64; the codec's own scratch follows it. */
+static size_t
+chunk_buf_size(const struct dcn_image_layout *l)
+{
+    return (dcn_chunk_decode_dst_size(l->chunk_bytes) + 63u) & ~(size_t)63u;
+}
+
 size_t
 dcn_rtdc_image_decode_scratch_size(const struct dcn_image_layout *l)
 {
     if (!l->raw)
         return 0;
-    return ((dcn_chunk_decode_dst_size(l->chunk_bytes) + 63u) & ~(size_t)63u) +
-           dcn_chunk_decode_scratch_size(l->chunk_bytes);
+    return chunk_buf_size(l) + dcn_chunk_decode_scratch_size(l->chunk_bytes);
 }
 
 /* H5Dread fallback: decoded frames straight into dst. */
@@ -351,7 +358,7 @@ dcn_rtdc_image_decode( // NOLINT(readability-function-size): 9-arg public API
     j.f = f;
     j.rows = l->mapped ? f->rows + (a - f->a) : NULL;
     j.chunk = scratch;
-    j.cap = (dcn_chunk_decode_dst_size(l->chunk_bytes) + 63u) & ~(size_t)63u;
+    j.cap = chunk_buf_size(l);
     j.scratch_cap = scratch_cap;
     j.fbytes = (size_t)(l->extent[1] * l->extent[2]);
     j.direct_ok = l->chunk[1] == l->extent[1] && l->chunk[2] == l->extent[2];

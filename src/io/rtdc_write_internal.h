@@ -127,6 +127,10 @@ hid_t dcn__wr_open_input(struct dcn_writer *w, const char *src_path,
  * the attribute goes to failed (ATTR_NAME_MAX bytes). */
 int dcn__wr_copy_all_attrs(hid_t dst, hid_t src, const char *skip,
                            char *failed);
+/* The root attributes of the open input src (named src_path in the
+ * message) where absent from w's file. */
+int dcn__wr_copy_root_attrs(struct dcn_writer *w, hid_t src,
+                            const char *src_path, struct dcn_error *err);
 
 /* ---- rtdc_write_events.c: feature datasets ----------------------------- */
 

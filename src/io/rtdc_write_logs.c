@@ -483,7 +483,6 @@ int
 dcn__writer_copy_metadata(struct dcn_writer *w, const char *src_path,
                           struct dcn_error *err)
 {
-    char aname[ATTR_NAME_MAX];
     hid_t src;
     int rc;
 
@@ -491,10 +490,7 @@ dcn__writer_copy_metadata(struct dcn_writer *w, const char *src_path,
     src = dcn__wr_open_input(w, src_path, err);
     if (src < 0)
         return DCN_EIO;
-    rc = dcn__wr_copy_all_attrs(w->file, src, NULL, aname);
-    if (rc < 0)
-        rc = FAIL(w, err, rc, "cannot copy root attribute \"%s\" from %s",
-                  aname, src_path);
+    rc = dcn__wr_copy_root_attrs(w, src, src_path, err);
     if (rc == DCN_OK)
         rc = copy_meta_group(w, src, "logs", src_path, err);
     if (rc == DCN_OK)

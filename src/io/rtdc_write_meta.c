@@ -320,10 +320,22 @@ dcn__wr_copy_all_attrs(hid_t dst, hid_t src, const char *skip, char *failed)
 }
 
 int
+dcn__wr_copy_root_attrs(struct dcn_writer *w, hid_t src, const char *src_path,
+                        struct dcn_error *err)
+{
+    char aname[ATTR_NAME_MAX];
+    int rc = dcn__wr_copy_all_attrs(w->file, src, NULL, aname);
+
+    if (rc < 0)
+        rc = FAIL(w, err, rc, "cannot copy root attribute \"%s\" from %s",
+                  aname, src_path);
+    return rc;
+}
+
+int
 dcn__writer_copy_attrs(struct dcn_writer *w, const char *src_path,
                        struct dcn_error *err)
 {
-    char aname[ATTR_NAME_MAX];
     hid_t src;
     int rc = DCN_OK;
 
@@ -331,10 +343,7 @@ dcn__writer_copy_attrs(struct dcn_writer *w, const char *src_path,
     src = dcn__wr_open_input(w, src_path, err);
     if (src < 0)
         return DCN_EIO;
-    rc = dcn__wr_copy_all_attrs(w->file, src, NULL, aname);
-    if (rc < 0)
-        rc = FAIL(w, err, rc, "cannot copy root attribute \"%s\" from %s",
-                  aname, src_path);
+    rc = dcn__wr_copy_root_attrs(w, src, src_path, err);
     H5Fclose(src);
     return rc;
 }
