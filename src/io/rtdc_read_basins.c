@@ -819,8 +819,9 @@ mapping_slice(struct dcn_rtdc *r, const struct dcn_index_mapping *m,
         start = 0;
     if (stop > (int64_t)N)
         stop = (int64_t)N;
+    /* ceil((stop - start) / step) without overflow for a huge step. */
     if (stop > start)
-        cnt = (uint64_t)((stop - start + step - 1) / step);
+        cnt = (uint64_t)((stop - start - 1) / step) + 1;
     r->n = cnt;
     if (cnt == 0)
         return DCN_OK;

@@ -147,8 +147,15 @@ stage_chunk(struct dcn_rtdc_image *im, const hsize_t off[3],
     hsize_t sz = 0;
     uint32_t mask = 0;
 
+    /* An unallocated chunk has size 0 (its frames are the fill value);
+     * a failure means a damaged chunk index, never silent zeros. */
     if (H5Dget_chunk_storage_size(im->dset, off, &sz) < 0)
-        sz = 0;
+        return dcn_error_set(err, DCN_EFORMAT,
+                             "%s: cannot locate the stored chunk at (%llu, "
+                             "%llu, %llu) of %s; the file is damaged",
+                             im->fname, (unsigned long long)off[0],
+                             (unsigned long long)off[1],
+                             (unsigned long long)off[2], im->dpath);
     *room = sz <= f->staging_cap - *used;
     if (!*room)
         return DCN_OK;

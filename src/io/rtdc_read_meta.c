@@ -469,6 +469,13 @@ read_event_count(struct dcn_rtdc *r, struct dcn_error *err)
                              "%s: root attribute 'experiment:event count' is "
                              "negative",
                              r->path);
+    /* A float count must fit the integer it becomes (2^63: inf and 1e30
+     * are damaged files, not empty measurements). */
+    if (a->kind == DCN_ATTR_FLOAT && !(a->d < 9223372036854775808.0))
+        return dcn_error_set(err, DCN_EFORMAT,
+                             "%s: root attribute 'experiment:event count' is "
+                             "%g, not a frame count",
+                             r->path, a->d);
     r->n_raw = a->kind == DCN_ATTR_INT ? (uint64_t)a->i : (uint64_t)a->d;
     return DCN_OK;
 }

@@ -1205,6 +1205,20 @@ check_mapping_refusals_and_pixel_size(const char *p)
     o.mapping.kind = DCN_MAPPING_COUNT;
     o.mapping.count = 201;
     CHECK_EQ(dcn_rtdc_open(&r, p, &o, NULL), DCN_EINVAL);
+    /* A huge step takes the first frame only (was: signed overflow). */
+    memset(&o, 0, sizeof o);
+    o.mapping.kind = DCN_MAPPING_SLICE;
+    o.mapping.has_stop = true;
+    o.mapping.stop = 10;
+    o.mapping.has_step = true;
+    o.mapping.step = INT64_MAX;
+    CHECK_EQ(dcn_rtdc_open(&r, p, &o, &err), 0);
+    if (r != NULL) {
+        CHECK_EQ(dcn_rtdc_len(r), 1);
+        CHECK_EQ(dcn_rtdc_raw_index(r, 0), 0);
+    }
+    dcn_rtdc_free(r);
+    r = NULL;
     memset(&o, 0, sizeof o);
     o.pixel_size = 0.26550000004;
     CHECK_EQ(dcn_rtdc_open(&r, p, &o, &err), 0);

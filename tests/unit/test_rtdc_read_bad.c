@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -374,6 +375,25 @@ check_image_shorter_than_event_count(void)
 }
 
 /* A missing experiment:event count (D14), and one of the wrong type. */
+/* A float event count that no frame count can be (was: undefined
+ * behaviour, and an "empty" measurement in the plain build). */
+static void
+check_float_count(double count)
+{
+    char p[PATH_MAX];
+    hid_t f;
+
+    tpath(p, "floatcount.rtdc");
+    f = fx_create(p);
+    fx_attr_f64(f, "experiment:event count", count);
+    fx_attr_f64(f, "imaging:pixel size", 0.34);
+    fx_images(f, "/events/image", (struct fx_frames){3, 40, 60}, ch3, 1, 1);
+    H5Fclose(f);
+    expect_open(p, NULL, DCN_EFORMAT, "experiment:event count",
+                "not a frame count");
+    unlink(p);
+}
+
 static void
 check_event_count(void)
 {
@@ -395,6 +415,8 @@ check_event_count(void)
     H5Fclose(f);
     expect_open(p, NULL, DCN_EFORMAT, "experiment:event count", NULL);
     unlink(p);
+    check_float_count(INFINITY);
+    check_float_count(1e30);
 }
 
 /* A missing / zero pixel size (D14), and a user value. */
