@@ -32,7 +32,6 @@ struct basin_rt {
     char group[PATH_CAP]; /* "events" or the internal basin's group */
     bool rows_ready;
     uint64_t *rows; /* per mapped frame; NULL = the referrer's rows */
-    bool rows_identity_owned;
 };
 
 DCN_PRINTF(2, 3)

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "synth.h"
+#include "synth_scene.h"
 
 #define ZBITS      12 /* Gaussian quantile table of 2^ZBITS entries */
 #define ZSIZE      (1u << ZBITS)

@@ -26,7 +26,7 @@
 #include "alloc.h"
 #include "dcnumc/dcnumc.h"
 #include "dcnumc/synth.h"
-#include "synth.h"
+#include "synth_scene.h"
 #include "synth_write.h"
 
 enum job_state {

@@ -22,7 +22,7 @@
 #include "dcnumc/synth.h"
 #include "fletcher32.h"
 #include "md5.h"
-#include "synth.h"
+#include "synth_scene.h"
 #include "testdata.h"
 #include "zstd_filter.h"
 #include <zstd.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * synth.h - the synthetic RT-DC frame generator (pure computation).
+ * synth_scene.h - the synthetic RT-DC frame generator (pure computation).
  *
  * Two halves: a cheap sequential "scene" generator that decides what each
  * stored frame shows (frame number, flicker, cells and their positions,
