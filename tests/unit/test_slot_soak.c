@@ -13,9 +13,13 @@
  * worker process killed at a random moment or a run failed from outside.
  * A complete round must pass the stress test's checks; a stopped round
  * must stop (every thread and process returns), keep its error, and never
- * have run a frame through a state twice.  A watchdog turns a round that
- * makes no progress for DCN_SOAK_STALL_SECONDS (default 120) into a
- * failure that prints the round and the slots' states: a hang is a bug.
+ * have run a frame through a state twice.  A hang is a bug, and two
+ * watchdogs turn it into a failure with a diagnosis: a round that makes no
+ * progress for DCN_SOAK_STALL_SECONDS (default 120) prints the round and
+ * the slots' states; a phase of a round (forking, running, joining the
+ * workers) that lasts DCN_SOAK_ROUND_SECONDS (default 300) -- a fork, join
+ * or waitpid that never returns -- is reported by a watchdog process
+ * (hang_dump.h) with every thread's system call and stack.
  */
 #define _GNU_SOURCE /* sched_setaffinity, CPU_SET */
 #include <sched.h>
@@ -29,6 +33,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "hang_dump.h"
 #include "slot_harness.h"
 
 #define MAX_WORKERS 8
@@ -97,6 +102,13 @@ draw_round(uint64_t *rng, unsigned index, long budget)
     r.fail_run = !r.processes && pick(rng, 0, 3) == 0;
     r.stop_after = (long)(next_random(rng) %
                           (uint64_t)(r.nchunks * r.chunk * 6 * 9 / 10 + 1));
+    /* Whatever the seed, the second round kills a worker process and the
+     * third fails a run of threads. */
+    if (index == 1 || index == 2) {
+        r.processes = index == 1;
+        r.kill_worker = index == 1;
+        r.fail_run = index == 2;
+    }
     return r;
 }
 
@@ -134,6 +146,7 @@ stop_child(pid_t pid)
     if (pid > 0) {
         (void)kill(pid, SIGKILL);
         (void)waitpid(pid, NULL, 0);
+        hang_dump_remove_pid(pid);
     }
 }
 
@@ -165,10 +178,13 @@ start_worker_process(struct harness *h, int me, int nice_value)
 
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        hang_dump_allow_tracing();
         lower_priority(nice_value);
         harness_worker_loop(h, me);
         _exit(0);
     }
+    if (pid > 0)
+        hang_dump_add_pid(pid);
     return pid;
 }
 
@@ -190,7 +206,7 @@ print_slots(struct harness *h)
 static void
 report_hang(struct harness *h, const struct round *r, uint64_t seed)
 {
-    alarm(10); /* the diagnosis itself must not hang */
+    hang_dump_arm(30, "reporting a stalled round"); /* must not hang */
     (void)fprintf(stderr, "HANG: no progress for %ld s, %ld frames done\n",
                   env_long("DCN_SOAK_STALL_SECONDS", 120),
                   harness_work_done(h));
@@ -201,8 +217,7 @@ report_hang(struct harness *h, const struct round *r, uint64_t seed)
     print_slots(h);
     CHECK(!"the round hung");
     (void)check_report();
-    (void)fflush(NULL);
-    _exit(1);
+    hang_dump_now("no progress in a round");
 }
 
 static double
@@ -293,6 +308,7 @@ join_workers(const struct round *r, pid_t *pids, pthread_t *threads)
         } else if (pids[i] > 0) {
             CHECK(waitpid(pids[i], &status, 0) == pids[i]);
             CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+            hang_dump_remove_pid(pids[i]);
         }
     }
 }
@@ -334,6 +350,16 @@ pin_to_one_cpu(bool pin, cpu_set_t *saved)
     (void)sched_setaffinity(0, sizeof(one), &one);
 }
 
+/* Give the next phase of a round its own deadline (hang_dump.h). */
+static void
+arm_phase(const struct round *r, const char *phase)
+{
+    char what[96];
+
+    (void)snprintf(what, sizeof(what), "round %u, %s", r->index, phase);
+    hang_dump_arm((unsigned)env_long("DCN_SOAK_ROUND_SECONDS", 300), what);
+}
+
 /* Busy processes and worker processes are forked before any thread of the
  * round starts (style.md rule 36). */
 static void
@@ -347,6 +373,7 @@ run_round(const struct round *r, uint64_t seed, struct totals *t)
     cpu_set_t saved;
     bool stopped;
 
+    arm_phase(r, "setting up and forking");
     CHECK_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
     CHECK_EQ(harness_setup(&h, r->nslots, r->chunk,
                            r->nchunks * r->chunk - r->chunk / 2),
@@ -358,9 +385,12 @@ run_round(const struct round *r, uint64_t seed, struct totals *t)
     for (int i = 0; i < r->nbusy; i++)
         busy[i] = start_busy();
     CHECK_EQ(start_workers(&h, r, pids, threads, &arg), 0);
+    arm_phase(r, "running");
     harness_io_start(&h);
     stopped = watch_round(&h, r, pids, seed);
+    arm_phase(r, "joining the workers");
     join_workers(r, pids, threads);
+    arm_phase(r, "stopping the busy processes");
     for (int i = 0; i < r->nbusy; i++)
         stop_child(busy[i]);
     (void)sched_setaffinity(0, sizeof(saved), &saved);
@@ -369,6 +399,7 @@ run_round(const struct round *r, uint64_t seed, struct totals *t)
     t->process_rounds += r->processes;
     t->thread_rounds += !r->processes;
     harness_teardown(&h);
+    hang_dump_arm(0, "between rounds");
 }
 
 int
@@ -381,6 +412,7 @@ main(int argc, char **argv)
     struct totals t = {0};
     double t0 = now_seconds();
 
+    CHECK_EQ(hang_dump_start(), 0);
     while (t.transitions < budget) {
         struct round r = draw_round(&rng, t.rounds, budget - t.transitions);
 
@@ -390,7 +422,7 @@ main(int argc, char **argv)
             break;
         }
     }
-    CHECK(t.killed > 0 || budget < 100000);
+    CHECK(t.rounds < 3 || (t.killed > 0 && t.failed > 0));
     (void)printf("soak: %u rounds (%u threads, %u processes), %ld "
                  "transitions, %u workers killed, %u runs failed, %ld tasks "
                  "failed, %.1f s, seed %llu\n",
