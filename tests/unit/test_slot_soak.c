@@ -113,9 +113,9 @@ draw_round(uint64_t *rng, unsigned index, long budget)
 }
 
 static void
-describe(const struct round *r, uint64_t seed)
+describe_to(FILE *out, const struct round *r, uint64_t seed)
 {
-    (void)fprintf(stderr,
+    (void)fprintf(out,
                   "round %u (seed %llu): %s, %zu slots x %zu frames, %zu "
                   "chunks, %d workers, %d busy, %s, nice %d%s%s\n",
                   r->index, (unsigned long long)seed,
@@ -124,6 +124,12 @@ describe(const struct round *r, uint64_t seed)
                   r->pinned ? "one CPU" : "all CPUs", r->worker_nice,
                   r->kill_worker ? ", kill a worker" : "",
                   r->fail_run ? ", fail the run" : "");
+}
+
+static void
+describe(const struct round *r, uint64_t seed)
+{
+    describe_to(stderr, r, seed);
 }
 
 /* A child that burns CPU until the round kills it. */
@@ -416,7 +422,14 @@ main(int argc, char **argv)
     while (t.transitions < budget) {
         struct round r = draw_round(&rng, t.rounds, budget - t.transitions);
 
+        double start = now_seconds();
+
         run_round(&r, seed, &t);
+        /* One line per round on stdout: ctest shows it when a run fails
+         * or times out, so a slow round can be told from a hung one. */
+        (void)printf("%6.1f s  ", now_seconds() - start);
+        describe_to(stdout, &r, seed);
+        (void)fflush(stdout);
         if (check_failed_ > 0) {
             describe(&r, seed);
             break;
