@@ -16,6 +16,7 @@
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -44,6 +45,11 @@ struct dcn_chunk_slot {
     size_t labels_off;
     size_t extra_off;
 };
+
+/* tests/unit/test_slot_register.c takes a slot's lock as a dead worker
+ * would, through this layout. */
+_Static_assert(offsetof(struct dcn_chunk_slot, lock) == 0,
+               "the lock is a slot's first member");
 
 struct slot_layout {
     size_t reserved, done, image, image_bg, image_corr, bg_off, mask, labels,

@@ -351,6 +351,21 @@ fail_locked(struct dcn_slot_register *reg, int code, const char *msg)
     broadcast_locked(reg);
 }
 
+/*
+ * A chunk slot's lock whose owner died (a worker process killed inside a
+ * slot call) leaves that slot's bookkeeping unknown: stop the run, as for
+ * the register's own lock, rather than skip the slot and wait for a frame
+ * that will never be released.  Lock held; passes rc on.
+ */
+static int
+check_slot_call_locked(struct dcn_slot_register *reg, int rc)
+{
+    if (rc == DCN_EWORKER && reg->state != DCN_REGISTER_QUIT)
+        fail_locked(reg, DCN_EWORKER,
+                    "a worker process died while holding a chunk slot's lock");
+    return rc;
+}
+
 /* A lock whose owner died means a worker process crashed: stop the run. */
 static int
 owner_died(struct dcn_slot_register *reg)
@@ -423,8 +438,11 @@ dcn__slot_register_find_slot(struct dcn_slot_register *reg,
     for (size_t i = 0; i < reg->nslots; i++) {
         struct dcn_slot_status st;
 
-        if (dcn_chunk_slot_status(dcn__slot_register_slot(reg, i), &st) < 0 ||
-            st.state != state)
+        if (check_slot_call_locked(
+                    reg, dcn_chunk_slot_status(dcn__slot_register_slot(reg, i),
+                                               &st)) < 0)
+            return -1;
+        if (st.state != state)
             continue;
         if (chunk >= 0 ? st.chunk == chunk : st.chunk < best_chunk) {
             best = (int)i;
@@ -447,8 +465,11 @@ slots_by_chunk(struct dcn_slot_register *reg, enum dcn_slot_state state,
         struct dcn_slot_status st;
         size_t k;
 
-        if (dcn_chunk_slot_status(dcn__slot_register_slot(reg, i), &st) < 0 ||
-            st.state != state)
+        if (check_slot_call_locked(
+                    reg, dcn_chunk_slot_status(dcn__slot_register_slot(reg, i),
+                                               &st)) < 0)
+            return 0;
+        if (st.state != state)
             continue;
         if (state == DCN_STATE_LOAD && reg->slots[i].phase != PHASE_FETCHED)
             continue;
@@ -468,8 +489,10 @@ try_reserve(struct dcn_slot_register *reg, size_t slot,
             enum dcn_slot_state state, size_t batch, struct dcn_task *task)
 {
     size_t start, stop;
-    int rc = dcn_chunk_slot_acquire_task_lock(
-            dcn__slot_register_slot(reg, slot), state, batch, &start, &stop);
+    int rc = check_slot_call_locked(
+            reg,
+            dcn_chunk_slot_acquire_task_lock(dcn__slot_register_slot(reg, slot),
+                                             state, batch, &start, &stop));
 
     if (rc < 0)
         return rc;
@@ -499,6 +522,8 @@ dcn__slot_register_reserve(struct dcn_slot_register *reg,
     rc = 0;
     for (size_t k = 0; k < n && rc == 0; k++)
         rc = try_reserve(reg, order[k], state, batch, task);
+    if (rc == 0 && reg->state == DCN_REGISTER_QUIT)
+        rc = DCN_ECANCELED; /* a slot call failed the run */
     reg_unlock(reg);
     return rc;
 }
@@ -548,9 +573,11 @@ dcn__slot_register_finish(struct dcn_slot_register *reg,
 
     if (rc < 0)
         return rc;
-    rc = dcn_chunk_slot_finish_task(
-            dcn__slot_register_slot(reg, task->slot), task->start, task->stop,
-            ok, dcn_slot_state_next(task->state), &advanced);
+    rc = check_slot_call_locked(
+            reg, dcn_chunk_slot_finish_task(
+                         dcn__slot_register_slot(reg, task->slot), task->start,
+                         task->stop, ok, dcn_slot_state_next(task->state),
+                         &advanced));
     if (rc == DCN_OK && advanced)
         after_advance_locked(reg, task->slot, task->state);
     else if (rc == DCN_OK && !ok)
@@ -575,6 +602,10 @@ free_slot_for(struct dcn_slot_register *reg, int64_t chunk)
         if (reg->slots[i].remainder != want_remainder)
             continue;
         state = dcn_chunk_slot_state(dcn__slot_register_slot(reg, i));
+        if (state == DCN_STATE_NONE) { /* its lock's owner died */
+            check_slot_call_locked(reg, DCN_EWORKER);
+            return -1;
+        }
         if ((state == DCN_STATE_LOAD && reg->slots[i].phase == PHASE_FREE) ||
             state == DCN_STATE_DONE)
             return (int)i;
@@ -604,13 +635,20 @@ dcn__slot_register_begin_load(struct dcn_slot_register *reg, size_t *slot,
             *chunk = reg->next_chunk++;
             reg->slots[found].phase = PHASE_ASSIGNED;
             /* Repurpose: a new chunk starts loading with no progress. */
-            dcn_chunk_slot_set_state(dcn__slot_register_slot(reg, *slot),
-                                     DCN_STATE_LOAD);
-            dcn_chunk_slot_set_chunk(dcn__slot_register_slot(reg, *slot),
-                                     *chunk);
+            rc = check_slot_call_locked(
+                    reg, dcn_chunk_slot_set_state(
+                                 dcn__slot_register_slot(reg, *slot),
+                                 DCN_STATE_LOAD));
+            if (rc == DCN_OK)
+                rc = check_slot_call_locked(
+                        reg,
+                        dcn_chunk_slot_set_chunk(
+                                dcn__slot_register_slot(reg, *slot), *chunk));
             reg_unlock(reg);
-            return 1;
+            return rc == DCN_OK ? 1 : rc;
         }
+        if (reg->state == DCN_REGISTER_QUIT)
+            continue; /* free_slot_for() failed the run */
         rc = reg_wait_locked(reg);
     }
     if (rc == DCN_ECANCELED)
@@ -662,6 +700,8 @@ dcn__slot_register_wait_for(struct dcn_slot_register *reg, int64_t chunk,
             reg_unlock(reg);
             return DCN_OK;
         }
+        if (reg->state == DCN_REGISTER_QUIT)
+            continue; /* find_slot() failed the run */
         rc = reg_wait_locked(reg);
     }
     return rc;

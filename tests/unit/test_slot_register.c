@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -466,6 +467,41 @@ test_killed_waiter_blocks_nobody(void)
     dcn__slot_register_free(reg);
 }
 
+/*
+ * A worker process that dies inside a chunk slot call leaves the slot's
+ * lock to its robust owner-died state.  The register must stop the run
+ * with DCN_EWORKER -- not skip the slot and wait for frames that will never
+ * be released -- and a writer waiting for the slot must return.  The child
+ * takes the slot's lock directly (it is the slot's first member,
+ * chunk_slot.c asserts it) and exits holding it.
+ */
+static void
+test_dead_slot_lock_owner_stops_the_run(void)
+{
+    struct dcn_slot_register *reg = make_register(2, 2, 10);
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_task task;
+    size_t slot = 0;
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        (void)pthread_mutex_lock(
+                (pthread_mutex_t *)(void *)dcn__slot_register_slot(reg, 0));
+        _exit(0);
+    }
+    CHECK(pid > 0);
+    CHECK_EQ(waitpid(pid, NULL, 0), pid);
+    alarm(120);
+    CHECK(dcn__slot_register_reserve(reg, DCN_STATE_SEGMENT, 1, &task) < 0);
+    CHECK_EQ(dcn__slot_register_state(reg), 'q');
+    CHECK(dcn__slot_register_wait_for(reg, 0, DCN_STATE_WRITE, &slot) < 0);
+    alarm(0);
+    dcn__slot_register_get_error(reg, &err);
+    CHECK_EQ(err.code, DCN_EWORKER);
+    CHECK(strstr(err.msg, "chunk slot") != NULL);
+    dcn__slot_register_free(reg);
+}
+
 int
 main(void)
 {
@@ -478,6 +514,7 @@ main(void)
     test_lowest_chunk_first_and_state_warden();
     test_full_cycle_recycles_and_ends_in_done();
     test_error_stops_the_run_and_wakes_waiters();
+    test_dead_slot_lock_owner_stops_the_run();
     test_killed_waiter_blocks_nobody();
     test_pause_blocks_until_work();
     test_counters_timers_and_config_errors();
