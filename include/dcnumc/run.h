@@ -33,7 +33,9 @@ struct dcn_run_progress {
     double seconds;  /* since the run started */
 };
 
-/* Called from the run's main thread, at most every interval seconds. */
+/* Called from the run's main thread: once as each phase begins
+ * ("background", then "plumbing" once every event is written) and every
+ * interval seconds during "segmentation". */
 typedef void (*dcn_progress_fn)(const struct dcn_run_progress *progress,
                                 void *user);
 
@@ -41,9 +43,10 @@ struct dcn_run_options {
     dcn_progress_fn progress; /* NULL: no progress reports */
     void *progress_user;
     double progress_interval; /* seconds between reports, e.g. 0.2 */
-    /* Polled by the run; when it becomes non-zero (e.g. from a SIGINT
-     * handler) the run stops, removes its temporary files and returns
-     * DCN_ECANCELED.  NULL: not cancellable. */
+    /* Polled by the run (after the background and every
+     * progress_interval during segmentation); when it becomes non-zero
+     * (e.g. from a SIGINT handler) the run stops, removes its temporary
+     * files and returns DCN_ECANCELED.  NULL: not cancellable. */
     const volatile sig_atomic_t *cancel;
     uint64_t limit_events; /* 0: no limit (--limit-events) */
     bool force;   /* redo even if the output exists with the same hash */

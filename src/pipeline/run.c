@@ -643,8 +643,14 @@ execute(struct dcn_run *run)
     pid_t pids[64] = {0}; /* 0: no process (see watch_processes) */
     struct dcn_writer *w = NULL;
     struct run_output o;
-    int rc = run_background_compute(run);
+    int rc;
 
+    report_progress(run, "background");
+    rc = run_background_compute(run);
+    /* A cancellation during the background stops the run here. */
+    if (rc == DCN_OK && run->opts->cancel != NULL && *run->opts->cancel)
+        rc = dcn_error_set(&run->err, DCN_ECANCELED, "%s: interrupted",
+                           run->path_in);
     if (rc == DCN_OK)
         rc = create_register(run);
     /* Fork now: no thread exists yet and no output file is open. */
@@ -671,9 +677,10 @@ execute(struct dcn_run *run)
         run_log(run, "INFO",
                 "Stopped after %llu events in %llu frames (--limit-events)",
                 (unsigned long long)o.events, (unsigned long long)o.frames);
-    if (rc == DCN_OK)
+    if (rc == DCN_OK) {
+        report_progress(run, "plumbing");
         rc = run_finish(run, &o); /* commits, or aborts on failure */
-    else
+    } else
         dcn__writer_abort(w);
     run_output_release(&o);
     return rc;

@@ -2,7 +2,9 @@
 # test_install.sh BUILD_DIR DATA_DIR - `cmake --install` into a
 # temporary prefix, then a C program built against it with nothing but
 # `pkg-config --cflags --libs dcnumc` runs a job; the installed command and
-# the installed HDF5 zstd plugin (for h5dump) work on the result.
+# the installed HDF5 zstd plugin (for h5dump) work on the result; and
+# `pip install ./python` in a virtual environment gives a package that
+# runs the same job.
 set -u
 BUILD=$1
 DATA=$2
@@ -85,6 +87,39 @@ if grep -q "(0,0,0):" "$T/h5no.txt"; then
   bad "h5dump decoded the masks without the plugin (are they compressed?)"
 else
   ok
+fi
+
+# The Python package, installed as the README says (pip, offline, Debian's
+# setuptools and numpy) into a virtual environment that sees Debian's
+# packages, against the library installed above.
+cp -r "$SRC/../../python" "$T/pysrc"
+rm -rf "$T/pysrc/build" "$T"/pysrc/*.egg-info
+check "venv" /usr/bin/python3 -m venv --system-site-packages "$T/venv"
+check "pip install ./python" env PKG_CONFIG_PATH="$PC" \
+  "$T/venv/bin/python" -m pip install --no-build-isolation --no-index \
+  "$T/pysrc"
+cd "$T" || exit 1
+if "$T/venv/bin/python" - "$in" "$T/py.rtdc" >"$T/py.txt" 2>&1 <<'PY'
+import pathlib
+import sys
+
+import dcnumc
+
+assert dcnumc.__file__.startswith(sys.prefix), dcnumc.__file__
+assert (pathlib.Path(dcnumc.__file__).parent / "__init__.pyi").exists()
+job = dcnumc.DCNumPipelineJob(path_in=sys.argv[1], path_out=sys.argv[2])
+with dcnumc.DCNumJobRunner(job=job) as runner:
+    runner.run()
+print("version", dcnumc.version, "events", runner.event_count,
+      "hash", runner.pphash)
+PY
+then ok; else bad "the installed Python package: $(cat "$T/py.txt")"; fi
+if grep -q "events $events hash $got" "$T/py.txt"; then ok; else
+  bad "Python run '$(cat "$T/py.txt")' differs from run_job '$(cat "$T/run.txt")'"
+fi
+if ldd "$T"/venv/lib/python3*/site-packages/dcnumc/_dcnumc*.so |
+   grep -q "$LIBDIR/libdcnumc.so.0"; then ok; else
+  bad "the extension does not load the installed library"
 fi
 
 echo "$passed passed, $failed failed"
