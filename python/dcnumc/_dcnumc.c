@@ -32,6 +32,14 @@
 #include "dcnumc/rtdc_info.h"
 #include "dcnumc/run.h"
 
+/* A new reference to None (Py_RETURN_NONE, spelt out for cppcheck). */
+static PyObject *
+none(void)
+{
+    Py_INCREF(Py_None);
+    return Py_None;
+}
+
 /* Raise the exception _errors.error_for(code, msg) makes; returns NULL. */
 static PyObject *
 raise_status(int code, const char *msg)
@@ -209,7 +217,7 @@ slot_view(SlotObject *self, void *data, int nd, int typenum)
     if (slot_ready(self) < 0)
         return NULL;
     if (data == NULL)
-        Py_RETURN_NONE;
+        return none();
     arr = PyArray_SimpleNewFromData(nd, self->dims, typenum, data);
     if (arr == NULL)
         return NULL;
@@ -358,6 +366,7 @@ parse_state(PyObject *value, enum dcn_slot_state *state)
 static int
 Slot_set_state(SlotObject *self, PyObject *value, void *closure)
 {
+    PyThreadState *ts;
     enum dcn_slot_state state;
     int rc;
 
@@ -368,9 +377,10 @@ Slot_set_state(SlotObject *self, PyObject *value, void *closure)
     }
     if (slot_ready(self) < 0 || parse_state(value, &state) < 0)
         return -1;
-    Py_BEGIN_ALLOW_THREADS rc = dcn_chunk_slot_set_state(self->slot, state);
-    Py_END_ALLOW_THREADS if (rc < 0)
-    {
+    ts = PyEval_SaveThread();
+    rc = dcn_chunk_slot_set_state(self->slot, state);
+    PyEval_RestoreThread(ts);
+    if (rc < 0) {
         raise_status(rc, "state: cannot set the state");
         return -1;
     }
@@ -380,6 +390,7 @@ Slot_set_state(SlotObject *self, PyObject *value, void *closure)
 static PyObject *
 Slot_acquire_task_lock(SlotObject *self, PyObject *args, PyObject *kwds)
 {
+    PyThreadState *ts;
     static char kw_req_state[] = "req_state";
     static char kw_batch_size[] = "batch_size";
     static char *kwlist[] = {kw_req_state, kw_batch_size, NULL};
@@ -407,16 +418,21 @@ Slot_acquire_task_lock(SlotObject *self, PyObject *args, PyObject *kwds)
         }
         nbatch = (size_t)n;
     }
-    Py_BEGIN_ALLOW_THREADS rc = dcn_chunk_slot_acquire_task_lock(
-            self->slot, state, nbatch, &start, &stop);
-    Py_END_ALLOW_THREADS if (rc < 0) return raise_status(
-            rc, "acquire_task_lock: a process died holding the slot's lock");
+    ts = PyEval_SaveThread();
+    rc = dcn_chunk_slot_acquire_task_lock(self->slot, state, nbatch, &start,
+                                          &stop);
+    PyEval_RestoreThread(ts);
+    if (rc < 0)
+        return raise_status(
+                rc,
+                "acquire_task_lock: a process died holding the slot's lock");
     return Py_BuildValue("(nn)", (Py_ssize_t)start, (Py_ssize_t)stop);
 }
 
 static PyObject *
 Slot_release_task_lock(SlotObject *self, PyObject *args, PyObject *kwds)
 {
+    PyThreadState *ts;
     static char kw_start[] = "start";
     static char kw_stop[] = "stop";
     static char kw_task_done[] = "task_done";
@@ -438,26 +454,31 @@ Slot_release_task_lock(SlotObject *self, PyObject *args, PyObject *kwds)
                      start, stop, (Py_ssize_t)self->dims[0]);
         return NULL;
     }
-    Py_BEGIN_ALLOW_THREADS rc = dcn_chunk_slot_release_task_lock(
-            self->slot, (size_t)start, (size_t)stop, done != 0);
-    Py_END_ALLOW_THREADS if (rc < 0) return raise_status(
-            rc, "release_task_lock: cannot release the range");
-    Py_RETURN_NONE;
+    ts = PyEval_SaveThread();
+    rc = dcn_chunk_slot_release_task_lock(self->slot, (size_t)start,
+                                          (size_t)stop, done != 0);
+    PyEval_RestoreThread(ts);
+    if (rc < 0)
+        return raise_status(rc, "release_task_lock: cannot release the range");
+    return none();
 }
 
 static PyObject *
 Slot_get_progress(SlotObject *self, PyObject *unused)
 {
+    PyThreadState *ts;
     double progress = 0;
     int rc;
 
     (void)unused;
     if (slot_ready(self) < 0)
         return NULL;
-    Py_BEGIN_ALLOW_THREADS rc =
-            dcn_chunk_slot_get_progress(self->slot, &progress);
-    Py_END_ALLOW_THREADS if (rc < 0) return raise_status(
-            rc, "get_progress: a process died holding the slot's lock");
+    ts = PyEval_SaveThread();
+    rc = dcn_chunk_slot_get_progress(self->slot, &progress);
+    PyEval_RestoreThread(ts);
+    if (rc < 0)
+        return raise_status(
+                rc, "get_progress: a process died holding the slot's lock");
     return PyFloat_FromDouble(progress);
 }
 
@@ -613,7 +634,7 @@ job_set_text(JobObject *self, PyObject *arg, job_text_setter set, bool path)
     Py_XDECREF(bytes);
     if (rc < 0)
         return raise_error(&err, rc);
-    Py_RETURN_NONE;
+    return none();
 }
 
 static PyObject *
@@ -694,7 +715,7 @@ Job_set_kw(JobObject *self, PyObject *args)
     rc = dcn_job_set_kw(&self->job, (enum dcn_kw_group)group, text, &err);
     if (rc < 0)
         return raise_error(&err, rc);
-    Py_RETURN_NONE;
+    return none();
 }
 
 static PyObject *
@@ -705,7 +726,7 @@ Job_set_debug(JobObject *self, PyObject *arg)
     if (v < 0 || job_idle(self) < 0)
         return NULL;
     self->job.debug = v != 0;
-    Py_RETURN_NONE;
+    return none();
 }
 
 static PyObject *
@@ -717,7 +738,7 @@ Job_check(JobObject *self, PyObject *unused)
     (void)unused;
     if (rc < 0)
         return raise_error(&err, rc);
-    Py_RETURN_NONE;
+    return none();
 }
 
 static PyObject *
@@ -829,7 +850,7 @@ RunState_do_cancel(RunStateObject *self, PyObject *unused)
 {
     (void)unused;
     self->cancel = 1;
-    Py_RETURN_NONE;
+    return none();
 }
 
 static PyObject *
@@ -904,6 +925,7 @@ result_dict(const struct dcn_run_result *res)
 static PyObject *
 run_job(PyObject *module, PyObject *args, PyObject *kwds)
 {
+    PyThreadState *ts;
     static char kw_job[] = "job";
     static char kw_state[] = "state";
     static char kw_dry_run[] = "dry_run";
@@ -939,8 +961,10 @@ run_job(PyObject *module, PyObject *args, PyObject *kwds)
     st->running = 1;
     Py_INCREF(job);
     Py_INCREF(st);
-    Py_BEGIN_ALLOW_THREADS rc = dcn_run(&job->job, &opts, &res, &err);
-    Py_END_ALLOW_THREADS job->busy = 0;
+    ts = PyEval_SaveThread();
+    rc = dcn_run(&job->job, &opts, &res, &err);
+    PyEval_RestoreThread(ts);
+    job->busy = 0;
     st->running = 0;
     Py_DECREF(job);
     Py_DECREF(st);
@@ -966,6 +990,7 @@ pipeline_hash(PyObject *module, PyObject *args)
 static PyObject *
 input_pixel_size(PyObject *module, PyObject *arg)
 {
+    PyThreadState *ts;
     struct dcn_error err = DCN_ERROR_INIT;
     struct dcn_rtdc_info info;
     PyObject *bytes = NULL;
@@ -976,9 +1001,10 @@ input_pixel_size(PyObject *module, PyObject *arg)
     if (!PyUnicode_FSConverter(arg, &bytes))
         return NULL;
     memset(&info, 0, sizeof(info));
-    Py_BEGIN_ALLOW_THREADS rc =
-            dcn_rtdc_info_read(&info, PyBytes_AS_STRING(bytes), &err);
-    Py_END_ALLOW_THREADS ps = info.pixel_size;
+    ts = PyEval_SaveThread();
+    rc = dcn_rtdc_info_read(&info, PyBytes_AS_STRING(bytes), &err);
+    PyEval_RestoreThread(ts);
+    ps = info.pixel_size;
     dcn_rtdc_info_release(&info);
     Py_DECREF(bytes);
     if (rc < 0)
