@@ -76,6 +76,9 @@ def _kw_text(key, value) -> str:
 
 
 class DCNumPipelineJob:
+    """A pipeline job: the options of one run, as dcnum's
+    ``dcnum.logic.DCNumPipelineJob`` (see ``__init__``)."""
+
     def __init__(self,
                  path_in: pathlib.Path | str,
                  path_out: pathlib.Path | str | None = None,
@@ -274,6 +277,9 @@ class DCNumPipelineJob:
 
 
 class DCNumJobRunner(threading.Thread):
+    """Runs a :class:`DCNumPipelineJob` with the C library, as dcnum's
+    ``dcnum.logic.DCNumJobRunner`` (see ``__init__``)."""
+
     def __init__(self,
                  job: DCNumPipelineJob,
                  tmp_suffix: str | None = None,
@@ -355,6 +361,7 @@ class DCNumJobRunner(threading.Thread):
 
     @property
     def state(self):
+        """The runner's state, one of :data:`valid_states`"""
         return self._state
 
     @state.setter
@@ -375,6 +382,7 @@ class DCNumJobRunner(threading.Thread):
         self._cjob = None
 
     def join(self, delete_temporary_files=True, *args, **kwargs):
+        """Wait for the thread started with start(), then close()"""
         super(DCNumJobRunner, self).join(*args, **kwargs)
         self.close(delete_temporary_files=delete_temporary_files)
 
@@ -422,6 +430,8 @@ class DCNumJobRunner(threading.Thread):
         }
 
     def run(self):
+        """Run the job; an error is raised when called directly, and
+        recorded (state "error", error, error_tb) in a started thread"""
         try:
             self.run_pipeline()
         except BaseException as exc:

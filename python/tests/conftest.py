@@ -39,10 +39,14 @@ def data():
     return data_dir()
 
 
-@pytest.fixture
-def dcnumc_bin() -> pathlib.Path:
+def dcnumc_command() -> pathlib.Path:
     path = pathlib.Path(os.environ.get("DCNUMC_BIN",
                                        REPO / "build" / "src" / "cli" /
                                        "dcnumc"))
     assert path.exists(), f"dcnumc command not found: {path} (DCNUMC_BIN)"
     return path
+
+
+@pytest.fixture
+def dcnumc_bin() -> pathlib.Path:
+    return dcnumc_command()

@@ -295,3 +295,39 @@ def test_child_dropping_the_slot_leaves_the_parent_working():
     # the lock still works and the child's progress is there
     assert slot.get_progress() == pytest.approx(0.3)
     assert slot.acquire_task_lock("i") == (3, 10)
+
+
+# --- the package's surface ----------------------------------------------
+
+def test_version_is_the_c_librarys():
+    assert dcnumc.version == "0.1.0"
+    assert dcnumc.pipeline_generation == "13"
+
+
+def test_type_hints_match_the_package():
+    """Every name and member of __init__.pyi exists, with a docstring."""
+    import ast
+    import pathlib
+    stub = pathlib.Path(dcnumc.__file__).with_name("__init__.pyi")
+    tree = ast.parse(stub.read_text())
+    names = 0
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            cls = getattr(dcnumc, node.name)
+            assert cls.__doc__, node.name
+            for item in node.body:
+                name = getattr(item, "name", None) or getattr(
+                    getattr(item, "target", None), "id", None)
+                if name is None or name.startswith("__"):
+                    continue
+                if isinstance(item, ast.FunctionDef):
+                    member = getattr(cls, name)
+                    assert member.__doc__, f"{node.name}.{name}"
+                elif cls in (dcnumc.ChunkSlotData,):
+                    assert hasattr(cls, name), f"{node.name}.{name}"
+                names += 1
+        elif isinstance(node, (ast.AnnAssign, ast.FunctionDef)):
+            name = getattr(node, "name", None) or node.target.id
+            assert hasattr(dcnumc, name), name
+            names += 1
+    assert names > 30

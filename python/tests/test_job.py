@@ -12,7 +12,7 @@ import h5py
 import pytest
 
 import dcnumc
-from conftest import reference_variants
+from conftest import dcnumc_command, reference_variants
 
 VARIANTS = [v for v in reference_variants() if "ppid" in v[2]]
 
@@ -185,8 +185,7 @@ def test_tmp_suffix_is_rejected(data):
 def big_input(tmp_path_factory):
     """A synthetic measurement long enough to be caught running."""
     path = tmp_path_factory.mktemp("big") / "big.rtdc"
-    dcn = os.environ.get("DCNUMC_BIN", "build/src/cli/dcnumc")
-    subprocess.run([dcn, "synth", "-n", "6000", "--seed", "3", str(path)],
+    subprocess.run([str(dcnumc_command()), "synth", "-n", "6000", "--seed", "3", str(path)],
                    check=True, capture_output=True)
     return path
 
