@@ -35,7 +35,7 @@ extern "C" {
 enum dcn_kw_group {
     DCN_KW_DATA,       /* data_kwargs: pixel_size, index_mapping, ... */
     DCN_KW_BACKGROUND, /* background_kwargs of the selected code */
-    DCN_KW_SEGMENTER,  /* segmenter_kwargs: thresh */
+    DCN_KW_SEGMENTER,  /* segmenter_kwargs: thresh, or model_file (torch) */
     DCN_KW_MASK,       /* segmenter_kwargs["kwargs_mask"] */
     DCN_KW_FEATURE,    /* feature_kwargs: brightness, haralick, volume */
     DCN_KW_GATE,       /* gate_kwargs: online_gates, size_thresh_mask */
@@ -48,9 +48,12 @@ enum dcn_background_code {
     DCN_BACKGROUND_COPY
 };
 
-/* Only "thresh"; dcnum's torchmpo/torchsto/torchuni are rejected. */
+/* dcnum's segmenters; torchuni (model format 2) is rejected: libtorch
+ * 1.13 cannot load torch.export programs. */
 enum dcn_segmenter_code {
-    DCN_SEGMENTER_THRESH
+    DCN_SEGMENTER_THRESH,
+    DCN_SEGMENTER_TORCHMPO, /* a .dcnm model on the CPU, in every worker */
+    DCN_SEGMENTER_TORCHSTO  /* the same model on a CUDA device */
 };
 
 enum dcn_basin_strategy {
@@ -100,8 +103,12 @@ struct dcn_job {
     struct dcn_rollmed_kwargs rollmed;
 
     enum dcn_segmenter_code segmenter_code;
-    double thresh; /* -6.0, < 0 */
-    /* kwargs_mask over the thresh class defaults */
+    double thresh; /* -6.0, < 0 (thresh) */
+    /* torch segmenters: the .dcnm model file as given (owned; NULL until
+     * set, required by dcn_job_check); the PPID holds its file name */
+    char *model_file;
+    /* kwargs_mask over the segmenter class defaults (closing_disk: 2 for
+     * thresh, 0 for the torch segmenters, unless given) */
     bool clear_border;    /* true */
     bool fill_holes;      /* true */
     int64_t closing_disk; /* 2, >= 0 */
@@ -141,9 +148,11 @@ DCN_API int dcn_job_set_path_out(struct dcn_job *job, const char *path,
                                  struct dcn_error *err);
 
 /* Codes: data "hdf", background "sparsemed|rollmed|copy", segmenter
- * "thresh" (torch codes: DCN_EINVAL "not supported by dcnumc"), feature
- * "legacy", gate "norm".  Changing the background code after giving
- * background kwargs is an error (the keys belong to the old code). */
+ * "thresh|torchmpo|torchsto" (torchuni: DCN_EINVAL "not supported by
+ * dcnumc"), feature "legacy", gate "norm".  Changing the background or
+ * segmenter code after giving its kwargs is an error (the keys belong to
+ * the old code).  The segmenter code sets the class default of the mask
+ * kwarg closing_disk unless it was given. */
 DCN_API int dcn_job_set_data(struct dcn_job *job, const char *code,
                              struct dcn_error *err);
 DCN_API int dcn_job_set_background(struct dcn_job *job, const char *code,

@@ -2,6 +2,7 @@
 # (one file per part of the format, see rtdc_read.c), dcnumc info.
 target_sources(dcn_io PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/chunk_decode.c
+    ${CMAKE_CURRENT_LIST_DIR}/dcnm_read.c
     ${CMAKE_CURRENT_LIST_DIR}/rtdc_json.c
     ${CMAKE_CURRENT_LIST_DIR}/rtdc_read.c
     ${CMAKE_CURRENT_LIST_DIR}/rtdc_read_basins.c

@@ -72,6 +72,7 @@ dcn_job_release(struct dcn_job *job)
     dcn__free(job->path_in);
     dcn__free(job->path_out);
     dcn__free(job->index_mapping.indices);
+    dcn__free(job->model_file);
     dcn_job_init(job);
 }
 
@@ -167,24 +168,46 @@ dcn_job_set_background(struct dcn_job *job, const char *code,
     return DCN_OK;
 }
 
+/* Bit of closing_disk in kw_given[DCN_KW_MASK] (mask_kw order). */
+#define MASK_CLOSING_DISK (1u << 2)
+
 int
 dcn_job_set_segmenter(struct dcn_job *job, const char *code,
                       struct dcn_error *err)
 {
-    (void)job;
+    enum dcn_segmenter_code sc;
+
     if (code != NULL && strcmp(code, "thresh") == 0)
-        return DCN_OK;
-    if (code != NULL &&
-        (strcmp(code, "torchmpo") == 0 || strcmp(code, "torchsto") == 0 ||
-         strcmp(code, "torchuni") == 0))
+        sc = DCN_SEGMENTER_THRESH;
+    else if (code != NULL && strcmp(code, "torchmpo") == 0)
+        sc = DCN_SEGMENTER_TORCHMPO;
+    else if (code != NULL && strcmp(code, "torchsto") == 0)
+        sc = DCN_SEGMENTER_TORCHSTO;
+    else if (code != NULL && strcmp(code, "torchuni") == 0)
         return dcn_error_set(err, DCN_EINVAL,
-                             "segmenter_code: '%s' (a torch segmenter) is "
-                             "not supported by dcnumc; use 'thresh'",
-                             code);
-    return dcn_error_set(err, DCN_EINVAL,
-                         "segmenter_code: invalid code '%s', expected "
-                         "'thresh'",
-                         code != NULL ? code : "(null)");
+                             "segmenter_code: 'torchuni' (.dcnm format 2, "
+                             "torch.export programs) is not supported by "
+                             "dcnumc: libtorch 1.13 cannot load them; use "
+                             "'torchmpo' or 'torchsto' with a format-1 "
+                             "model");
+    else
+        return dcn_error_set(err, DCN_EINVAL,
+                             "segmenter_code: invalid code '%s', expected "
+                             "one of 'thresh', 'torchmpo', 'torchsto'",
+                             code != NULL ? code : "(null)");
+    if ((sc == DCN_SEGMENTER_THRESH) !=
+                (job->segmenter_code == DCN_SEGMENTER_THRESH) &&
+        job->kw_given[DCN_KW_SEGMENTER] != 0)
+        return dcn_error_set(err, DCN_EINVAL,
+                             "segmenter_code: cannot change to '%s' after "
+                             "segmenter_kwargs for '%s' were given; set the "
+                             "code first",
+                             code, dcn__segmenter_name(job->segmenter_code));
+    job->segmenter_code = sc;
+    /* mask_default_kwargs of the class: torch segmenters closing_disk=0 */
+    if ((job->kw_given[DCN_KW_MASK] & MASK_CLOSING_DISK) == 0)
+        job->closing_disk = sc == DCN_SEGMENTER_THRESH ? 2 : 0;
+    return DCN_OK;
 }
 
 /* ---------------------------------------------------------------------
@@ -257,6 +280,8 @@ constraint(const struct dcn_job *j, enum dcn_kw_group g, const char *key)
             return sparsemed_constraint(&j->sparsemed, key);
         return rollmed_constraint(&j->rollmed, key);
     case DCN_KW_SEGMENTER:
+        if (strcmp(key, "thresh") != 0)
+            return NULL;
         return j->thresh < 0 ? NULL : "must be < 0";
     case DCN_KW_MASK:
         return strcmp(key, "closing_disk") == 0 && j->closing_disk < 0
@@ -277,7 +302,7 @@ static const char *
 type_name(const struct dcn__kw_desc *k)
 {
     static const char *const names[] = {"a bool (true/false/yes/no/1/0)",
-                                        "an integer", "a number"};
+                                        "an integer", "a number", "a path"};
     return names[k->type];
 }
 
@@ -311,7 +336,7 @@ static int
 set_table_kw(struct dcn_job *job, enum dcn_kw_group g, const char *key,
              const char *value, const char *text, struct dcn_error *err)
 {
-    const struct dcn__kw_table *t = dcn__kw_table(g, job->background_code);
+    const struct dcn__kw_table *t = dcn__kw_table(g, job);
     for (size_t i = 0; i < t->n; i++) {
         const struct dcn__kw_desc *k = &t->kw[i];
         if (strcmp(k->name, key) != 0)
@@ -671,6 +696,12 @@ dcn_job_resolve_pixel_size(struct dcn_job *job, double ps_input)
 int
 dcn_job_check(const struct dcn_job *job, struct dcn_error *err)
 {
+    if (job->segmenter_code != DCN_SEGMENTER_THRESH &&
+        (job->model_file == NULL || job->model_file[0] == '\0'))
+        return dcn_error_set(err, DCN_EINVAL,
+                             "segmenter_kwargs: segmenter '%s' needs "
+                             "model_file=PATH (a .dcnm model file)",
+                             dcn__segmenter_name(job->segmenter_code));
     if (job->has_pixel_size && !(job->pixel_size > 0))
         return dcn_error_set(err, DCN_EINVAL,
                              "data_kwargs: pixel_size=%g: must be > 0 (D14)",

@@ -237,6 +237,8 @@ kw_value(struct jw *w, const struct dcn_job *job, const struct dcn__kw_desc *k)
         jw_puts(w, *(const bool *)job_field(job, k->offset) ? "true" : "false");
     else if (k->type == DCN__KW_INT)
         jw_int(w, (long long)*(const int64_t *)job_field(job, k->offset));
+    else if (k->type == DCN__KW_STRING)
+        jw_str(w, *(char *const *)job_field(job, k->offset));
     else
         jw_float(w, *(const double *)job_field(job, k->offset));
 }
@@ -246,7 +248,7 @@ static void
 kwargs_object(struct jw *w, const struct dcn_job *job, enum dcn_kw_group g,
               const char *extra_key)
 {
-    const struct dcn__kw_table *t = dcn__kw_table(g, job->background_code);
+    const struct dcn__kw_table *t = dcn__kw_table(g, job);
     const struct dcn__kw_desc *sel[32];
     size_t n = 0;
 
@@ -263,7 +265,8 @@ kwargs_object(struct jw *w, const struct dcn_job *job, enum dcn_kw_group g,
         sel[j] = x;
     }
     jw_begin(w, "{");
-    if (extra_key != NULL) { /* "kwargs_mask" sorts before "thresh" */
+    if (extra_key != NULL) { /* "kwargs_mask" sorts before "model_file"
+                                and "thresh" */
         jw_key(w, extra_key);
         kwargs_object(w, job, DCN_KW_MASK, NULL);
     }
@@ -368,7 +371,7 @@ job_object(struct jw *w, const struct dcn_job *job,
     jw_kv_int(w, "num_procs", info->num_procs);
     jw_kv_str(w, "path_in", job->path_in);
     jw_kv_str(w, "path_out", info->path_out);
-    jw_kv_str(w, "segmenter_code", "thresh");
+    jw_kv_str(w, "segmenter_code", dcn__segmenter_name(job->segmenter_code));
     jw_key(w, "segmenter_kwargs");
     kwargs_object(w, job, DCN_KW_SEGMENTER, "kwargs_mask");
     jw_end(w, "}");

@@ -23,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
+#include "alloc.h"
 #include "dcnumc/dcnumc.h"
 #include "md5.h"
 
@@ -59,6 +61,11 @@ static const struct dcn__kw_desc thresh_kw[] = {
         KW(thresh, DCN__KW_FLOAT),
 };
 
+/* segment_algorithm(image, *, model_file) of torchmpo and torchsto */
+static const struct dcn__kw_desc model_kw[] = {
+        KW(model_file, DCN__KW_STRING),
+};
+
 static const struct dcn__kw_desc mask_kw[] = {
         KW(clear_border, DCN__KW_BOOL),
         KW(fill_holes, DCN__KW_BOOL),
@@ -88,16 +95,18 @@ static const struct dcn__kw_table tables[] = {
         {"kwargs_mask", mask_kw, NELEM(mask_kw)},
         {"feature_kwargs", feature_kw, NELEM(feature_kw)},
         {"gate_kwargs", gate_kw, NELEM(gate_kw)},
+        {"segmenter_kwargs", model_kw, NELEM(model_kw)},
 };
 
 const struct dcn__kw_table *
-dcn__kw_table(enum dcn_kw_group group, enum dcn_background_code bg)
+dcn__kw_table(enum dcn_kw_group group, const struct dcn_job *job)
 {
     switch (group) {
     case DCN_KW_BACKGROUND:
-        return &tables[bg];
+        return &tables[job->background_code];
     case DCN_KW_SEGMENTER:
-        return &tables[3];
+        return job->segmenter_code == DCN_SEGMENTER_THRESH ? &tables[3]
+                                                           : &tables[7];
     case DCN_KW_MASK:
         return &tables[4];
     case DCN_KW_FEATURE:
@@ -107,6 +116,13 @@ dcn__kw_table(enum dcn_kw_group group, enum dcn_background_code bg)
     default:
         return NULL;
     }
+}
+
+const char *
+dcn__segmenter_name(enum dcn_segmenter_code code)
+{
+    static const char *const names[] = {"thresh", "torchmpo", "torchsto"};
+    return names[code];
 }
 
 const char *
@@ -345,6 +361,21 @@ field(const struct dcn_job *job, size_t offset)
     return (const char *)job + offset;
 }
 
+/* TorchSegmenterBase.get_ppid_from_ppkw: an existing file by its name
+ * only, anything else as given ("None" when unset). */
+static int
+model_file_id(char *buf, size_t len, const char *path)
+{
+    struct stat st;
+    const char *slash = path != NULL ? strrchr(path, '/') : NULL;
+    int n;
+
+    if (path != NULL && slash != NULL && stat(path, &st) == 0)
+        path = slash + 1;
+    n = snprintf(buf, len, "%s", path != NULL ? path : "None");
+    return n >= 0 && (size_t)n < len ? DCN_OK : DCN_ERANGE;
+}
+
 static int
 format_value(char *buf, size_t len, const struct dcn__kw_desc *k,
              const struct dcn_job *job)
@@ -364,6 +395,9 @@ format_value(char *buf, size_t len, const struct dcn__kw_desc *k,
         n = snprintf(buf, len, "%lld",
                      (long long)*(const int64_t *)field(job, k->offset));
         break;
+    case DCN__KW_STRING:
+        return model_file_id(buf, len,
+                             *(char *const *)field(job, k->offset));
     default:
         return dcn__ppid_float(buf, len,
                                *(const double *)field(job, k->offset));
@@ -388,7 +422,7 @@ dcn__kwargs_to_ppid(char *buf, size_t len, const struct dcn__kw_table *t,
         names[i] = t->kw[i].name;
     dcn__unique_prefix(lens, names, t->n);
     for (size_t i = 0; rc == DCN_OK && i < t->n; i++) {
-        char abbr[64], val[64];
+        char abbr[64], val[DCN_PPID_PART_MAX];
         (void)snprintf(abbr, sizeof(abbr), "%.*s", (int)lens[i], names[i]);
         rc = format_value(val, sizeof(val), &t->kw[i], job);
         if (rc == DCN_OK && i > 0)
@@ -493,6 +527,14 @@ dcn__kw_parse_value(struct dcn_job *job, const struct dcn__kw_desc *k,
             return -1;
         *(int64_t *)dst = i;
         break;
+    case DCN__KW_STRING: {
+        char *copy = dcn__strdup(text);
+        if (copy == NULL)
+            return -1;
+        dcn__free(*(char **)dst);
+        *(char **)dst = copy;
+        break;
+    }
     default:
         if (dcn__parse_double(&f, text) != 0)
             return -1;
@@ -538,13 +580,14 @@ segmenter_id(char *buf, size_t len, const struct dcn_job *job)
 {
     char t[DCN_PPID_PART_MAX], m[DCN_PPID_PART_MAX];
     int rc = dcn__kwargs_to_ppid(t, sizeof(t),
-                                 dcn__kw_table(DCN_KW_SEGMENTER, 0), job);
+                                 dcn__kw_table(DCN_KW_SEGMENTER, job), job);
     if (rc == DCN_OK)
-        rc = dcn__kwargs_to_ppid(m, sizeof(m), dcn__kw_table(DCN_KW_MASK, 0),
+        rc = dcn__kwargs_to_ppid(m, sizeof(m), dcn__kw_table(DCN_KW_MASK, job),
                                  job);
     if (rc != DCN_OK)
         return rc;
-    int n = snprintf(buf, len, "thresh:%s:%s", t, m);
+    int n = snprintf(buf, len, "%s:%s:%s",
+                     dcn__segmenter_name(job->segmenter_code), t, m);
     return n >= 0 && (size_t)n < len ? DCN_OK : DCN_ERANGE;
 }
 
@@ -558,7 +601,7 @@ gate_id(char *buf, size_t len, const struct dcn_job *job)
         tmp.size_thresh_mask_none = false;
         tmp.size_thresh_mask = 10;
     }
-    return component(buf, len, "norm", dcn__kw_table(DCN_KW_GATE, 0), &tmp);
+    return component(buf, len, "norm", dcn__kw_table(DCN_KW_GATE, job), &tmp);
 }
 
 void
@@ -609,13 +652,13 @@ dcn_job_get_ppid(struct dcn_ppid *out, const struct dcn_job *job,
     if (rc == DCN_OK)
         rc = component(out->bg, sizeof(out->bg),
                        dcn__background_name(job->background_code),
-                       dcn__kw_table(DCN_KW_BACKGROUND, job->background_code),
+                       dcn__kw_table(DCN_KW_BACKGROUND, job),
                        job);
     if (rc == DCN_OK)
         rc = segmenter_id(out->seg, sizeof(out->seg), job);
     if (rc == DCN_OK)
         rc = component(out->feat, sizeof(out->feat), "legacy",
-                       dcn__kw_table(DCN_KW_FEATURE, 0), job);
+                       dcn__kw_table(DCN_KW_FEATURE, job), job);
     if (rc == DCN_OK)
         rc = gate_id(out->gate, sizeof(out->gate), job);
     if (rc == DCN_OK)

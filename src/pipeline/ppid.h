@@ -17,7 +17,8 @@
 enum dcn__kw_type {
     DCN__KW_BOOL,
     DCN__KW_INT,
-    DCN__KW_FLOAT
+    DCN__KW_FLOAT,
+    DCN__KW_STRING /* an owned char * (model_file) */
 };
 
 #define DCN__KW_NOT_NULLABLE ((size_t)-1)
@@ -26,7 +27,7 @@ enum dcn__kw_type {
 struct dcn__kw_desc {
     const char *name;
     enum dcn__kw_type type;
-    size_t offset;      /* of the bool/int64_t/double in struct dcn_job */
+    size_t offset; /* of the bool/int64_t/double/char * in struct dcn_job */
     size_t none_offset; /* of the "is None" bool, or DCN__KW_NOT_NULLABLE */
 };
 
@@ -38,12 +39,15 @@ struct dcn__kw_table {
 };
 
 /*
- * The PPID table of a group for background code bg (only the background
- * group depends on it).  The data group has no PPID table (its id is
- * custom) and returns NULL.  Static storage.
+ * The PPID table of a group for the codes of job (the background and
+ * segmenter groups depend on them).  The data group has no PPID table
+ * (its id is custom) and returns NULL.  Static storage.
  */
 const struct dcn__kw_table *dcn__kw_table(enum dcn_kw_group group,
-                                          enum dcn_background_code bg);
+                                          const struct dcn_job *job);
+
+/* The segmenter code's name ("thresh", "torchmpo", ...); static. */
+const char *dcn__segmenter_name(enum dcn_segmenter_code code);
 
 /* The background code's name ("sparsemed", ...); static storage. */
 const char *dcn__background_name(enum dcn_background_code bg);

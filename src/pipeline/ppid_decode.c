@@ -79,7 +79,7 @@ static int
 decode_kwargs(struct dcn_job *job, enum dcn_kw_group g, char *kw,
               const char *part, struct dcn_error *err)
 {
-    const struct dcn__kw_table *t = dcn__kw_table(g, job->background_code);
+    const struct dcn__kw_table *t = dcn__kw_table(g, job);
     struct entry e[MAX_ENTRIES] = {{NULL, NULL}};
     bool used[MAX_ENTRIES] = {false};
     int n;
@@ -233,8 +233,12 @@ decode_part(struct dcn_job *job, char *buf, const char *part,
     char *code = buf, *rest = colon + 1;
     bool single = strchr(rest, ':') == NULL;
 
-    if (strcmp(code, "thresh") == 0)
-        return decode_segmenter(job, rest, part, err);
+    if (strcmp(code, "thresh") == 0 || strcmp(code, "torchmpo") == 0 ||
+        strcmp(code, "torchsto") == 0) {
+        job->kw_given[DCN_KW_SEGMENTER] = 0;
+        int rc = dcn_job_set_segmenter(job, code, err);
+        return rc == DCN_OK ? decode_segmenter(job, rest, part, err) : rc;
+    }
     if (strncmp(code, "torch", 5) == 0)
         return dcn_error_set(err, DCN_EINVAL,
                              "pipeline identifier '%s': segmenter '%s' is "

@@ -620,6 +620,8 @@ plan_run(struct dcn_run *run)
     run->bg.has_bg_off = run->bg.has_bg_off && dcn_rtdc_len_raw(run->in) > 0;
     if (find_protected(run) < 0)
         return run->err.code;
+    if (run_torch_setup(run) < 0)
+        return run->err.code;
     return configure_stages(run);
 }
 
@@ -646,6 +648,7 @@ execute(struct dcn_run *run)
     int rc;
 
     report_progress(run, "background");
+    run_torch_log(run);
     rc = run_background_compute(run);
     /* A cancellation during the background stops the run here. */
     if (rc == DCN_OK && run->opts->cancel != NULL && *run->opts->cancel)
@@ -712,6 +715,7 @@ run_release(struct dcn_run *run)
 {
     dcn__slot_register_free(run->reg);
     run_bgframes_free(run);
+    run_torch_release(run);
     dcn_rtdc_free(run->in);
     dcn__free(run->bg.mbg);
     dcn__free(run->bg.median);

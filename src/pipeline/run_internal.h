@@ -33,6 +33,8 @@
 #include "rtdc_read.h"
 #include "rtdc_write.h"
 #include "run_encode.h"
+#include "segment_torch.h"
+#include "torch_model.h"
 #include "slot_register.h"
 
 /* Frame-level features copied per event ("protected", format.md §1.5). */
@@ -94,6 +96,25 @@ struct run_background {
                         stored per event; no internal basin */
 };
 
+/* The torch segmenters of a run (run_torch.c); set in setup, read-only
+ * afterwards. */
+struct run_torch {
+    bool on; /* segmenter torchmpo or torchsto */
+    enum dcn_torch_device device;
+    struct dcn_torch_meta meta;
+    struct dcn_torch_shape shape;
+    size_t batch; /* frames per inference */
+    int threads;  /* intra-op threads per worker */
+};
+
+/* One worker's model and buffers, allocated once per run (after fork). */
+struct run_torch_worker {
+    struct dcn_torch_model *model; /* owned */
+    float *in;                     /* batch x model image, owned */
+    uint8_t *raw;                  /* batch x model mask, owned */
+    void *scratch;                 /* postprocessing, owned */
+};
+
 struct dcn_run {
     const struct dcn_job *job;
     struct dcn_job resolved; /* job with pixel size etc. resolved */
@@ -123,6 +144,7 @@ struct dcn_run {
     struct run_bgframes *bgframes; /* copy, rollmed; NULL for sparsemed */
     struct dcn_features_config feat;
     struct dcn_label_process_opts mask_opts;
+    struct run_torch torch;
 
     size_t nworkers;
     bool processes;
@@ -158,6 +180,18 @@ void run_bgframes_free(struct dcn_run *run);
 /* run_workers.c: start/stop workers and the per-state tasks. */
 int run_workers_start(struct dcn_run *run, pthread_t *threads, pid_t *pids);
 void run_workers_join(struct dcn_run *run, pthread_t *threads, pid_t *pids);
+/* run_torch.c: the torch segmenters (nothing to do for thresh). */
+int run_torch_setup(struct dcn_run *run);
+void run_torch_log(struct dcn_run *run);
+void run_torch_release(struct dcn_run *run);
+int run_torch_worker_init(struct run_torch_worker *tw, struct dcn_run *run,
+                          struct dcn_error *err);
+void run_torch_worker_release(struct run_torch_worker *tw);
+/* Masks of frames first..first+n-1 (contiguous images and masks in the
+ * slot) in batches. */
+int run_torch_segment(struct run_torch_worker *tw, struct dcn_run *run,
+                      uint8_t *mask, const uint8_t *images, size_t n,
+                      uint64_t first, struct dcn_error *err);
 /* run_reader.c: the reader thread. */
 void *run_reader_main(void *arg);
 /* The output datasets of the slot cycle; owned by the writer thread

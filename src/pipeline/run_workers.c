@@ -39,6 +39,7 @@ struct worker {
     void *process_scratch;
     struct dcn_features_scratch *feat_scratch;
     struct dcn_event *events; /* LOCAL_EVENTS */
+    struct run_torch_worker torch;
     struct dcn_error err;
 };
 
@@ -61,7 +62,7 @@ worker_init(struct worker *wk, struct dcn_run *run, size_t index)
         dcn_features_scratch_new(&wk->feat_scratch, w, h) != DCN_OK)
         return dcn_error_set(&wk->err, DCN_ENOMEM, "worker %zu: out of memory",
                              index);
-    return DCN_OK;
+    return run_torch_worker_init(&wk->torch, run, &wk->err);
 }
 
 static void
@@ -72,6 +73,7 @@ worker_release(struct worker *wk)
     dcn__free(wk->process_scratch);
     dcn__free(wk->events);
     dcn_features_scratch_free(wk->feat_scratch);
+    run_torch_worker_release(&wk->torch);
 }
 
 /* The slot's chunk and first (mapped) frame. */
@@ -217,6 +219,26 @@ segment_frame(struct worker *wk, struct dcn_chunk_slot *slot, size_t k,
     return DCN_OK;
 }
 
+/* State 's' with a torch segmenter: the duplicate flags, then the
+ * model on the whole task's frames in batches (duplicates included:
+ * their masks are never read). */
+static int
+task_segment_torch(struct worker *wk, const struct dcn_task *t)
+{
+    struct dcn_run *run = wk->run;
+    struct dcn_chunk_slot *slot = dcn__slot_register_slot(run->reg, t->slot);
+    uint8_t *dup =
+            run_slot_area(run, t->slot, run_slot_extra(run, t->slot)->dup_off);
+    size_t npix = frame_pixels(run);
+
+    for (size_t k = t->start; k < t->stop; k++)
+        dup[k] = is_duplicate(run, t->slot, k);
+    return run_torch_segment(
+            &wk->torch, run, (uint8_t *)dcn_chunk_slot_mask(slot) + t->start * npix,
+            dcn_chunk_slot_image(slot) + t->start * npix, t->stop - t->start,
+            slot_first(run, t->slot) + t->start, &wk->err);
+}
+
 static int
 label_frame(struct worker *wk, struct dcn_chunk_slot *slot, size_t k,
             uint64_t j)
@@ -350,6 +372,8 @@ run_task(struct worker *wk, const struct dcn_task *t)
     case DCN_STATE_LOAD:
         return task_load(wk, t);
     case DCN_STATE_SEGMENT:
+        if (wk->run->torch.on)
+            return task_segment_torch(wk, t);
         return for_each_frame(wk, t, segment_frame, true);
     case DCN_STATE_LABEL:
         return for_each_frame(wk, t, label_frame, false);
@@ -382,7 +406,10 @@ one_task(struct worker *wk)
 
     for (int i = 0; order[i] != '\0'; i++) {
         enum dcn_slot_state st = (enum dcn_slot_state)order[i];
-        size_t batch = st == DCN_STATE_LOAD ? run->load_batch : WORK_BATCH;
+        size_t batch = st == DCN_STATE_LOAD ? run->load_batch
+                       : st == DCN_STATE_SEGMENT && run->torch.on
+                               ? run->torch.batch
+                               : WORK_BATCH;
         struct dcn_task t;
         double t0 = now_seconds();
         int rc = dcn__slot_register_reserve(run->reg, st, batch, &t);

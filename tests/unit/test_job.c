@@ -353,8 +353,8 @@ test_copy_background_and_unknown_codes(void)
     /* codes */
     expect_einval(dcn_job_set_background(&job, "median", &err), &err,
                   "background_code", "median", NULL);
-    expect_einval(dcn_job_set_segmenter(&job, "torchmpo", &err), &err,
-                  "segmenter_code", "torchmpo", "not supported by dcnumc");
+    expect_einval(dcn_job_set_segmenter(&job, "torchuni", &err), &err,
+                  "segmenter_code", "torchuni", "not supported by dcnumc");
     expect_einval(dcn_job_set_segmenter(&job, "watershed", &err), &err,
                   "segmenter_code", "watershed", NULL);
     CHECK_EQ(dcn_job_set_segmenter(&job, "thresh", &err), DCN_OK);
@@ -575,10 +575,56 @@ test_allocation_failures_leave_the_job_unchanged(void)
     dcn_job_release(&job);
 }
 
+/* The torch segmenters: model_file, the class default closing_disk=0,
+ * the PPID segmenter id with the file name only (dcnum's
+ * test_segm_torch_mpo), model_file required, codes not mixed with the
+ * other code's kwargs. */
+static void
+test_torch_segmenter_options_are_dcnums(void)
+{
+    struct dcn_job job;
+    struct dcn_error err = DCN_ERROR_INIT;
+    struct dcn_ppid p;
+    const char *path = __FILE__; /* an existing file, absolute path */
+
+    dcn_job_init(&job);
+    CHECK_EQ(dcn_job_set_segmenter(&job, "torchmpo", &err), DCN_OK);
+    CHECK_EQ(job.closing_disk, 0);
+    expect_einval(dcn_job_check(&job, &err), &err, "model_file", "torchmpo",
+                  NULL);
+    expect_einval(dcn_job_set_kw(&job, DCN_KW_SEGMENTER, "thresh=-5", &err),
+                  &err, "segmenter_kwargs", "thresh", "model_file");
+    /* an existing file: its name only; anything else as given */
+    char kv[4096];
+    (void)snprintf(kv, sizeof(kv), "model_file=%s", path);
+    CHECK_EQ(dcn_job_set_kw(&job, DCN_KW_SEGMENTER, kv, &err), DCN_OK);
+    CHECK_STR_EQ(job.model_file, path);
+    CHECK_EQ(dcn_job_check(&job, &err), DCN_OK);
+    (void)dcn_job_resolve_pixel_size(&job, 0.34);
+    CHECK_EQ(dcn_job_get_ppid(&p, &job, &err), DCN_OK);
+    CHECK_STR_EQ(p.seg, "torchmpo:m=test_job.c:cle=1^f=1^clo=0");
+    CHECK_EQ(dcn_job_set_kw(&job, DCN_KW_SEGMENTER, "model_file=no/such.dcnm",
+                            &err),
+             DCN_OK);
+    CHECK_EQ(dcn_job_get_ppid(&p, &job, &err), DCN_OK);
+    CHECK_STR_EQ(p.seg, "torchmpo:m=no/such.dcnm:cle=1^f=1^clo=0");
+    /* given mask kwargs survive the code; the code keeps its kwargs */
+    CHECK_EQ(dcn_job_set_kw(&job, DCN_KW_MASK, "closing_disk=3", &err), DCN_OK);
+    CHECK_EQ(dcn_job_set_segmenter(&job, "torchsto", &err), DCN_OK);
+    CHECK_EQ(job.closing_disk, 3);
+    CHECK_EQ(dcn_job_get_ppid(&p, &job, &err), DCN_OK);
+    CHECK_STR_EQ(p.seg, "torchsto:m=no/such.dcnm:cle=1^f=1^clo=3");
+    expect_einval(dcn_job_set_segmenter(&job, "thresh", &err), &err,
+                  "segmenter_code", "thresh", "set the code first");
+    dcn_job_release(&job);
+    CHECK_EQ(job.model_file == NULL, 1);
+}
+
 int
 main(void)
 {
     test_default_input_and_codes_are_dcnums();
+    test_torch_segmenter_options_are_dcnums();
     test_default_sparsemed_is_dcnums();
     test_default_stages_are_dcnums();
     test_booleans_parse_like_dcnum();

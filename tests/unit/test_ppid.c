@@ -582,9 +582,28 @@ test_decode_errors(void)
     dcn_error_clear(&err);
     CHECK_EQ(dcn_job_apply_ppid_part(&job, "bogus:a=1", &err), DCN_EINVAL);
     dcn_error_clear(&err);
-    CHECK_EQ(dcn_job_apply_ppid_part(&job, "torchmpo:m=x.dcnm:cle=1", &err),
+    CHECK_EQ(dcn_job_apply_ppid_part(&job, "torchuni:m=x.dcnm:cle=1", &err),
              DCN_EINVAL);
     CHECK(strstr(err.msg, "not supported by dcnumc") != NULL);
+    dcn_error_clear(&err);
+    /* a torch segmenter id decodes to its code, model file name and mask
+     * kwargs, and encodes back to the same id */
+    CHECK_EQ(dcn_job_apply_ppid_part(
+                     &job, "torchmpo:m=unet-dcnum-test_g1_910c2.dcnm:cle=1^f=1^clo=0",
+                     &err),
+             DCN_OK);
+    CHECK_EQ(job.segmenter_code, DCN_SEGMENTER_TORCHMPO);
+    CHECK_STR_EQ(job.model_file, "unet-dcnum-test_g1_910c2.dcnm");
+    CHECK_EQ(job.closing_disk, 0);
+    {
+        struct dcn_ppid p;
+        CHECK_EQ(dcn_job_get_ppid(&p, &job, &err), DCN_OK);
+        CHECK_STR_EQ(p.seg,
+                     "torchmpo:m=unet-dcnum-test_g1_910c2.dcnm:cle=1^f=1^clo=0");
+    }
+    CHECK_EQ(dcn_job_apply_ppid_part(&job, "thresh:t=-6:cle=1^f=1^clo=2", &err),
+             DCN_OK);
+    CHECK_EQ(job.segmenter_code, DCN_SEGMENTER_THRESH);
     dcn_error_clear(&err);
     CHECK_EQ(dcn_job_apply_ppid(&job, "12|a|b|c|d|e", &err), DCN_EINVAL);
     dcn_job_release(&job);

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run_torch.c - the PyTorch segmenters in a run (issue 10): in setup, the
+ * model file's format, name check and metadata (read without libtorch)
+ * and dcnum's applicability rules against the input; in the workers, one
+ * libtorch model each, loaded after fork(), run on batches of the frames
+ * of state 's'.
+ *
+ * Threads: every worker runs its own inference with cores / workers
+ * intra-op threads (at least 1), so workers x threads never exceeds the
+ * cores.  Batches never change results: each image is normalised on its
+ * own and the model's output for an image does not depend on the others
+ * in the batch (tested).
+ */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "dcnm_read.h"
+#include "ppid.h"
+#include "run_internal.h"
+#include "torch_model.h"
+
+#define TORCH_BATCH_DEFAULT 16
+#define TORCH_BATCH_MAX     1024
+
+static size_t
+cpu_count(void)
+{
+    cpu_set_t set;
+    long n = sched_getaffinity(0, sizeof(set), &set) == 0
+                     ? CPU_COUNT(&set)
+                     : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (size_t)n;
+}
+
+static size_t
+torch_batch(void)
+{
+    /* Read in setup, before any thread starts (see default_workers). */
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): see above
+    const char *env = getenv("DCNUMC_TORCH_BATCH");
+    long n = env != NULL ? strtol(env, NULL, 10) : 0;
+
+    if (n <= 0)
+        return TORCH_BATCH_DEFAULT;
+    return n > TORCH_BATCH_MAX ? TORCH_BATCH_MAX : (size_t)n;
+}
+
+/* The input's root attributes and logs as dcnum's HDF5Data.meta/.logs;
+ * the joined log texts are allocated into texts (caller frees). */
+static int
+validate(struct dcn_run *run)
+{
+    size_t nattrs = 0, nlogs = 0, na = 0;
+    const struct dcn_attr *attrs = dcn_rtdc_attrs(run->in, &nattrs);
+    const struct dcn_log *logs = dcn_rtdc_logs(run->in, &nlogs);
+    struct dcn_torch_attr *ta = dcn__calloc(nattrs + 1, sizeof(*ta));
+    struct dcn_torch_log *tl = dcn__calloc(nlogs + 1, sizeof(*tl));
+    char **texts = dcn__calloc(nlogs + 1, sizeof(*texts));
+    int rc = DCN_OK;
+
+    if (ta == NULL || tl == NULL || texts == NULL) {
+        rc = dcn_error_set(&run->err, DCN_ENOMEM, "%s: out of memory",
+                           run->path_in);
+        goto out;
+    }
+    for (size_t i = 0; i < nattrs; i++) {
+        if (attrs[i].kind == DCN_ATTR_OTHER)
+            continue;
+        ta[na].key = attrs[i].name;
+        ta[na].text = attrs[i].kind == DCN_ATTR_STRING ? attrs[i].s : NULL;
+        ta[na].number = attrs[i].d;
+        na++;
+    }
+    for (size_t i = 0; i < nlogs; i++) {
+        size_t len = 1;
+        char *p;
+        for (size_t k = 0; k < logs[i].nlines; k++)
+            len += strlen(logs[i].lines[k]) + 1;
+        p = texts[i] = dcn__malloc(len);
+        if (p == NULL) {
+            rc = dcn_error_set(&run->err, DCN_ENOMEM, "%s: out of memory",
+                               run->path_in);
+            goto out;
+        }
+        for (size_t k = 0; k < logs[i].nlines; k++) {
+            size_t l = strlen(logs[i].lines[k]);
+            if (k > 0)
+                *p++ = '\n';
+            memcpy(p, logs[i].lines[k], l);
+            p += l;
+        }
+        *p = '\0';
+        tl[i].name = logs[i].name;
+        tl[i].text = texts[i];
+    }
+    rc = dcn_torch_meta_validate(
+            &run->torch.meta,
+            dcn__segmenter_name(run->resolved.segmenter_code),
+            run->resolved.model_file, run->path_in, ta, na, tl, nlogs,
+            &run->err);
+out:
+    for (size_t i = 0; texts != NULL && i < nlogs; i++)
+        dcn__free(texts[i]);
+    dcn__free(texts);
+    dcn__free(ta);
+    dcn__free(tl);
+    return rc;
+}
+
+static int
+check_libtorch(struct dcn_run *run)
+{
+    const char *path = run->resolved.model_file;
+
+    if (!dcn_torch_built())
+        return dcn_error_set(&run->err, DCN_EINVAL,
+                             "%s: segmenter '%s': this dcnumc was built "
+                             "without libtorch (cmake -DDCN_TORCH=ON, "
+                             "Debian's libtorch-dev)",
+                             path,
+                             dcn__segmenter_name(run->resolved.segmenter_code));
+    if (run->torch.device == DCN_TORCH_CUDA && !dcn_torch_cuda_available())
+        return dcn_error_set(&run->err, DCN_EINVAL,
+                             "%s: segmenter 'torchsto' runs on a CUDA GPU, "
+                             "but libtorch %s has no CUDA device here (Debian "
+                             "12's libtorch is built without CUDA); use "
+                             "'torchmpo' on the CPU",
+                             path, dcn_torch_version());
+    return DCN_OK;
+}
+
+int
+run_torch_setup(struct dcn_run *run)
+{
+    struct run_torch *t = &run->torch;
+    char *json = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (run->resolved.segmenter_code == DCN_SEGMENTER_THRESH)
+        return DCN_OK;
+    t->on = true;
+    t->device = run->resolved.segmenter_code == DCN_SEGMENTER_TORCHSTO
+                        ? DCN_TORCH_CUDA
+                        : DCN_TORCH_CPU;
+    rc = dcn_dcnm_read_meta(&json, &len, run->resolved.model_file, &run->err);
+    if (rc == DCN_OK)
+        rc = dcn_torch_meta_parse(&t->meta, json, len,
+                                  run->resolved.model_file, &run->err);
+    dcn__free(json);
+    if (rc == DCN_OK)
+        rc = validate(run);
+    if (rc == DCN_OK && !run->opts->dry_run)
+        rc = check_libtorch(run);
+    if (rc != DCN_OK)
+        return rc;
+    dcn_torch_shape_init(&t->shape, &t->meta, run->height, run->width);
+    t->batch = torch_batch();
+    t->threads = (int)(cpu_count() / run->nworkers);
+    if (t->threads < 1)
+        t->threads = 1;
+    return DCN_OK;
+}
+
+void
+run_torch_log(struct dcn_run *run)
+{
+    const struct run_torch *t = &run->torch;
+
+    if (!t->on)
+        return;
+    run_log(run, "INFO",
+            "Segmenter %s: model %s (libtorch %s), model image shape "
+            "%zu x %zu, batches of %zu frames, %d intra-op thread(s) in "
+            "each of %zu workers",
+            dcn__segmenter_name(run->resolved.segmenter_code),
+            run->resolved.model_file, dcn_torch_version(), t->shape.model_h,
+            t->shape.model_w, t->batch, t->threads, run->nworkers);
+}
+
+void
+run_torch_release(struct dcn_run *run)
+{
+    dcn_torch_meta_release(&run->torch.meta);
+}
+
+/* ---------------------------------------------------------------------
+ * Worker side
+ */
+
+int
+run_torch_worker_init(struct run_torch_worker *tw, struct dcn_run *run,
+                      struct dcn_error *err)
+{
+    const struct run_torch *t = &run->torch;
+    size_t mpix = t->shape.model_h * t->shape.model_w;
+
+    memset(tw, 0, sizeof(*tw));
+    if (!t->on)
+        return DCN_OK;
+    dcn_torch_set_threads(t->threads);
+    tw->in = dcn__mallocarray(t->batch * mpix, sizeof(float));
+    tw->raw = dcn__mallocarray(t->batch, mpix);
+    tw->scratch = dcn__malloc(dcn_torch_postprocess_scratch_size(&t->shape));
+    if (tw->in == NULL || tw->raw == NULL || tw->scratch == NULL)
+        return dcn_error_set(err, DCN_ENOMEM, "torch worker: out of memory");
+    return dcn_torch_model_load(&tw->model, run->resolved.model_file,
+                                t->device, err);
+}
+
+void
+run_torch_worker_release(struct run_torch_worker *tw)
+{
+    dcn_torch_model_free(tw->model);
+    dcn__free(tw->in);
+    dcn__free(tw->raw);
+    dcn__free(tw->scratch);
+    memset(tw, 0, sizeof(*tw));
+}
+
+int
+run_torch_segment(struct run_torch_worker *tw, struct dcn_run *run,
+                  uint8_t *mask, const uint8_t *images, size_t n,
+                  uint64_t first, struct dcn_error *err)
+{
+    const struct run_torch *t = &run->torch;
+    const struct dcn_torch_shape *s = &t->shape;
+    size_t mpix = s->model_h * s->model_w, npix = s->in_h * s->in_w;
+
+    for (size_t a = 0; a < n; a += t->batch) {
+        size_t m = n - a < t->batch ? n - a : t->batch;
+        int rc;
+
+        dcn_torch_preprocess(tw->in, images + a * npix, m, s, &t->meta);
+        rc = dcn_torch_model_forward(tw->model, tw->raw, tw->in, m,
+                                     s->model_h, s->model_w, err);
+        if (rc != DCN_OK) {
+            /* the model's message names the model; add the frames */
+            size_t len = strlen(err->msg);
+            (void)snprintf(err->msg + len, sizeof(err->msg) - len,
+                           " (%s, frames %llu..%llu)", run->path_in,
+                           (unsigned long long)(first + a),
+                           (unsigned long long)(first + a + m - 1));
+            return rc;
+        }
+        for (size_t i = 0; i < m; i++)
+            dcn_torch_postprocess(mask + (a + i) * npix, tw->raw + i * mpix, s,
+                                  tw->scratch);
+    }
+    return DCN_OK;
+}
