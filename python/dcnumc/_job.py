@@ -68,8 +68,8 @@ def _kw_text(key, value) -> str:
             text += f":{int(value.step)}"
     elif isinstance(value, (list, tuple, np.ndarray)):
         text = ",".join(str(int(v)) for v in value)
-    elif isinstance(value, str):
-        text = value
+    elif isinstance(value, (str, os.PathLike)):
+        text = os.fspath(value)
     else:
         raise TypeError(f"Unsupported value {value!r} for keyword '{key}'")
     return f"{key}={text}"
@@ -118,10 +118,12 @@ class DCNumPipelineJob:
         background_kwargs: dict
             keyword arguments for the background method
         segmenter_code: str
-            segmenter ("thresh"; dcnum's torch segmenters are not
-            supported)
+            segmenter: "thresh", "torchmpo" (a dcnum .dcnm model on the
+            CPU) or "torchsto" (on a CUDA GPU); dcnum's "torchuni"
+            (model format 2) is not supported
         segmenter_kwargs: dict
-            keyword arguments for the segmenter (``thresh``) and, under
+            keyword arguments for the segmenter (``thresh``, or
+            ``model_file`` for the torch segmenters) and, under
             ``kwargs_mask``, for the mask post-processing
             (``clear_border``, ``fill_holes``, ``closing_disk``)
         feature_code: str

@@ -99,7 +99,7 @@ def test_kwargs_of_every_kind_reach_the_c_job(data, tmp_path):
 @pytest.mark.parametrize("kwargs,match", [
     ({"background_kwargs": {"kernel_size": -1}}, "kernel_size"),
     ({"background_kwargs": {"no_such_key": 1}}, "no_such_key"),
-    ({"segmenter_code": "torchmpo"}, "torchmpo"),
+    ({"segmenter_code": "torchmpo"}, "model_file"),
     ({"background_code": "nope"}, "nope"),
     ({"segmenter_kwargs": {"thresh": 3}}, "thresh"),
     ({"compression": "zstd-12"}, "zstd-12"),

@@ -33,3 +33,15 @@ if(DCN_TORCH)
       LIBS dcn_stages dcn_torch dcn_testsupport PNG::PNG)
   dcn_torch_test_env(test_torch_segment)
 endif()
+
+# The commands end to end (the stub's message without libtorch).
+if(DCN_TORCH)
+  set(dcn_torch_built 1)
+else()
+  set(dcn_torch_built 0)
+endif()
+add_test(NAME test_torch_cli COMMAND bash
+    ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_torch_cli.sh
+    $<TARGET_FILE:dcnumc> ${DCN_SHARED_DATA} ${DCN_TORCH_TESTDIR}
+    ${dcn_torch_built})
+set_tests_properties(test_torch_cli PROPERTIES FIXTURES_REQUIRED torch_data)
