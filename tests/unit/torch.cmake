@@ -27,6 +27,9 @@ macro(dcn_torch_test_env name)
       ENVIRONMENT "DCN_SHARED_DATA=${DCN_SHARED_DATA};DCN_TORCH_TESTDIR=${DCN_TORCH_TESTDIR}")
 endmacro()
 
+# Metadata and applicability rules: pure C, in every build.
+dcn_add_test(test_torch_meta SOURCES unit/test_torch_meta.c LIBS dcn_stages)
+
 if(DCN_TORCH)
   find_package(PNG REQUIRED)
   dcn_add_test(test_torch_segment SOURCES unit/test_torch_segment.c
