@@ -173,7 +173,8 @@ static int parse_value(struct parser *ps, struct dcn_jt **out);
 static int
 append(struct dcn_jt *v, char *key, struct dcn_jt *child)
 {
-    struct dcn_jt **items = dcn__realloc(v->items, (v->n + 1) * sizeof(*items));
+    struct dcn_jt **items =
+            dcn__realloc(v->items, (v->n + 1) * sizeof(struct dcn_jt *));
     if (items == NULL)
         return DCN_ENOMEM;
     v->items = items;
@@ -188,41 +189,48 @@ append(struct dcn_jt *v, char *key, struct dcn_jt *child)
     return DCN_OK;
 }
 
+/* One member ("key": value) or item of container v, appended. */
+static int
+parse_entry(struct parser *ps, struct dcn_jt *v)
+{
+    char *key = NULL;
+    struct dcn_jt *child = NULL;
+    int rc = DCN_OK;
+
+    skip_ws(ps);
+    if (v->kind == DCN_JT_OBJECT) {
+        if (ps->p >= ps->end || *ps->p != '"')
+            return DCN_EFORMAT;
+        rc = parse_string(ps, &key);
+        skip_ws(ps);
+        if (rc == DCN_OK && (ps->p >= ps->end || *ps->p++ != ':'))
+            rc = DCN_EFORMAT;
+    }
+    if (rc == DCN_OK)
+        rc = parse_value(ps, &child);
+    if (rc == DCN_OK)
+        rc = append(v, key, child);
+    if (rc != DCN_OK) {
+        dcn__free(key);
+        dcn_jt_free(child);
+    }
+    return rc;
+}
+
 /* The members of an object or the items of an array after the opening
  * bracket. */
 static int
 parse_container(struct parser *ps, struct dcn_jt *v, char close)
 {
-    bool object = v->kind == DCN_JT_OBJECT;
-
     skip_ws(ps);
     if (ps->p < ps->end && *ps->p == close) {
         ps->p++;
         return DCN_OK;
     }
     for (;;) {
-        char *key = NULL;
-        struct dcn_jt *child = NULL;
-        int rc = DCN_OK;
-
-        skip_ws(ps);
-        if (object) {
-            if (ps->p >= ps->end || *ps->p != '"')
-                return DCN_EFORMAT;
-            rc = parse_string(ps, &key);
-            skip_ws(ps);
-            if (rc == DCN_OK && (ps->p >= ps->end || *ps->p++ != ':'))
-                rc = DCN_EFORMAT;
-        }
-        if (rc == DCN_OK)
-            rc = parse_value(ps, &child);
-        if (rc == DCN_OK)
-            rc = append(v, key, child);
-        if (rc != DCN_OK) {
-            dcn__free(key);
-            dcn_jt_free(child);
+        int rc = parse_entry(ps, v);
+        if (rc != DCN_OK)
             return rc;
-        }
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == ',') {
             ps->p++;

@@ -7,16 +7,18 @@
 #include "dcnm_read.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#define ZLIB_CONST /* next_in is const */
 #include <zlib.h>
 
 #include "alloc.h"
 #include "md5.h"
 
-#define MODEL_MAX  ((size_t)1 << 31) /* 2 GiB: larger is not a dcnum model */
-#define META_NAME  "extra/dcnum_meta.json"
+#define MODEL_MAX ((size_t)1 << 31) /* 2 GiB: larger is not a dcnum model */
+#define META_NAME "extra/dcnum_meta.json"
 
 static uint32_t
 le16(const uint8_t *p)
@@ -39,10 +41,13 @@ slurp(uint8_t **buf, size_t *len, const char *path, struct dcn_error *err)
     int rc = DCN_OK;
 
     *buf = NULL;
-    if (f == NULL)
-        return dcn_error_set(err, errno == ENOENT ? DCN_ENOTFOUND : DCN_EIO,
-                             "%s: cannot open the model file: %s", path,
-                             strerror(errno));
+    if (f == NULL) {
+        int e = errno;
+        char msg[128] = "";
+        (void)strerror_r(e, msg, sizeof(msg));
+        return dcn_error_set(err, e == ENOENT ? DCN_ENOTFOUND : DCN_EIO,
+                             "%s: cannot open the model file: %s", path, msg);
+    }
     if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
         fseek(f, 0, SEEK_SET) != 0) {
         rc = dcn_error_set(err, DCN_EIO, "%s: cannot read the model file",
@@ -103,63 +108,99 @@ check_md5_name(const uint8_t *buf, size_t len, const char *path,
                          path, hex, hex, suffix);
 }
 
-/* Inflate or copy one entry's data. */
+/* One stored entry of the archive. */
+struct zip_entry {
+    const uint8_t *data;
+    size_t clen;     /* compressed bytes */
+    size_t ulen;     /* uncompressed bytes */
+    uint32_t method; /* 0 stored, 8 deflated */
+};
+
 static int
-entry_data(char **out, size_t *out_len, const uint8_t *data, size_t clen,
-           size_t ulen, uint32_t method, const char *path,
-           struct dcn_error *err)
+inflate_raw(char *dst, const struct zip_entry *e)
 {
-    char *text;
     z_stream z;
     int zr;
 
-    if (ulen > ((size_t)1 << 24))
+    memset(&z, 0, sizeof(z));
+    zr = inflateInit2(&z, -15);
+    if (zr != Z_OK)
+        return -1;
+    z.next_in = e->data;
+    z.avail_in = (uInt)e->clen;
+    z.next_out = (Bytef *)dst;
+    z.avail_out = (uInt)e->ulen;
+    zr = inflate(&z, Z_FINISH);
+    (void)inflateEnd(&z);
+    return zr == Z_STREAM_END && z.total_out == e->ulen ? 0 : -1;
+}
+
+/* Inflate or copy one entry's data into a new NUL-terminated text. */
+static int
+entry_data(char **out, size_t *out_len, const struct zip_entry *e,
+           const char *path, struct dcn_error *err)
+{
+    char *text;
+    int ok;
+
+    if (e->ulen > ((size_t)1 << 24))
         return dcn_error_set(err, DCN_EFORMAT,
                              "%s: dcnum_meta.json is implausibly large", path);
-    text = dcn__malloc(ulen + 1);
-    if (text == NULL)
-        return dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", path);
-    if (method == 0 && clen == ulen) {
-        memcpy(text, data, ulen);
-    } else if (method == 8) {
-        memset(&z, 0, sizeof(z));
-        zr = inflateInit2(&z, -15);
-        if (zr == Z_OK) {
-            z.next_in = (Bytef *)(uintptr_t)data;
-            z.avail_in = (uInt)clen;
-            z.next_out = (Bytef *)text;
-            z.avail_out = (uInt)ulen;
-            zr = inflate(&z, Z_FINISH);
-            (void)inflateEnd(&z);
-        }
-        if (zr != Z_STREAM_END || z.total_out != ulen) {
-            dcn__free(text);
-            return dcn_error_set(err, DCN_EFORMAT,
-                                 "%s: dcnum_meta.json does not inflate", path);
-        }
-    } else {
-        dcn__free(text);
+    if (e->method != 0 && e->method != 8)
         return dcn_error_set(err, DCN_EFORMAT,
                              "%s: dcnum_meta.json uses zip method %u", path,
-                             (unsigned)method);
+                             (unsigned)e->method);
+    text = dcn__malloc(e->ulen + 1);
+    if (text == NULL)
+        return dcn_error_set(err, DCN_ENOMEM, "%s: out of memory", path);
+    ok = e->method == 0 ? e->clen == e->ulen : inflate_raw(text, e) == 0;
+    if (ok && e->method == 0)
+        memcpy(text, e->data, e->ulen);
+    if (!ok) {
+        dcn__free(text);
+        return dcn_error_set(err, DCN_EFORMAT,
+                             "%s: dcnum_meta.json does not decompress", path);
     }
-    text[ulen] = '\0';
+    text[e->ulen] = '\0';
     *out = text;
-    *out_len = ulen;
+    *out_len = e->ulen;
     return DCN_OK;
+}
+
+/* The offset of the end-of-central-directory record, or (size_t)-1. */
+static size_t
+find_eocd(const uint8_t *b, size_t n)
+{
+    size_t stop = n > 22 + 65535 ? n - 22 - 65535 : 0;
+
+    if (n < 22)
+        return (size_t)-1;
+    for (size_t at = n - 22 + 1; at-- > stop;) {
+        if (le32(b + at) == 0x06054b50)
+            return at;
+    }
+    return (size_t)-1;
+}
+
+/* Is the central directory entry e (name of nl bytes) the meta file? */
+static bool
+is_meta_entry(const uint8_t *e, size_t nl)
+{
+    size_t ml = strlen(META_NAME);
+    const uint8_t *name = e + 46;
+
+    return nl >= ml && memcmp(name + nl - ml, META_NAME, ml) == 0 &&
+           (nl == ml || name[nl - ml - 1] == '/');
 }
 
 /* Find the archive's <dir>/extra/dcnum_meta.json and read it. */
 static int
-zip_meta(char **json, size_t *len, const uint8_t *b, size_t n,
-         const char *path, struct dcn_error *err)
+zip_meta(char **json, size_t *len, const uint8_t *b, size_t n, const char *path,
+         struct dcn_error *err)
 {
-    size_t eocd = n >= 22 ? n - 22 : 0, cd, count;
-    size_t stop = n > 22 + 65535 ? n - 22 - 65535 : 0;
+    size_t eocd = find_eocd(b, n), cd, count;
 
-    while (n >= 22 && eocd > stop && le32(b + eocd) != 0x06054b50)
-        eocd--;
-    if (n < 22 || le32(b + eocd) != 0x06054b50)
+    if (eocd == (size_t)-1)
         return dcn_error_set(err, DCN_EFORMAT,
                              "%s: not a dcnum model file (no zip archive, "
                              "not .dcnm format 1)",
@@ -168,23 +209,21 @@ zip_meta(char **json, size_t *len, const uint8_t *b, size_t n,
     cd = le32(b + eocd + 16);
     for (size_t i = 0; i < count && cd + 46 <= n; i++) {
         const uint8_t *e = b + cd;
-        size_t nl = le16(e + 28), el = le16(e + 30), cl = le16(e + 32);
-        size_t loc = le32(e + 42), clen = le32(e + 20), ulen = le32(e + 24);
-        size_t ml = strlen(META_NAME);
+        size_t nl = le16(e + 28), loc = le32(e + 42), data;
+        struct zip_entry ze = {NULL, le32(e + 20), le32(e + 24), le16(e + 10)};
 
         if (le32(e) != 0x02014b50 || cd + 46 + nl > n)
             break;
-        if (nl >= ml && memcmp(e + 46 + nl - ml, META_NAME, ml) == 0 &&
-            (nl == ml || e[46 + nl - ml - 1] == '/')) {
-            if (loc + 30 > n || le32(b + loc) != 0x04034b50)
-                break;
-            size_t data = loc + 30 + le16(b + loc + 26) + le16(b + loc + 28);
-            if (data > n || clen > n - data)
-                break;
-            return entry_data(json, len, b + data, clen, ulen, le16(e + 10),
-                              path, err);
-        }
-        cd += 46 + nl + el + cl;
+        cd += 46 + nl + le16(e + 30) + le16(e + 32);
+        if (!is_meta_entry(e, nl))
+            continue;
+        if (loc + 30 > n || le32(b + loc) != 0x04034b50)
+            break;
+        data = loc + 30 + le16(b + loc + 26) + le16(b + loc + 28);
+        if (data > n || ze.clen > n - data)
+            break;
+        ze.data = b + data;
+        return entry_data(json, len, &ze, path, err);
     }
     return dcn_error_set(err, DCN_EFORMAT,
                          "%s: not a dcnum model file (the archive has no "

@@ -396,8 +396,7 @@ format_value(char *buf, size_t len, const struct dcn__kw_desc *k,
                      (long long)*(const int64_t *)field(job, k->offset));
         break;
     case DCN__KW_STRING:
-        return model_file_id(buf, len,
-                             *(char *const *)field(job, k->offset));
+        return model_file_id(buf, len, *(char *const *)field(job, k->offset));
     default:
         return dcn__ppid_float(buf, len,
                                *(const double *)field(job, k->offset));
@@ -652,8 +651,7 @@ dcn_job_get_ppid(struct dcn_ppid *out, const struct dcn_job *job,
     if (rc == DCN_OK)
         rc = component(out->bg, sizeof(out->bg),
                        dcn__background_name(job->background_code),
-                       dcn__kw_table(DCN_KW_BACKGROUND, job),
-                       job);
+                       dcn__kw_table(DCN_KW_BACKGROUND, job), job);
     if (rc == DCN_OK)
         rc = segmenter_id(out->seg, sizeof(out->seg), job);
     if (rc == DCN_OK)

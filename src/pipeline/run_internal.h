@@ -34,8 +34,8 @@
 #include "rtdc_write.h"
 #include "run_encode.h"
 #include "segment_torch.h"
-#include "torch_model.h"
 #include "slot_register.h"
+#include "torch_model.h"
 
 /* Frame-level features copied per event ("protected", format.md §1.5). */
 #define RUN_MAX_PROTECTED 16
@@ -187,11 +187,16 @@ void run_torch_release(struct dcn_run *run);
 int run_torch_worker_init(struct run_torch_worker *tw, struct dcn_run *run,
                           struct dcn_error *err);
 void run_torch_worker_release(struct run_torch_worker *tw);
-/* Masks of frames first..first+n-1 (contiguous images and masks in the
- * slot) in batches. */
+/* n frames of a slot, contiguous: images in, masks out. */
+struct run_torch_frames {
+    uint8_t *mask;
+    const uint8_t *images;
+    size_t n;
+    uint64_t first; /* measurement index of the first (for messages) */
+};
+/* The masks of the frames, in batches of run->torch.batch. */
 int run_torch_segment(struct run_torch_worker *tw, struct dcn_run *run,
-                      uint8_t *mask, const uint8_t *images, size_t n,
-                      uint64_t first, struct dcn_error *err);
+                      const struct run_torch_frames *f, struct dcn_error *err);
 /* run_reader.c: the reader thread. */
 void *run_reader_main(void *arg);
 /* The output datasets of the slot cycle; owned by the writer thread

@@ -51,25 +51,13 @@ torch_batch(void)
     return n > TORCH_BATCH_MAX ? TORCH_BATCH_MAX : (size_t)n;
 }
 
-/* The input's root attributes and logs as dcnum's HDF5Data.meta/.logs;
- * the joined log texts are allocated into texts (caller frees). */
-static int
-validate(struct dcn_run *run)
+/* dcnum's HDF5Data.meta: the root attributes with a value. */
+static size_t
+input_attrs(struct dcn_torch_attr *ta, const struct dcn_attr *attrs, size_t n)
 {
-    size_t nattrs = 0, nlogs = 0, na = 0;
-    const struct dcn_attr *attrs = dcn_rtdc_attrs(run->in, &nattrs);
-    const struct dcn_log *logs = dcn_rtdc_logs(run->in, &nlogs);
-    struct dcn_torch_attr *ta = dcn__calloc(nattrs + 1, sizeof(*ta));
-    struct dcn_torch_log *tl = dcn__calloc(nlogs + 1, sizeof(*tl));
-    char **texts = dcn__calloc(nlogs + 1, sizeof(*texts));
-    int rc = DCN_OK;
+    size_t na = 0;
 
-    if (ta == NULL || tl == NULL || texts == NULL) {
-        rc = dcn_error_set(&run->err, DCN_ENOMEM, "%s: out of memory",
-                           run->path_in);
-        goto out;
-    }
-    for (size_t i = 0; i < nattrs; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (attrs[i].kind == DCN_ATTR_OTHER)
             continue;
         ta[na].key = attrs[i].name;
@@ -77,33 +65,60 @@ validate(struct dcn_run *run)
         ta[na].number = attrs[i].d;
         na++;
     }
-    for (size_t i = 0; i < nlogs; i++) {
-        size_t len = 1;
-        char *p;
-        for (size_t k = 0; k < logs[i].nlines; k++)
-            len += strlen(logs[i].lines[k]) + 1;
-        p = texts[i] = dcn__malloc(len);
-        if (p == NULL) {
-            rc = dcn_error_set(&run->err, DCN_ENOMEM, "%s: out of memory",
-                               run->path_in);
-            goto out;
-        }
-        for (size_t k = 0; k < logs[i].nlines; k++) {
-            size_t l = strlen(logs[i].lines[k]);
-            if (k > 0)
-                *p++ = '\n';
-            memcpy(p, logs[i].lines[k], l);
-            p += l;
-        }
+    return na;
+}
+
+/* dcnum's "\n".join(lines) of one log, newly allocated (NULL: no memory). */
+static char *
+join_lines(const struct dcn_log *log)
+{
+    size_t len = 1;
+    char *text, *p;
+
+    for (size_t k = 0; k < log->nlines; k++)
+        len += strlen(log->lines[k]) + 1;
+    p = text = dcn__malloc(len);
+    for (size_t k = 0; text != NULL && k < log->nlines; k++) {
+        size_t l = strlen(log->lines[k]);
+        if (k > 0)
+            *p++ = '\n';
+        memcpy(p, log->lines[k], l);
+        p += l;
+    }
+    if (text != NULL)
         *p = '\0';
+    return text;
+}
+
+/* The model's applicability rules against the input. */
+static int
+validate(struct dcn_run *run)
+{
+    size_t nattrs = 0, nlogs = 0;
+    const struct dcn_attr *attrs = dcn_rtdc_attrs(run->in, &nattrs);
+    const struct dcn_log *logs = dcn_rtdc_logs(run->in, &nlogs);
+    struct dcn_torch_attr *ta = dcn__calloc(nattrs + 1, sizeof(*ta));
+    struct dcn_torch_log *tl = dcn__calloc(nlogs + 1, sizeof(*tl));
+    char **texts = dcn__calloc(nlogs + 1, sizeof(*texts));
+    struct dcn_torch_input in = {run->path_in, ta, 0, tl, nlogs};
+    bool oom = ta == NULL || tl == NULL || texts == NULL;
+    int rc;
+
+    for (size_t i = 0; !oom && i < nlogs; i++) {
+        texts[i] = join_lines(&logs[i]);
         tl[i].name = logs[i].name;
         tl[i].text = texts[i];
+        oom = texts[i] == NULL;
     }
+    if (oom) {
+        rc = dcn_error_set(&run->err, DCN_ENOMEM, "%s: out of memory",
+                           run->path_in);
+        goto out;
+    }
+    in.nattrs = input_attrs(ta, attrs, nattrs);
     rc = dcn_torch_meta_validate(
-            &run->torch.meta,
-            dcn__segmenter_name(run->resolved.segmenter_code),
-            run->resolved.model_file, run->path_in, ta, na, tl, nlogs,
-            &run->err);
+            &run->torch.meta, dcn__segmenter_name(run->resolved.segmenter_code),
+            run->resolved.model_file, &in, &run->err);
 out:
     for (size_t i = 0; texts != NULL && i < nlogs; i++)
         dcn__free(texts[i]);
@@ -151,8 +166,8 @@ run_torch_setup(struct dcn_run *run)
                         : DCN_TORCH_CPU;
     rc = dcn_dcnm_read_meta(&json, &len, run->resolved.model_file, &run->err);
     if (rc == DCN_OK)
-        rc = dcn_torch_meta_parse(&t->meta, json, len,
-                                  run->resolved.model_file, &run->err);
+        rc = dcn_torch_meta_parse(&t->meta, json, len, run->resolved.model_file,
+                                  &run->err);
     dcn__free(json);
     if (rc == DCN_OK)
         rc = validate(run);
@@ -210,8 +225,8 @@ run_torch_worker_init(struct run_torch_worker *tw, struct dcn_run *run,
     tw->scratch = dcn__malloc(dcn_torch_postprocess_scratch_size(&t->shape));
     if (tw->in == NULL || tw->raw == NULL || tw->scratch == NULL)
         return dcn_error_set(err, DCN_ENOMEM, "torch worker: out of memory");
-    return dcn_torch_model_load(&tw->model, run->resolved.model_file,
-                                t->device, err);
+    return dcn_torch_model_load(&tw->model, run->resolved.model_file, t->device,
+                                err);
 }
 
 void
@@ -226,32 +241,31 @@ run_torch_worker_release(struct run_torch_worker *tw)
 
 int
 run_torch_segment(struct run_torch_worker *tw, struct dcn_run *run,
-                  uint8_t *mask, const uint8_t *images, size_t n,
-                  uint64_t first, struct dcn_error *err)
+                  const struct run_torch_frames *f, struct dcn_error *err)
 {
     const struct run_torch *t = &run->torch;
     const struct dcn_torch_shape *s = &t->shape;
     size_t mpix = s->model_h * s->model_w, npix = s->in_h * s->in_w;
 
-    for (size_t a = 0; a < n; a += t->batch) {
-        size_t m = n - a < t->batch ? n - a : t->batch;
+    for (size_t a = 0; a < f->n; a += t->batch) {
+        struct dcn_torch_batch b = {f->n - a < t->batch ? f->n - a : t->batch,
+                                    s->model_h, s->model_w};
         int rc;
 
-        dcn_torch_preprocess(tw->in, images + a * npix, m, s, &t->meta);
-        rc = dcn_torch_model_forward(tw->model, tw->raw, tw->in, m,
-                                     s->model_h, s->model_w, err);
+        dcn_torch_preprocess(tw->in, f->images + a * npix, b.n, s, &t->meta);
+        rc = dcn_torch_model_forward(tw->model, tw->raw, tw->in, &b, err);
         if (rc != DCN_OK) {
             /* the model's message names the model; add the frames */
+            uint64_t first = f->first + a, last = first + b.n - 1;
             size_t len = strlen(err->msg);
             (void)snprintf(err->msg + len, sizeof(err->msg) - len,
                            " (%s, frames %llu..%llu)", run->path_in,
-                           (unsigned long long)(first + a),
-                           (unsigned long long)(first + a + m - 1));
+                           (unsigned long long)first, (unsigned long long)last);
             return rc;
         }
-        for (size_t i = 0; i < m; i++)
-            dcn_torch_postprocess(mask + (a + i) * npix, tw->raw + i * mpix, s,
-                                  tw->scratch);
+        for (size_t i = 0; i < b.n; i++)
+            dcn_torch_postprocess(f->mask + (a + i) * npix, tw->raw + i * mpix,
+                                  s, tw->scratch);
     }
     return DCN_OK;
 }

@@ -230,13 +230,14 @@ task_segment_torch(struct worker *wk, const struct dcn_task *t)
     uint8_t *dup =
             run_slot_area(run, t->slot, run_slot_extra(run, t->slot)->dup_off);
     size_t npix = frame_pixels(run);
+    struct run_torch_frames f = {
+            (uint8_t *)dcn_chunk_slot_mask(slot) + t->start * npix,
+            dcn_chunk_slot_image(slot) + t->start * npix, t->stop - t->start,
+            slot_first(run, t->slot) + t->start};
 
     for (size_t k = t->start; k < t->stop; k++)
         dup[k] = is_duplicate(run, t->slot, k);
-    return run_torch_segment(
-            &wk->torch, run, (uint8_t *)dcn_chunk_slot_mask(slot) + t->start * npix,
-            dcn_chunk_slot_image(slot) + t->start * npix, t->stop - t->start,
-            slot_first(run, t->slot) + t->start, &wk->err);
+    return run_torch_segment(&wk->torch, run, &f, &wk->err);
 }
 
 static int

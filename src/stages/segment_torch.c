@@ -18,13 +18,23 @@ dcn_torch_shape_init(struct dcn_torch_shape *s,
     s->model_w = meta->has_image_shape ? meta->image_w : in_w;
 }
 
-/* The split of |a - b| as dcnum makes it: lead = d // 2, trail = d - lead. */
-static void
-split_diff(size_t a, size_t b, size_t *lead, size_t *trail)
+/*
+ * Central crop or pad along one axis, as dcnum's slices make it (the
+ * difference d split as lead = d // 2 before, d - lead after): the index
+ * in an axis of in_n values that position i of an axis of out_n values
+ * comes from, or -1 where out is padding.
+ */
+static long
+axis_src(size_t i, size_t in_n, size_t out_n)
 {
-    size_t d = a > b ? a - b : b - a;
-    *lead = d / 2;
-    *trail = d - *lead;
+    size_t d = in_n > out_n ? in_n - out_n : out_n - in_n;
+    size_t lead = d / 2, trail = d - lead;
+
+    if (in_n >= out_n)
+        return (long)(i + lead);
+    if (i < lead || i >= out_n - trail)
+        return -1;
+    return (long)(i - lead);
 }
 
 /* np.median of one uint8 image: the middle value, or the mean of the two
@@ -57,38 +67,32 @@ normalise(float x, const struct dcn_torch_meta *meta)
     return (x / 255.0f - (float)meta->norm_mean) / (float)meta->norm_std;
 }
 
+/* One row of the model's input: source row src (NULL: padding). */
+static void
+preprocess_row(float *row, const uint8_t *src, float pad,
+               const struct dcn_torch_shape *s,
+               const struct dcn_torch_meta *meta)
+{
+    for (size_t x = 0; x < s->model_w; x++) {
+        long sx = src != NULL ? axis_src(x, s->in_w, s->model_w) : -1;
+        row[x] = sx < 0 ? pad : normalise((float)src[sx], meta);
+    }
+}
+
 static void
 preprocess_one(float *dst, const uint8_t *img, const struct dcn_torch_shape *s,
                const struct dcn_torch_meta *meta)
 {
-    size_t ht, hb, wl, wr;
-    bool hpad = s->in_h < s->model_h, wpad = s->in_w < s->model_w;
-    float med = 0.0f, med_norm;
+    bool pads = s->in_h < s->model_h || s->in_w < s->model_w;
+    /* numpy pads with the median before normalising the padded image */
+    float pad =
+            normalise(pads ? image_median(img, s->in_h * s->in_w) : 0.0f, meta);
 
-    split_diff(s->in_h, s->model_h, &ht, &hb);
-    split_diff(s->in_w, s->model_w, &wl, &wr);
-    if (hpad || wpad)
-        med = image_median(img, s->in_h * s->in_w);
-    med_norm = normalise(med, meta);
     for (size_t y = 0; y < s->model_h; y++) {
-        float *row = dst + y * s->model_w;
-        size_t sy;
-
-        if (hpad && (y < ht || y >= s->model_h - hb)) {
-            for (size_t x = 0; x < s->model_w; x++)
-                row[x] = med_norm;
-            continue;
-        }
-        sy = hpad ? y - ht : y + (s->in_h > s->model_h ? ht : 0);
-        for (size_t x = 0; x < s->model_w; x++) {
-            size_t sx;
-            if (wpad && (x < wl || x >= s->model_w - wr)) {
-                row[x] = med_norm;
-                continue;
-            }
-            sx = wpad ? x - wl : x + (s->in_w > s->model_w ? wl : 0);
-            row[x] = normalise((float)img[sy * s->in_w + sx], meta);
-        }
+        long sy = axis_src(y, s->in_h, s->model_h);
+        preprocess_row(dst + y * s->model_w,
+                       sy < 0 ? NULL : img + (size_t)sy * s->in_w, pad, s,
+                       meta);
     }
 }
 
@@ -109,6 +113,29 @@ dcn_torch_postprocess_scratch_size(const struct dcn_torch_shape *s)
     return s->model_h * s->model_w * sizeof(uint32_t);
 }
 
+/* Clear pixel i if set and push it: each pixel is pushed at most once. */
+static void
+take(uint8_t *m, size_t i, uint32_t *stack, size_t *top)
+{
+    if (m[i]) {
+        m[i] = 0;
+        stack[(*top)++] = (uint32_t)i;
+    }
+}
+
+/* Pop one pixel and take its 8 neighbours. */
+static void
+take_neighbours(uint8_t *m, size_t h, size_t w, uint32_t *stack, size_t *top)
+{
+    size_t i = stack[--*top], y = i / w, x = i % w;
+    size_t y1 = y + 1 < h ? y + 1 : y, x1 = x + 1 < w ? x + 1 : x;
+
+    for (size_t yy = y > 0 ? y - 1 : 0; yy <= y1; yy++) {
+        for (size_t xx = x > 0 ? x - 1 : 0; xx <= x1; xx++)
+            take(m, yy * w + xx, stack, top);
+    }
+}
+
 /* Remove every 8-connected object of m (h x w) that touches the border:
  * the same pixels as labeling with dcnum's STRUCTURING_ELEMENT and
  * zeroing the labels found on the border. */
@@ -117,63 +144,39 @@ clear_border(uint8_t *m, size_t h, size_t w, uint32_t *stack)
 {
     size_t top = 0;
 
-    for (size_t y = 0; y < h; y++) {
-        for (size_t x = 0; x < w; x++) {
-            size_t i = y * w + x;
-            if ((y == 0 || x == 0 || y == h - 1 || x == w - 1) && m[i]) {
-                m[i] = 0;
-                stack[top++] = (uint32_t)i;
-            }
-        }
+    if (h == 0 || w == 0)
+        return;
+    for (size_t x = 0; x < w; x++) {
+        take(m, x, stack, &top);
+        take(m, (h - 1) * w + x, stack, &top);
     }
-    while (top > 0) {
-        size_t i = stack[--top], y = i / w, x = i % w;
-        size_t y0 = y > 0 ? y - 1 : 0, y1 = y + 1 < h ? y + 1 : y;
-        size_t x0 = x > 0 ? x - 1 : 0, x1 = x + 1 < w ? x + 1 : x;
-        for (size_t yy = y0; yy <= y1; yy++) {
-            for (size_t xx = x0; xx <= x1; xx++) {
-                size_t j = yy * w + xx;
-                if (m[j]) { /* each pixel is pushed once: cleared first */
-                    m[j] = 0;
-                    stack[top++] = (uint32_t)j;
-                }
-            }
-        }
+    for (size_t y = 1; y + 1 < h; y++) {
+        take(m, y * w, stack, &top);
+        take(m, y * w + w - 1, stack, &top);
     }
+    while (top > 0)
+        take_neighbours(m, h, w, stack, &top);
 }
 
 void
 dcn_torch_postprocess(uint8_t *mask, uint8_t *model_mask,
                       const struct dcn_torch_shape *s, void *scratch)
 {
-    size_t s0t, s0b, s1l, s1r;
-
     if (s->in_h == s->model_h && s->in_w == s->model_w) {
         memcpy(mask, model_mask, s->in_h * s->in_w);
         return;
     }
-    split_diff(s->in_h, s->model_h, &s0t, &s0b);
-    split_diff(s->in_w, s->model_w, &s1l, &s1r);
+    /* a crop cut objects: remove those at the model mask's border first */
     if (s->in_h > s->model_h || s->in_w > s->model_w)
         clear_border(model_mask, s->model_h, s->model_w, scratch);
     for (size_t y = 0; y < s->in_h; y++) {
-        uint8_t *row = mask + y * s->in_w;
-        size_t my;
+        long my = axis_src(y, s->model_h, s->in_h);
+        const uint8_t *src =
+                my < 0 ? NULL : model_mask + (size_t)my * s->model_w;
 
-        if (s->in_h > s->model_h && (y < s0t || y >= s->in_h - s0b)) {
-            memset(row, 0, s->in_w);
-            continue;
-        }
-        my = s->in_h > s->model_h ? y - s0t : y + (s->in_h < s->model_h ? s0t : 0);
         for (size_t x = 0; x < s->in_w; x++) {
-            size_t mx;
-            if (s->in_w > s->model_w && (x < s1l || x >= s->in_w - s1r)) {
-                row[x] = 0;
-                continue;
-            }
-            mx = s->in_w > s->model_w ? x - s1l
-                                      : x + (s->in_w < s->model_w ? s1l : 0);
-            row[x] = model_mask[my * s->model_w + mx] != 0;
+            long mx = src != NULL ? axis_src(x, s->model_w, s->in_w) : -1;
+            mask[y * s->in_w + x] = mx >= 0 && src[mx] != 0;
         }
     }
 }

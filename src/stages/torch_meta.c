@@ -73,7 +73,8 @@ parse_rule(struct dcn_torch_rule *r, const struct dcn_jt *item)
         return DCN_ENOMEM;
     if (r->key == NULL && (r->key = dcn__strdup("")) == NULL)
         return DCN_ENOMEM;
-    if (r->reason == NULL && (r->reason = dcn__strdup("unknown reason")) == NULL)
+    if (r->reason == NULL &&
+        (r->reason = dcn__strdup("unknown reason")) == NULL)
         return DCN_ENOMEM;
     r->allow_missing_key = get_bool(item, "allow-missing-key");
     r->regexp_negate = get_bool(item, "regexp-negate");
@@ -224,24 +225,20 @@ regexp_search(const struct dcn_torch_rule *r, const char *text,
 /* The value the rule checks, as text (or NULL for a number in *num);
  * false when the key is missing. */
 static bool
-lookup(const struct dcn_torch_rule *r, const struct dcn_torch_attr *attrs,
-       size_t nattrs, const struct dcn_torch_log *logs, size_t nlogs,
+lookup(const struct dcn_torch_rule *r, const struct dcn_torch_input *in,
        const char **text, double *num)
 {
-    if (r->type == DCN_TORCH_RULE_META) {
-        for (size_t i = 0; i < nattrs; i++) {
-            if (strcmp(attrs[i].key, r->key) == 0) {
-                *text = attrs[i].text;
-                *num = attrs[i].number;
-                return true;
-            }
+    *num = 0.0;
+    for (size_t i = 0; r->type == DCN_TORCH_RULE_META && i < in->nattrs; i++) {
+        if (strcmp(in->attrs[i].key, r->key) == 0) {
+            *text = in->attrs[i].text;
+            *num = in->attrs[i].number;
+            return true;
         }
-        return false;
     }
-    for (size_t i = 0; i < nlogs; i++) {
-        if (strcmp(logs[i].name, r->key) == 0) {
-            *text = logs[i].text;
-            *num = 0.0;
+    for (size_t i = 0; r->type == DCN_TORCH_RULE_LOGS && i < in->nlogs; i++) {
+        if (strcmp(in->logs[i].name, r->key) == 0) {
+            *text = in->logs[i].text;
             return true;
         }
     }
@@ -266,7 +263,7 @@ rule_holds(const struct dcn_torch_rule *r, const char *text, double num,
             return m;
         valid = r->regexp_negate ? m == 0 : m == 1;
     }
-    if (r->has_value) { /* np.allclose(value, x, atol=0, rtol=0.01) */
+    if (r->has_value) {   /* np.allclose(value, x, atol=0, rtol=0.01) */
         if (text != NULL) /* a string is never close to a number */
             valid = false;
         else
@@ -275,52 +272,71 @@ rule_holds(const struct dcn_torch_rule *r, const char *text, double num,
     return valid ? 1 : 0;
 }
 
+/* dcnum's reasons_list, joined with ", ". */
+struct reasons {
+    char text[REASONS_MAX];
+    size_t pos;
+};
+
 static void
-add_reason(char *buf, size_t cap, size_t *pos, const char *reason)
+add_reason(struct reasons *rs, const char *reason)
 {
-    int n = snprintf(buf + *pos, cap - *pos, "%s%s", *pos > 0 ? ", " : "",
-                     reason);
+    int n = snprintf(rs->text + rs->pos, sizeof(rs->text) - rs->pos, "%s%s",
+                     rs->pos > 0 ? ", " : "", reason);
     if (n > 0)
-        *pos = *pos + (size_t)n < cap ? *pos + (size_t)n : cap - 1;
+        rs->pos = rs->pos + (size_t)n < sizeof(rs->text) ? rs->pos + (size_t)n
+                                                         : sizeof(rs->text) - 1;
+}
+
+/* One rule (dcnum's _validate_applicability_item); < 0 on an error. */
+static int
+check_rule(struct reasons *rs, const struct dcn_torch_rule *r,
+           const struct dcn_torch_input *in, const char *model_file,
+           struct dcn_error *err)
+{
+    const char *text = NULL;
+    char why[256];
+    double num = 0.0;
+    int ok;
+
+    if (r->type == DCN_TORCH_RULE_OTHER) {
+        (void)snprintf(why, sizeof(why), "invalid validation type %s in %s",
+                       r->type_name, model_file);
+        add_reason(rs, why);
+        return DCN_OK;
+    }
+    if (!lookup(r, in, &text, &num)) {
+        if (!r->allow_missing_key) {
+            (void)snprintf(why, sizeof(why), "Key '%s' missing in %s", r->key,
+                           r->type_name);
+            add_reason(rs, why);
+        }
+        return DCN_OK;
+    }
+    ok = rule_holds(r, text, num, model_file, err);
+    if (ok == 0)
+        add_reason(rs, r->reason);
+    return ok < 0 ? ok : DCN_OK;
 }
 
 int
 dcn_torch_meta_validate(const struct dcn_torch_meta *meta, const char *code,
-                        const char *model_file, const char *path_in,
-                        const struct dcn_torch_attr *attrs, size_t nattrs,
-                        const struct dcn_torch_log *logs, size_t nlogs,
-                        struct dcn_error *err)
+                        const char *model_file,
+                        const struct dcn_torch_input *in, struct dcn_error *err)
 {
-    char reasons[REASONS_MAX] = "";
-    size_t pos = 0;
+    struct reasons rs;
 
+    rs.text[0] = '\0';
+    rs.pos = 0;
     for (size_t i = 0; i < meta->nrules; i++) {
-        const struct dcn_torch_rule *r = &meta->rules[i];
-        const char *text = NULL;
-        char missing[256];
-        double num = 0.0;
-
-        if (r->type == DCN_TORCH_RULE_OTHER) {
-            (void)snprintf(missing, sizeof(missing),
-                           "invalid validation type %s in %s", r->type_name,
-                           model_file);
-            add_reason(reasons, sizeof(reasons), &pos, missing);
-        } else if (lookup(r, attrs, nattrs, logs, nlogs, &text, &num)) {
-            int ok = rule_holds(r, text, num, model_file, err);
-            if (ok < 0)
-                return ok;
-            if (ok == 0)
-                add_reason(reasons, sizeof(reasons), &pos, r->reason);
-        } else if (!r->allow_missing_key) {
-            (void)snprintf(missing, sizeof(missing), "Key '%s' missing in %s",
-                           r->key, r->type_name);
-            add_reason(reasons, sizeof(reasons), &pos, missing);
-        }
+        int rc = check_rule(&rs, &meta->rules[i], in, model_file, err);
+        if (rc < 0)
+            return rc;
     }
-    if (pos == 0)
+    if (rs.pos == 0)
         return DCN_OK;
     return dcn_error_set(err, DCN_EINVAL,
                          "%s: The dataset cannot be segmented with the "
                          "'%s' segmenter: %s",
-                         path_in, code, reasons);
+                         in->path, code, rs.text);
 }

@@ -30,8 +30,8 @@ struct dcn_torch_rule {
     char *regexp; /* owned, NULL when the rule has none */
     bool regexp_negate;
     bool has_value;
-    double value;  /* np.allclose(value, x, atol=0, rtol=0.01) */
-    char *reason;  /* owned; "unknown reason" when absent */
+    double value; /* np.allclose(value, x, atol=0, rtol=0.01) */
+    char *reason; /* owned; "unknown reason" when absent */
 };
 
 struct dcn_torch_meta {
@@ -70,19 +70,27 @@ int dcn_torch_meta_parse(struct dcn_torch_meta *meta, const char *json,
                          struct dcn_error *err);
 void dcn_torch_meta_release(struct dcn_torch_meta *meta);
 
+/* The input as the rules see it: dcnum's HDF5Data.meta and .logs. */
+struct dcn_torch_input {
+    const char *path; /* for messages; borrowed */
+    const struct dcn_torch_attr *attrs;
+    size_t nattrs;
+    const struct dcn_torch_log *logs;
+    size_t nlogs;
+};
+
 /*
  * dcnum's validate_applicability: DCN_OK when every rule holds, else
  * DCN_EINVAL with dcnum's message "<path_in>: The dataset cannot be
- * segmented with the '<code>' segmenter: <reason>, <reason>".  Regular
+ * segmented with the '<code>' segmenter: <reason>, <reason>" (path_in is
+ * in->path).  Regular
  * expressions are POSIX extended ones with Python's re.MULTILINE meaning
  * of ^ and $ (and \d, \D translated); a rule whose expression does not
  * compile gives DCN_EFORMAT naming model_file.  Borrowed arguments.
  */
-int dcn_torch_meta_validate(const struct dcn_torch_meta *meta,
-                            const char *code, const char *model_file,
-                            const char *path_in,
-                            const struct dcn_torch_attr *attrs, size_t nattrs,
-                            const struct dcn_torch_log *logs, size_t nlogs,
+int dcn_torch_meta_validate(const struct dcn_torch_meta *meta, const char *code,
+                            const char *model_file,
+                            const struct dcn_torch_input *in,
                             struct dcn_error *err);
 
 #endif /* DCN_STAGES_TORCH_META_H */

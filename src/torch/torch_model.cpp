@@ -105,8 +105,9 @@ dcn_torch_model_load(struct dcn_torch_model **out, const char *path,
         m->path = path;
         rc = load(m, path, device, err);
     } catch (const std::bad_alloc &) {
-        rc = dcn_error_set(err, DCN_ENOMEM, "%s: out of memory loading the "
-                                            "model",
+        rc = dcn_error_set(err, DCN_ENOMEM,
+                           "%s: out of memory loading the "
+                           "model",
                            path);
     } catch (const std::exception &e) {
         std::string what = e.what();
@@ -136,9 +137,10 @@ dcn_torch_model_meta_json(const struct dcn_torch_model *m, size_t *len)
 
 int
 dcn_torch_model_forward(struct dcn_torch_model *m, uint8_t *mask,
-                        const float *in, size_t n, size_t h, size_t w,
+                        const float *in, const struct dcn_torch_batch *bs,
                         struct dcn_error *err)
 {
+    const size_t n = bs->n, h = bs->h, w = bs->w;
     try {
         c10::InferenceMode guard;
         // from_blob borrows the caller's buffer: no copy, no allocation

@@ -25,8 +25,8 @@ extern "C" {
 struct dcn_torch_model;
 
 enum dcn_torch_device {
-    DCN_TORCH_CPU,  /* torchmpo */
-    DCN_TORCH_CUDA  /* torchsto */
+    DCN_TORCH_CPU, /* torchmpo */
+    DCN_TORCH_CUDA /* torchsto */
 };
 
 /* True when dcnumc was built with libtorch. */
@@ -59,15 +59,22 @@ int dcn_torch_model_load(struct dcn_torch_model **out, const char *path,
 const char *dcn_torch_model_meta_json(const struct dcn_torch_model *m,
                                       size_t *len);
 
+/* The shape of one inference: n images of h x w. */
+struct dcn_torch_batch {
+    size_t n;
+    size_t h;
+    size_t w;
+};
+
 /*
- * Run the model on n images in (n x 1 x h x w float32, caller storage,
+ * Run the model on b->n images in (n x 1 x h x w float32, caller storage,
  * borrowed) and write mask (n x h x w bytes): 1 where the output is
  * >= 0.5.  The output must have the input's spatial shape (dcnum's models
  * do).  DCN_EFORMAT (unexpected output) or DCN_ENOMEM; err names the
  * model file.
  */
 int dcn_torch_model_forward(struct dcn_torch_model *m, uint8_t *mask,
-                            const float *in, size_t n, size_t h, size_t w,
+                            const float *in, const struct dcn_torch_batch *b,
                             struct dcn_error *err);
 
 void dcn_torch_model_free(struct dcn_torch_model *m);

@@ -52,18 +52,16 @@ dcn_torch_model_meta_json(const struct dcn_torch_model *m, size_t *len)
 }
 
 int
-dcn_torch_model_forward(struct dcn_torch_model *m, uint8_t *mask,
-                        const float *in, size_t n, size_t h, size_t w,
-                        struct dcn_error *err)
+dcn_torch_model_forward(
+        struct dcn_torch_model *m,
+        uint8_t *mask, /* NOLINT(readability-non-const-parameter) */
+        const float *in, const struct dcn_torch_batch *b, struct dcn_error *err)
 {
     (void)m;
     (void)mask;
     (void)in;
-    (void)n;
-    (void)h;
-    (void)w;
-    return dcn_error_set(err, DCN_EINVAL,
-                         "dcnumc was built without libtorch");
+    (void)b;
+    return dcn_error_set(err, DCN_EINVAL, "dcnumc was built without libtorch");
 }
 
 void

@@ -589,7 +589,8 @@ test_decode_errors(void)
     /* a torch segmenter id decodes to its code, model file name and mask
      * kwargs, and encodes back to the same id */
     CHECK_EQ(dcn_job_apply_ppid_part(
-                     &job, "torchmpo:m=unet-dcnum-test_g1_910c2.dcnm:cle=1^f=1^clo=0",
+                     &job,
+                     "torchmpo:m=unet-dcnum-test_g1_910c2.dcnm:cle=1^f=1^clo=0",
                      &err),
              DCN_OK);
     CHECK_EQ(job.segmenter_code, DCN_SEGMENTER_TORCHMPO);
@@ -598,8 +599,9 @@ test_decode_errors(void)
     {
         struct dcn_ppid p;
         CHECK_EQ(dcn_job_get_ppid(&p, &job, &err), DCN_OK);
-        CHECK_STR_EQ(p.seg,
-                     "torchmpo:m=unet-dcnum-test_g1_910c2.dcnm:cle=1^f=1^clo=0");
+        CHECK_STR_EQ(
+                p.seg,
+                "torchmpo:m=unet-dcnum-test_g1_910c2.dcnm:cle=1^f=1^clo=0");
     }
     CHECK_EQ(dcn_job_apply_ppid_part(&job, "thresh:t=-6:cle=1^f=1^clo=2", &err),
              DCN_OK);

@@ -44,9 +44,10 @@ validate(const struct dcn_torch_meta *m, const struct dcn_torch_attr *a,
          size_t na, const struct dcn_torch_log *l, size_t nl,
          struct dcn_error *err)
 {
+    struct dcn_torch_input in = {"in.rtdc", a, na, l, nl};
+
     dcn_error_clear(err);
-    return dcn_torch_meta_validate(m, "torchmpo", "model.dcnm", "in.rtdc", a,
-                                   na, l, nl, err);
+    return dcn_torch_meta_validate(m, "torchmpo", "model.dcnm", &in, err);
 }
 
 static void
@@ -56,9 +57,9 @@ test_g1_rules(void)
     struct dcn_error err = DCN_ERROR_INIT;
     struct dcn_torch_attr channel = {"setup:chip region", "channel", 0};
     struct dcn_torch_attr reservoir = {"setup:chip region", "reservoir", 0};
-    struct dcn_torch_log failed = {
-            "testing-fail", "dear user of this software, I am here to "
-                            "inform you that the measurement failed"};
+    struct dcn_torch_log failed = {"testing-fail",
+                                   "dear user of this software, I am here to "
+                                   "inform you that the measurement failed"};
     struct dcn_torch_log fine = {"testing-fail", "first line\nall good"};
 
     CHECK_EQ(dcn_torch_meta_parse(&m, g1, strlen(g1), "g1", &err), DCN_OK);
@@ -90,8 +91,8 @@ test_g2_rules(void)
     struct dcn_torch_log compress = {
             "dclab-compress", "{\n  \"dclab\": \"0.58\",\n  \"date\": "
                               "\"2024-05-07\",\n  \"time\": \"11:52\"\n}"};
-    struct dcn_torch_log other = {
-            "dclab-compress", "{\n  \"date\": \"2024-05-08\",\n}"};
+    struct dcn_torch_log other = {"dclab-compress",
+                                  "{\n  \"date\": \"2024-05-08\",\n}"};
 
     CHECK_EQ(dcn_torch_meta_parse(&m, g2, strlen(g2), "g2", &err), DCN_OK);
     CHECK_EQ(m.image_h, 80);
@@ -127,8 +128,7 @@ test_rule_edge_cases(void)
             "\"value\": 3}]}";
     struct dcn_torch_meta m;
     struct dcn_error err = DCN_ERROR_INIT;
-    struct dcn_torch_attr a[2] = {{"setup:n", "123", 0},
-                                  {"setup:s", "3", 0}};
+    struct dcn_torch_attr a[2] = {{"setup:n", "123", 0}, {"setup:s", "3", 0}};
 
     CHECK_EQ(dcn_torch_meta_parse(&m, unknown, strlen(unknown), "u", &err),
              DCN_OK);
@@ -143,8 +143,7 @@ test_rule_edge_cases(void)
     dcn_torch_meta_release(&m);
 
     dcn_error_clear(&err);
-    CHECK_EQ(dcn_torch_meta_parse(&m, "[1]", 3, "bad.dcnm", &err),
-             DCN_EFORMAT);
+    CHECK_EQ(dcn_torch_meta_parse(&m, "[1]", 3, "bad.dcnm", &err), DCN_EFORMAT);
     CHECK(strstr(err.msg, "bad.dcnm") != NULL);
     dcn_torch_meta_release(&m);
     dcn_error_clear(&err);
@@ -177,12 +176,11 @@ test_json_tree(void)
     CHECK(dcn_jt_get(dcn_jt_get(t, "b"), "c") != NULL);
     CHECK(dcn_jt_get(t, "zz") == NULL);
     dcn_jt_free(t);
-    static const char *const bad[] = {"{", "[1,]", "{\"a\" 1}", "\"\\x\"",
+    static const char *const bad[] = {"{",   "[1,]", "{\"a\" 1}",    "\"\\x\"",
                                       "tru", "{} x", "[\"\\ud800\"]"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         t = NULL;
-        CHECK_EQ(dcn_jt_parse(&t, bad[i], strlen(bad[i]), &where),
-                 DCN_EFORMAT);
+        CHECK_EQ(dcn_jt_parse(&t, bad[i], strlen(bad[i]), &where), DCN_EFORMAT);
         CHECK(t == NULL);
     }
 }

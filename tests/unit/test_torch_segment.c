@@ -5,10 +5,11 @@
  * the test model unet-dcnum-test_g1_910c2 on its five test images gives
  * the raw masks (*_mask_segm.png) and the post-processed masks
  * (*_mask.png) pixel for pixel (cell_image_2_shift is not one of
- * dcnum's oracles: its PNGs are from an older model); frame 0 of dcnum_thresh_example.rtdc
- * gives labels {0, 1, 2} with 24194 / 831 / 575 pixels.  Also: batched
- * inference equals one image per call, the metadata, and preprocessing
- * on small hand-checked images (crop, median padding, normalisation).
+ * dcnum's oracles: its PNGs are from an older model); frame 0 of
+ * dcnum_thresh_example.rtdc gives labels {0, 1, 2} with 24194 / 831 / 575
+ * pixels.  Also: batched inference equals one image per call, the metadata, and
+ * preprocessing on small hand-checked images (crop, median padding,
+ * normalisation).
  *
  * DCN_TORCH_TESTDIR is the folder the ctest fixture unzipped the model
  * and the images into.
@@ -33,10 +34,11 @@
 static const char *
 testdir(void)
 {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): single-threaded test
     const char *d = getenv("DCN_TORCH_TESTDIR");
     if (d == NULL || d[0] == '\0') {
         (void)fprintf(stderr, "DCN_TORCH_TESTDIR is not set\n");
-        exit(1);
+        exit(1); // NOLINT(concurrency-mt-unsafe): single-threaded test
     }
     return d;
 }
@@ -51,6 +53,7 @@ read_png(uint8_t *px, const char *stem, const char *suffix)
     int ok;
 
     (void)snprintf(path, sizeof(path), "%s/%s%s.png", testdir(), stem, suffix);
+    memset(px, 0, (size_t)W * H);
     memset(&img, 0, sizeof(img));
     img.version = PNG_IMAGE_VERSION;
     if (!png_image_begin_read_from_file(&img, path)) {
@@ -112,21 +115,20 @@ segment(uint8_t *masks, const uint8_t *images, size_t n, struct model *md)
 {
     const struct dcn_torch_shape *s = &md->shape;
     size_t mpix = s->model_h * s->model_w, ipix = s->in_h * s->in_w;
-    float *in = malloc(n * mpix * sizeof(float));
-    uint8_t *raw = malloc(n * mpix);
+    float *in = calloc(n * mpix, sizeof(float));
+    uint8_t *raw = calloc(n, mpix);
     void *scratch = malloc(dcn_torch_postprocess_scratch_size(s));
     struct dcn_error err = DCN_ERROR_INIT;
     int rc = -1;
 
     if (in != NULL && raw != NULL && scratch != NULL) {
         dcn_torch_preprocess(in, images, n, s, &md->meta);
-        rc = dcn_torch_model_forward(md->m, raw, in, n, s->model_h, s->model_w,
-                                     &err);
+        struct dcn_torch_batch b = {n, s->model_h, s->model_w};
+        rc = dcn_torch_model_forward(md->m, raw, in, &b, &err);
         if (rc != DCN_OK)
             (void)fprintf(stderr, "%s\n", err.msg);
         for (size_t i = 0; rc == DCN_OK && i < n; i++)
-            dcn_torch_postprocess(masks + i * ipix, raw + i * mpix, s,
-                                  scratch);
+            dcn_torch_postprocess(masks + i * ipix, raw + i * mpix, s, scratch);
     }
     free(in);
     free(raw);
@@ -149,8 +151,8 @@ mask_postprocess(uint8_t *out, const uint8_t *mask)
 
     if (labels != NULL && scratch != NULL &&
         dcn_label(labels, &nobj, &mv, 0, scratch, NULL) == DCN_OK &&
-        dcn_label_process(&(struct dcn_label_image){labels, W, H}, &nmax, &o,
-                          0, scratch, NULL) == DCN_OK) {
+        dcn_label_process(&(struct dcn_label_image){labels, W, H}, &nmax, &o, 0,
+                          scratch, NULL) == DCN_OK) {
         for (size_t i = 0; i < (size_t)W * H; i++)
             out[i] = labels[i] > 0;
         rc = 0;
@@ -169,10 +171,12 @@ same_pixels(const uint8_t *a, const uint8_t *png)
     return n;
 }
 
-static const char *const stems[] = {"cell_image_1", "cell_image_2",
-                                    "cell_image_3", "cell_image_4",
-                                    "cell_image_5"};
-#define NSTEMS (sizeof(stems) / sizeof(stems[0]))
+enum {
+    NSTEMS = 5
+};
+static const char *const stems[NSTEMS] = {"cell_image_1", "cell_image_2",
+                                          "cell_image_3", "cell_image_4",
+                                          "cell_image_5"};
 
 static void
 test_metadata(struct model *md)
@@ -198,7 +202,7 @@ test_metadata(struct model *md)
 static void
 test_oracle_images(struct model *md, uint8_t *images, uint8_t *masks)
 {
-    uint8_t exp[W * H], post[W * H];
+    static uint8_t exp[W * H], post[W * H];
 
     for (size_t i = 0; i < NSTEMS; i++) {
         uint8_t *img = images + i * W * H, *mask = masks + i * W * H;
@@ -223,7 +227,7 @@ static void
 test_batch_equals_single(struct model *md, const uint8_t *images,
                          const uint8_t *masks)
 {
-    uint8_t *batch = malloc(NSTEMS * W * H);
+    uint8_t *batch = calloc(NSTEMS, (size_t)W * H);
 
     CHECK(batch != NULL);
     if (batch == NULL)
@@ -262,8 +266,8 @@ test_thresh_example_frame0(void)
     }
     CHECK_EQ(segment(mask, img.data, 1, &md), DCN_OK);
     CHECK_EQ(dcn_label(labels, &nobj, &mv, 0, scratch, NULL), DCN_OK);
-    CHECK_EQ(dcn_label_process(&(struct dcn_label_image){labels, EW, H},
-                               &nmax, &o, 0, scratch, NULL),
+    CHECK_EQ(dcn_label_process(&(struct dcn_label_image){labels, EW, H}, &nmax,
+                               &o, 0, scratch, NULL),
              DCN_OK);
     for (size_t i = 0; i < (size_t)EW * H; i++)
         count[labels[i] < 3 ? labels[i] : 3]++;
@@ -356,7 +360,8 @@ int
 main(void)
 {
     struct model md;
-    uint8_t *images = malloc(NSTEMS * W * H), *masks = malloc(NSTEMS * W * H);
+    uint8_t *images = calloc(NSTEMS, (size_t)W * H),
+            *masks = calloc(NSTEMS, (size_t)W * H);
 
     test_preprocess_small();
     test_postprocess_small();
