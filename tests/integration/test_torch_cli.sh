@@ -67,7 +67,7 @@ expect 0 "torchmpo:m=unet-dcnum-test_g1_910c2.dcnm:cle=1\^f=1\^clo=0" \
 no_leftovers
 
 if [ "$BUILT" = 0 ]; then
-  expect 1 "built without libtorch" "$B" run "$IN" -o o.rtdc $SEG
+  expect 2 "built without libtorch" "$B" run "$IN" -o o.rtdc $SEG
   no_leftovers
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]

@@ -233,7 +233,7 @@ test_batch_equals_single(struct model *md, const uint8_t *images,
     if (batch == NULL)
         return;
     CHECK_EQ(segment(batch, images, NSTEMS, md), DCN_OK);
-    CHECK_EQ(memcmp(batch, masks, NSTEMS * W * H), 0);
+    CHECK_EQ(memcmp(batch, masks, (size_t)NSTEMS * W * H), 0);
     free(batch);
 }
 
