@@ -8,8 +8,9 @@
 # libtorch, one image per forward call (DCNUMC_TORCH_BATCH=1), one worker
 # whose intra-op threads use every core - the way dcnum's torchmpo feeds
 # its model.  Against it: one image per call with 2 workers (one intra-op
-# thread each), then batched inference (DCNUMC_TORCH_BATCH=16, the
-# default) with 1 and 2 workers and with worker processes.  Two sizes show
+# thread each), the default batch (2 frames) with 1 and 2 workers and with
+# worker processes, and a large batch (16) that shows why the default is
+# small.  Two sizes show
 # whether peak memory is flat in the number of frames.  Prints frames/s,
 # peak RSS and the ratio of each run to the baseline.  Reports; never
 # fails.
@@ -62,8 +63,9 @@ for n in $SIZES; do
   run "$in" "baseline: 1 image/call, 1 worker" 1 1
   cp "$T/last_fps" "$T/base_fps"
   run "$in" "1 image/call, 2 workers" 1 2
-  run "$in" "batch 16, 1 worker" 16 1
+  run "$in" "batch 2 (default), 1 worker" 2 1
+  run "$in" "batch 2 (default), 2 workers" 2 2
+  run "$in" "batch 2, 2 worker processes" 2 2 --workers processes
   run "$in" "batch 16, 2 workers" 16 2
-  run "$in" "batch 16, 2 worker processes" 16 2 --workers processes
   rm -f "$in"
 done

@@ -25,7 +25,10 @@
 #include "run_internal.h"
 #include "torch_model.h"
 
-#define TORCH_BATCH_DEFAULT 16
+/* bench/bench_torch.sh on 2 cores: batches of 1-2 frames run fastest; from
+ * 8 frames on the U-Net's activations outgrow the cache and a batch of 16
+ * ran at half the speed of single frames. */
+#define TORCH_BATCH_DEFAULT 2
 #define TORCH_BATCH_MAX     1024
 
 static size_t
