@@ -9,16 +9,11 @@ set -u
 BUILD=$1
 DATA=$2
 SRC=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/check.sh
+. "$(cd "$(dirname "$0")/../lib" && pwd)/check.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 P=$T/prefix
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-  failed=$((failed + 1))
-  echo "FAILED: $*"
-}
 check() { # check <description> <command...>
   local what=$1
   shift
@@ -122,5 +117,4 @@ if ldd "$T"/venv/lib/python3*/site-packages/dcnumc/_dcnumc*.so |
   bad "the extension does not load the installed library"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

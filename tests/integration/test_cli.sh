@@ -5,33 +5,11 @@
 set -u
 B=$1
 D=$2/inputs
+# shellcheck source=../lib/check.sh
+. "$(cd "$(dirname "$0")/../lib" && pwd)/check.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
-passed=0
-failed=0
-
-ok() {
-  passed=$((passed + 1))
-}
-bad() {
-  failed=$((failed + 1))
-  echo "FAILED: $*"
-}
-# expect <exit code> <stderr pattern> <command...>
-expect() {
-  local code=$1 pat=$2
-  shift 2
-  "$@" >out.txt 2>err.txt
-  local got=$?
-  if [ "$got" -ne "$code" ]; then
-    bad "$* -> exit $got, want $code: $(cat err.txt)"
-  elif [ -n "$pat" ] && ! grep -qE "$pat" err.txt out.txt; then
-    bad "$* -> output lacks /$pat/: $(cat err.txt out.txt)"
-  else
-    ok
-  fi
-}
 no_leftovers() {
   if ls "$T" | grep -qE '\.rtdc~$|_dcn\.rtdc$|^o[a-z]*\.rtdc$'; then
     bad "files left behind: $(ls "$T" | tr '\n' ' ')"
@@ -219,5 +197,4 @@ fi
 rm -f big.rtdc
 no_leftovers
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

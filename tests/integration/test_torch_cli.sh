@@ -19,29 +19,11 @@ D=$2/inputs
 M=$3
 BUILT=$4
 PY=/usr/bin/python3
+# shellcheck source=../lib/check.sh
+. "$(cd "$(dirname "$0")/../lib" && pwd)/check.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-  failed=$((failed + 1))
-  echo "FAILED: $*"
-}
-expect() {
-  local code=$1 pat=$2
-  shift 2
-  "$@" >out.txt 2>err.txt
-  local got=$?
-  if [ "$got" -ne "$code" ]; then
-    bad "$* -> exit $got, want $code: $(cat err.txt)"
-  elif [ -n "$pat" ] && ! grep -qE -- "$pat" err.txt out.txt; then
-    bad "$* -> output lacks /$pat/: $(cat err.txt out.txt)"
-  else
-    ok
-  fi
-}
 no_leftovers() {
   if ls "$T" | grep -qE '\.rtdc~$|^o[a-z0-9]*\.rtdc$'; then
     bad "files left behind: $(ls "$T" | tr '\n' ' ')"
@@ -69,8 +51,7 @@ no_leftovers
 if [ "$BUILT" = 0 ]; then
   expect 2 "built without libtorch" "$B" run "$IN" -o o.rtdc $SEG
   no_leftovers
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
+  summary
   exit
 fi
 
@@ -168,5 +149,4 @@ expect 2 "torchsto.*CUDA" "$B" run "$IN" -o o.rtdc --segmenter torchsto \
   --segmenter-kw model_file=$MODEL
 no_leftovers
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary
