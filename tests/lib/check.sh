@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # check.sh - counters and the expect helper of the shell tests (sourced).
 # Each script ends with summary, which prints "N passed, N failed" and
 # fails when a check failed.
