@@ -10,7 +10,7 @@ BUILD=$1
 DATA=$2
 SRC=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib/check.sh
-. "$(cd "$(dirname "$0")/../lib" && pwd)/check.sh"
+. "$SRC/../lib/check.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 P=$T/prefix

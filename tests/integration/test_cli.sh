@@ -11,11 +11,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
 no_leftovers() {
-  if ls "$T" | grep -qE '\.rtdc~$|_dcn\.rtdc$|^o[a-z]*\.rtdc$'; then
-    bad "files left behind: $(ls "$T" | tr '\n' ' ')"
-  else
-    ok
-  fi
+  no_files_matching "$T" '\.rtdc~$|_dcn\.rtdc$|^o[a-z]*\.rtdc$'
 }
 
 [ -d "$D" ] || { echo "FATAL: sample data $D missing"; exit 1; }

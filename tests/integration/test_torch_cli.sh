@@ -25,11 +25,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
 no_leftovers() {
-  if ls "$T" | grep -qE '\.rtdc~$|^o[a-z0-9]*\.rtdc$'; then
-    bad "files left behind: $(ls "$T" | tr '\n' ' ')"
-  else
-    ok
-  fi
+  no_files_matching "$T" '\.rtdc~$|^o[a-z0-9]*\.rtdc$'
   rm -f o*.rtdc
 }
 attr() { # attr FILE NAME

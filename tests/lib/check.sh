@@ -24,6 +24,15 @@ expect() {
     ok
   fi
 }
+# no_files_matching <dir> <ERE>: a check that no file name in dir matches
+# (a failed run must leave neither output nor temporary file behind).
+no_files_matching() {
+  if ls "$1" | grep -qE -- "$2"; then
+    bad "files left behind: $(ls "$1" | tr '\n' ' ')"
+  else
+    ok
+  fi
+}
 summary() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
